@@ -1,0 +1,1 @@
+"""Pure parsers of consent signals and the policy that combines them (no Scrapy, no I/O)."""
