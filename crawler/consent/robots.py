@@ -1,0 +1,462 @@
+"""A pure robots.txt parser and matcher that follows RFC 9309.
+
+No I/O and no Scrapy: the caller fetches the body, turns it into text with
+:func:`decode_robots` and asks :meth:`RobotsTxt.allowed` about a URL.
+
+Why hand-written and not Protego (which Scrapy ships):
+
+* Protego binds a group whose user-agent value is a prefix or substring of the
+  crawler's name, so an ``Applebot`` group binds ``Applebot-Extended`` (and a
+  ``Google`` group would bind ``Google-Extended``). RFC 9309 section 2.2.1
+  matches the product token itself, case-insensitively: such a crawler must
+  fall back to the ``*`` group.
+* Protego drops every line it does not know (Content-Signal, Content-Usage,
+  License, ...) and keeps no line numbers. This crawler records, as evidence,
+  which line of which group decided, and later reads the AI-signal lines of
+  the group that was selected, so both have to survive parsing.
+
+Semantics (RFC 9309; Google's reference parser agrees on all of these):
+
+* field names are case-insensitive; ``#`` starts a comment; CR, LF and CRLF
+  end lines; a leading UTF-8 byte order mark is ignored;
+* a group is one or more user-agent lines followed by rules. A user-agent line
+  after a rule starts a new group; any other line (Sitemap, Crawl-delay,
+  Content-Signal, unknown fields, blank lines) neither starts nor ends a group;
+  rules before the first user-agent line belong to no group and are ignored;
+* a user-agent value is reduced to its leading ``[A-Za-z_-]`` characters
+  (``GPTBot/1.0`` and ``Foo Bar`` give ``gptbot`` and ``foo``); ``*`` (alone
+  or followed by whitespace) is the star group. The crawler's token must be
+  *equal* to it, case-insensitively: no prefix or substring matching;
+* every group naming the token is merged; otherwise every ``*`` group is
+  merged; otherwise everything is allowed;
+* a rule matches when its pattern matches a prefix of the URL's
+  path+params+query; ``*`` matches any sequence and a trailing ``$`` anchors
+  the end. Both sides are normalised by :func:`escape_pattern` first;
+* the longest matching pattern (in octets) wins, Allow wins a tie, empty
+  Allow/Disallow values never match, no match means allowed, and
+  ``/robots.txt`` itself is always allowed.
+
+The only leniency taken from Google's parser is the one its conformance data
+needs: a field whose colon is missing (``disallow /``) is read when the line
+is exactly two whitespace-separated words. A partial byte order mark at the
+start of the body is dropped by :func:`decode_robots`.
+
+Matching never builds a regular expression from a pattern: ``*`` and ``$`` are
+handled by a greedy left-to-right search over the pattern's literal segments,
+which is linear in practice and cannot backtrack catastrophically.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "Group",
+    "Line",
+    "RobotsTxt",
+    "Rule",
+    "Verdict",
+    "decode_robots",
+    "escape_pattern",
+    "is_valid_token",
+    "path_params_query",
+]
+
+#: RFC 9309 section 2.5: the parsing limit MUST be at least 500 kibibytes.
+DEFAULT_MAX_BYTES: Final = 512_000
+
+_BOM: Final = "\ufeff"
+_BOM_BYTES: Final = b"\xef\xbb\xbf"
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+_WHITESPACE: Final = " \t\v\f"
+_TOKEN_PREFIX: Final = re.compile(r"[A-Za-z_-]*")
+_VALID_TOKEN: Final = re.compile(r"[A-Za-z_-]+")
+_TO_ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}|[^\x00-\x7f]+")
+_DECIMAL: Final = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+
+_USER_AGENT: Final = "user-agent"
+_ALLOW: Final = "allow"
+_DISALLOW: Final = "disallow"
+_SITEMAP: Final = "sitemap"
+_CRAWL_DELAY: Final = "crawl-delay"
+_STAR: Final = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One Allow/Disallow line."""
+
+    line: int
+    """1-based line number in the file."""
+    allow: bool
+    pattern: str
+    """The value as written (comment removed, trimmed), before normalisation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """Any other field line, kept verbatim for later readers."""
+
+    line: int
+    field: str
+    """Lower-cased field name: "content-signal", "license", "crawl-delay", ..."""
+    value: str
+    """Trimmed value, comment removed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One group: its user-agent tokens, its rules and its other lines."""
+
+    tokens: tuple[str, ...]
+    """Lower-cased product tokens of its user-agent lines ("*" for the star;
+    "" for a value that starts with no token character, which nothing matches)."""
+    line: int
+    """Line of its first user-agent line."""
+    rules: tuple[Rule, ...]
+    lines: tuple[Line, ...]
+    """Non-rule lines inside the group (crawl-delay, content-signal, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer to "may this token fetch this URL", with its evidence."""
+
+    allowed: bool
+    rule: Rule | None
+    """The deciding rule; None when no rule matched (allowed) or no group applies."""
+    group_lines: tuple[int, ...]
+    """First lines of the groups that applied (merged); empty when none."""
+    matched_token: str | None
+    """The token whose groups applied ("*" for the star groups); None when none."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Matcher:
+    """A rule compiled for matching (private)."""
+
+    rule: Rule
+    length: int  # octets of the normalised pattern: the rule's priority
+    literal: str  # normalised pattern without a trailing "$"
+    segments: tuple[str, ...]  # literal split on "*"
+    anchored: bool  # the pattern ended with "$"
+
+    @classmethod
+    def compile(cls, rule: Rule) -> _Matcher:
+        escaped = escape_pattern(rule.pattern)
+        anchored = escaped.endswith("$")
+        literal = escaped[:-1] if anchored else escaped
+        return cls(rule, len(escaped), literal, tuple(literal.split("*")), anchored)
+
+    def matches(self, path: str) -> bool:
+        segments = self.segments
+        if len(segments) == 1:
+            return path == self.literal if self.anchored else path.startswith(self.literal)
+        first = segments[0]
+        if not path.startswith(first):
+            return False
+        pos = len(first)
+        # Leftmost placement of every middle segment leaves the most room for
+        # the rest, so a greedy scan decides the match without backtracking.
+        for segment in segments[1:-1]:
+            if segment:
+                found = path.find(segment, pos)
+                if found < 0:
+                    return False
+                pos = found + len(segment)
+        last = segments[-1]
+        if self.anchored:
+            return len(path) - len(last) >= pos and path.endswith(last)
+        return not last or path.find(last, pos) >= 0
+
+
+def _beats(candidate: _Matcher, best: _Matcher | None) -> bool:
+    """Longest pattern wins; Allow wins a tie; then the earlier line."""
+    if best is None:
+        return True
+    if candidate.length != best.length:
+        return candidate.length > best.length
+    if candidate.rule.allow != best.rule.allow:
+        return candidate.rule.allow
+    return candidate.rule.line < best.rule.line
+
+
+def _compile_group(group: Group) -> tuple[_Matcher, ...]:
+    """Matchers of a group's non-empty rules, best-first."""
+    matchers = [_Matcher.compile(rule) for rule in group.rules if rule.pattern]
+    matchers.sort(key=lambda m: (-m.length, not m.rule.allow, m.rule.line))
+    return tuple(matchers)
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsTxt:
+    """A parsed robots.txt. Build it with :meth:`parse`."""
+
+    groups: tuple[Group, ...] = ()
+    lines: tuple[Line, ...] = ()
+    """Lines outside any group: Sitemap lines wherever they are, and every
+    line before the first user-agent line (rules there included, as Lines)."""
+    sitemaps: tuple[str, ...] = ()
+    truncated: bool = False
+    """True when the body was longer than max_bytes and its tail was ignored."""
+    _matchers: tuple[tuple[_Matcher, ...], ...] = field(
+        init=False, repr=False, compare=False, default=()
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_matchers", tuple(_compile_group(g) for g in self.groups))
+
+    @classmethod
+    def parse(cls, text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RobotsTxt:
+        """Parse robots.txt text (use :func:`decode_robots` on a body first).
+
+        At most ``max_bytes`` octets of its UTF-8 form are read, cut back to
+        the last complete line; ``truncated`` tells whether anything was cut.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"robots.txt must be str, not {type(text).__name__}")
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
+            raise TypeError(f"max_bytes must be int, not {type(max_bytes).__name__}")
+        if max_bytes < 0:
+            raise ValueError("max_bytes must not be negative")
+        if text.startswith(_BOM):
+            text = text[1:]
+        text, truncated = _limit(text, max_bytes)
+        return _Parser().feed(text).build(truncated)
+
+    def groups_for(self, token: str) -> tuple[Group, ...]:
+        """All groups naming ``token`` (case-insensitive, exact), else all
+        ``*`` groups, else ()."""
+        return tuple(self.groups[i] for i in self._select(token)[0])
+
+    def has_group(self, token: str) -> bool:
+        """True only when a group names ``token`` itself (the star does not count)."""
+        wanted = token.lower()
+        if not wanted or wanted == _STAR:
+            return False
+        return any(wanted in group.tokens for group in self.groups)
+
+    def allowed(self, url: str, token: str) -> Verdict:
+        """May the crawler with product token ``token`` fetch ``url``?
+
+        ``url`` is a full URL or a path; it should already be percent-encoded
+        (non-ASCII characters are encoded here as RFC 9309 requires).
+        """
+        indices, matched = self._select(token)
+        if matched is None:
+            return Verdict(True, None, (), None)
+        group_lines = tuple(self.groups[i].line for i in indices)
+        path = escape_pattern(path_params_query(url))
+        if path == "/robots.txt":
+            return Verdict(True, None, group_lines, matched)
+        best: _Matcher | None = None
+        for index in indices:
+            for matcher in self._matchers[index]:
+                if best is not None and not _beats(matcher, best):
+                    break  # best-first order: nothing later in this group can win
+                if matcher.matches(path):
+                    best = matcher
+                    break
+        if best is None:
+            return Verdict(True, None, group_lines, matched)
+        return Verdict(best.rule.allow, best.rule, group_lines, matched)
+
+    def crawl_delay(self, token: str) -> float | None:
+        """The Crawl-delay (seconds) of the groups selected for ``token``.
+
+        Values that are not a non-negative decimal number are ignored; when
+        the merged groups give several, the largest (most polite) one wins.
+        """
+        delays = [
+            float(line.value)
+            for group in self.groups_for(token)
+            for line in group.lines
+            if line.field == _CRAWL_DELAY and _DECIMAL.fullmatch(line.value)
+        ]
+        delays = [d for d in delays if math.isfinite(d)]
+        return max(delays) if delays else None
+
+    def _select(self, token: str) -> tuple[tuple[int, ...], str | None]:
+        """Indices of the applicable groups and the token they name."""
+        wanted = token.lower()
+        if wanted:
+            named = tuple(i for i, g in enumerate(self.groups) if wanted in g.tokens)
+            if named:
+                return named, wanted
+        star = tuple(i for i, g in enumerate(self.groups) if _STAR in g.tokens)
+        return star, (_STAR if star else None)
+
+
+def _limit(text: str, max_bytes: int) -> tuple[str, bool]:
+    """Cut ``text`` to at most ``max_bytes`` UTF-8 octets, at a line end."""
+    if len(text) * 4 <= max_bytes:  # cannot be longer: skip the encoding
+        return text, False
+    data = text.encode("utf-8", errors="surrogatepass")
+    if len(data) <= max_bytes:
+        return text, False
+    head = data[:max_bytes]
+    if data[max_bytes : max_bytes + 1] not in (b"\n", b"\r"):
+        # The last line in the window is cut short: drop it.
+        end = max(head.rfind(b"\n"), head.rfind(b"\r"))
+        head = head[: end + 1]
+    return head.decode("utf-8", errors="surrogatepass"), True
+
+
+class _GroupBuilder:
+    __slots__ = ("line", "lines", "rules", "tokens")
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.tokens: list[str] = []
+        self.rules: list[Rule] = []
+        self.lines: list[Line] = []
+
+    def build(self) -> Group:
+        return Group(tuple(self.tokens), self.line, tuple(self.rules), tuple(self.lines))
+
+
+class _Parser:
+    """Line-by-line state machine that assembles groups."""
+
+    __slots__ = ("current", "groups", "lines", "sitemaps")
+
+    def __init__(self) -> None:
+        self.groups: list[Group] = []
+        self.current: _GroupBuilder | None = None
+        self.lines: list[Line] = []
+        self.sitemaps: list[str] = []
+
+    def feed(self, text: str) -> _Parser:
+        for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
+            parsed = _split_line(raw)
+            if parsed is not None:
+                self._handle(number, *parsed)
+        return self
+
+    def _handle(self, number: int, key: str, value: str) -> None:
+        current = self.current
+        if key == _USER_AGENT:
+            if current is None or current.rules:
+                if current is not None:
+                    self.groups.append(current.build())
+                current = self.current = _GroupBuilder(number)
+            current.tokens.append(_product_token(value))
+        elif key in (_ALLOW, _DISALLOW) and current is not None:
+            current.rules.append(Rule(number, key == _ALLOW, value))
+        elif key == _SITEMAP:
+            self.sitemaps.append(value)
+            self.lines.append(Line(number, key, value))
+        elif current is not None:
+            current.lines.append(Line(number, key, value))
+        else:
+            self.lines.append(Line(number, key, value))
+
+    def build(self, truncated: bool) -> RobotsTxt:
+        if self.current is not None:
+            self.groups.append(self.current.build())
+            self.current = None
+        return RobotsTxt(tuple(self.groups), tuple(self.lines), tuple(self.sitemaps), truncated)
+
+
+def _split_line(raw: str) -> tuple[str, str] | None:
+    """(lower-cased field, value) of one line, or None for blank/unreadable."""
+    hash_at = raw.find("#")
+    if hash_at >= 0:
+        raw = raw[:hash_at]
+    raw = raw.strip(_WHITESPACE)
+    if not raw:
+        return None
+    colon = raw.find(":")
+    if colon >= 0:
+        key, value = raw[:colon], raw[colon + 1 :]
+    else:
+        # Google's leniency for a forgotten colon, required by its conformance
+        # tests: "disallow /" is read when the line is exactly two words.
+        parts = raw.split(None, 1)
+        if len(parts) != 2:
+            return None
+        key, value = parts
+        if any(c in _WHITESPACE for c in value.strip(_WHITESPACE)):
+            return None
+    key = key.strip(_WHITESPACE)
+    if not key:
+        return None
+    return key.lower(), value.strip(_WHITESPACE)
+
+
+def _product_token(value: str) -> str:
+    """The token a user-agent value names: "*" or its leading [A-Za-z_-] run."""
+    if value.startswith(_STAR) and (len(value) == 1 or value[1] in _WHITESPACE):
+        return _STAR
+    match = _TOKEN_PREFIX.match(value)
+    return match.group(0).lower() if match else ""
+
+
+def decode_robots(body: bytes) -> str:
+    """Decode a robots.txt body: UTF-8 with replacement, byte order mark dropped.
+
+    Like Google's parser, a truncated byte order mark (its first one or two
+    bytes) at the very start is dropped as well.
+    """
+    for size in (3, 2, 1):
+        if body[:size] == _BOM_BYTES[:size]:
+            body = body[size:]
+            break
+    text = body.decode("utf-8", errors="replace")
+    return text[1:] if text.startswith(_BOM) else text
+
+
+def is_valid_token(token: str) -> bool:
+    """RFC 9309 product token: one or more of ``[A-Za-z_-]``."""
+    return _VALID_TOKEN.fullmatch(token) is not None
+
+
+def path_params_query(url: str) -> str:
+    """The "/path;params?query" part of a URL (or path) used for matching.
+
+    The fragment is dropped, "/" is returned when there is no path, and a
+    leading "/" is added when the part starts with ";" or "?".
+    """
+    start = 2 if url.startswith("//") else 0
+    early = _find_any(url, "/?;", start)
+    scheme_end = url.find("://", start)
+    if scheme_end < 0 or (0 <= early < scheme_end):
+        after_authority = start
+    else:
+        after_authority = scheme_end + 3
+    path_start = _find_any(url, "/?;", after_authority)
+    if path_start < 0:
+        return "/"
+    hash_at = url.find("#", start)
+    if 0 <= hash_at < path_start:
+        return "/"
+    part = url[path_start:] if hash_at < 0 else url[path_start:hash_at]
+    return part if part.startswith("/") else "/" + part
+
+
+def _find_any(text: str, chars: str, start: int) -> int:
+    found = [i for i in (text.find(c, start) for c in chars) if i >= 0]
+    return min(found) if found else -1
+
+
+def escape_pattern(pattern: str) -> str:
+    """Normalise a pattern or path for comparison (RFC 9309 section 2.2.2).
+
+    Non-ASCII characters become percent-encoded UTF-8 octets and the hex
+    digits of existing %xx escapes are upper-cased; everything else,
+    including escapes of unreserved characters, is left as it is.
+    """
+    if pattern.isascii() and "%" not in pattern:
+        return pattern
+    return _TO_ESCAPE.sub(_escape_match, pattern)
+
+
+def _escape_match(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if text.startswith("%"):
+        return text.upper()
+    return "".join(f"%{octet:02X}" for octet in text.encode("utf-8", errors="surrogatepass"))
