@@ -1,0 +1,228 @@
+"""``consentcrawl``: the one entry point. Sub-apps live beside the data they touch.
+
+Exit codes: 0 a finished crawl (also when pages were skipped), 1 a runtime failure (catalog,
+WARC, crawl), 2 a usage error (unknown purpose, bad seed, bad option).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from storage.cli import app as audit_app
+from storage.errors import CatalogError, WarcStoreError
+
+from . import __version__
+from .consent.model import Decision, Purpose, UnknownPurpose
+from .demo import web
+from .demo.server import serve
+from .exceptions import ConfigError
+from .run import CrawlOptions, CrawlReport, run_crawl
+
+app = typer.Typer(
+    help="Collect AI training data only where every machine-readable signal allows it.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(audit_app, name="audit")
+
+out = Console()
+err = Console(stderr=True)
+
+PURPOSES = ", ".join(p.value for p in Purpose)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"consentcrawl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """consentcrawl: a consent-aware web crawler for AI training data."""
+
+
+def _usage_error(message: str) -> typer.Exit:
+    err.print(f"consentcrawl: error: {message}", markup=False, highlight=False)
+    return typer.Exit(2)
+
+
+def _runtime_error(message: str) -> typer.Exit:
+    err.print(f"consentcrawl: error: {message}", markup=False, highlight=False)
+    return typer.Exit(1)
+
+
+def _purpose(value: str) -> Purpose:
+    try:
+        return Purpose.parse(value)
+    except UnknownPurpose as exc:
+        raise _usage_error(str(exc)) from None
+
+
+def _read_seeds(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _usage_error(f"seeds file {path}: {exc}") from None
+    seeds = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not seeds:
+        raise _usage_error(f"seeds file {path} has no URLs")
+    return seeds
+
+
+@app.command()
+def crawl(
+    seed_urls: Annotated[list[str] | None, typer.Argument(metavar="SEED_URL...")] = None,
+    purpose: Annotated[str, typer.Option(help=f"What the data is for: {PURPOSES}.")] = "",
+    seeds_file: Annotated[
+        Path | None, typer.Option(help="A file of seed URLs, one a line (# comments).")
+    ] = None,
+    agent: Annotated[str, typer.Option(help="Our robots.txt product token.")] = "consentcrawl",
+    catalog: Annotated[
+        str, typer.Option(envvar="CONSENT_CATALOG_URL", help="Catalog database URL.")
+    ] = "sqlite:///consentcrawl.sqlite",
+    warc_dir: Annotated[Path, typer.Option(help="Folder for the WARC files.")] = Path("warc"),
+    depth: Annotated[int, typer.Option(min=0, help="Link depth from the seeds.")] = 3,
+    max_pages: Annotated[int, typer.Option(min=0, help="At most this many URLs (0: no limit).")] = 0,
+    require_permission: Annotated[
+        bool, typer.Option(help="Opt-in: collect only items with an explicit permission.")
+    ] = False,
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option(help="HOST:ADDRESS or *.SUFFIX:ADDRESS, used instead of DNS (repeatable)."),
+    ] = None,
+    allow_offsite: Annotated[bool, typer.Option(help="Follow links to other sites.")] = False,
+    concurrency: Annotated[int, typer.Option(min=1, help="Concurrent requests in all.")] = 16,
+    delay: Annotated[float, typer.Option(min=0, help="Seconds between requests to a site.")] = 0.25,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")] = False,
+) -> None:
+    """Run a crawl job: collect what may be collected, record every URL considered.
+
+    Example: consentcrawl crawl https://example.org/ --purpose train-genai
+    """
+    if not purpose:
+        raise _usage_error(f"--purpose is required ({PURPOSES})")
+    seeds = list(seed_urls or []) + (_read_seeds(seeds_file) if seeds_file else [])
+    options = CrawlOptions(
+        seeds=tuple(seeds),
+        purpose=_purpose(purpose),
+        catalog_url=catalog,
+        warc_dir=warc_dir,
+        agent=agent,
+        depth=depth,
+        max_pages=max_pages,
+        require_permission=require_permission,
+        resolve=tuple(resolve or ()),
+        allow_offsite=allow_offsite,
+        concurrency=concurrency,
+        delay=delay,
+        log_level="INFO" if verbose else "WARNING",
+    )
+    report = _run(options)
+    _summary(report, options)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    workdir: Annotated[
+        Path | None, typer.Option(help="Where the catalog and WARC files go (default: a new temp dir).")
+    ] = None,
+    purpose: Annotated[str, typer.Option(help=f"Purpose of the demo job: {PURPOSES}.")] = "train-genai",
+) -> None:
+    """Crawl a small local web of named sites on 127.0.0.1 and show what was collected and why.
+
+    Example: consentcrawl demo --workdir ./demo-run
+    """
+    folder = workdir or Path(tempfile.mkdtemp(prefix="consentcrawl-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    catalog_url = f"sqlite:///{(folder / 'catalog.sqlite').resolve()}"
+    with serve(web.demo_web) as server:
+        out.print(
+            f"Demo web: {len(web.HOSTS)} sites under *.{web.DOMAIN}, served on 127.0.0.1:{server.port}"
+        )
+        options = CrawlOptions(
+            seeds=tuple(web.seeds(server.port)),
+            purpose=_purpose(purpose),
+            catalog_url=catalog_url,
+            warc_dir=folder / "warc",
+            resolve=(f"*.{web.DOMAIN}:127.0.0.1",),
+            delay=0.0,
+            depth=5,
+        )
+        report = _run(options)
+    _summary(report, options)
+    out.print(
+        "\nSee every record: "
+        f"[bold]consentcrawl audit export --catalog {catalog_url} --format jsonl[/]"
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _run(options: CrawlOptions) -> CrawlReport:
+    counts = {"collected": 0, "skipped": 0}
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("starting…")
+
+        def decided(url: str, decision: Decision) -> None:
+            counts["collected" if decision.allowed else "skipped"] += 1
+            progress.update(
+                task,
+                description=(
+                    f"collected {counts['collected']} · skipped {counts['skipped']} · {url[:60]}"
+                ),
+            )
+
+        try:
+            return run_crawl(options, on_decision=decided)
+        except ConfigError as exc:
+            raise _usage_error(str(exc)) from None
+        except (CatalogError, WarcStoreError) as exc:
+            raise _runtime_error(str(exc)) from None
+
+
+def _summary(report: CrawlReport, options: CrawlOptions) -> None:
+    table = Table(title=f"Job {report.job_id or '(none)'}", caption=f"purpose: {options.purpose}")
+    table.add_column("outcome")
+    table.add_column("reason")
+    table.add_column("URLs", justify="right")
+    table.add_row("collected", "", str(report.collected))
+    for reason, count in report.reasons.most_common():
+        table.add_row("skipped", reason, str(count))
+    table.add_row("[bold]total[/]", "", f"[bold]{report.collected + report.skipped}[/]")
+    out.print(table)
+    rate = (report.collected + report.skipped) / report.elapsed if report.elapsed else 0.0
+    out.print(
+        f"{report.collected} collected ({report.bytes_collected:,} bytes), {report.skipped} skipped "
+        f"in {report.elapsed:.1f} s ({rate:.1f} URLs/s); robots.txt fetched for "
+        f"{report.robots_fetched} origins, {report.robots_unreachable} unreachable (closed)."
+    )
+    out.print(f"Catalog: {options.catalog_url}")
+    files = ", ".join(str(p) for p in report.warc_files) or "none (nothing collected)"
+    out.print(f"WARC:    {files}")
+    if report.failure:
+        err.print(f"consentcrawl: error: {report.failure}", markup=False, highlight=False)
+
+
+def main() -> None:
+    app()

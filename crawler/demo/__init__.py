@@ -1,0 +1,1 @@
+"""The demo: a small local web of named sites, each showing a different signal."""

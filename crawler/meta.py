@@ -1,0 +1,38 @@
+"""Request meta keys of consentcrawl.
+
+``consent_decision`` is public and read-only (set once the decision is made). Keys starting with
+``_consent_`` are internal. There is deliberately no key that skips a gate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy import Request
+
+    from .consent.model import Decision, Evidence
+
+DECISION = "consent_decision"
+EVIDENCE = "_consent_evidence"
+PROBE = "_consent_probe"
+HOPS_RECORDED = "_consent_hops_recorded"
+HOP_STATUS = "_consent_hop_status"  # on the stand-in request of a recorded redirect hop
+
+
+def add_evidence(request: Request, *items: Evidence) -> None:
+    # A new tuple each time: a redirect copies meta shallowly, so a shared list would leak
+    # one hop's evidence into another's.
+    request.meta[EVIDENCE] = (*request.meta.get(EVIDENCE, ()), *items)
+
+
+def evidence_of(request: Request) -> tuple[Evidence, ...]:
+    return tuple(request.meta.get(EVIDENCE, ()))
+
+
+def decision_of(request: Request) -> Decision | None:
+    return request.meta.get(DECISION)
+
+
+def is_probe(request: Request) -> bool:
+    return bool(request.meta.get(PROBE))

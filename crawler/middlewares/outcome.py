@@ -1,0 +1,139 @@
+"""ConsentOutcomeMiddleware: the outermost downloader middleware, where every URL gets its decision.
+
+It sees each request first and each final response or failure last, so it is the one place that
+turns the evidence the gates gathered into a Decision (``crawler.consent.policy.decide``) and
+announces it with ``consent_decided``, exactly once per URL hop:
+
+- a final response (any status; non-2xx is ``http-error``);
+- a gate's ConsentDenied, another component's IgnoreRequest (``filtered``) or a download error
+  after retries (``fetch-error``);
+- each redirect hop, recorded when the redirected request comes back (``redirect``).
+
+The redirect limit is enforced here, before Scrapy's own (set one higher by the add-on), because
+Scrapy raises it from ``process_response``, where no middleware could record it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import IgnoreRequest
+
+from .. import meta, signals
+from ..consent.model import Effect, Evidence, Purpose, Reason
+from ..consent.policy import decide
+from ..exceptions import ConfigError, ConsentDenied, TooManyRedirects
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+
+class ConsentOutcomeMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.purpose = purpose_from_settings(settings.get("CONSENT_PURPOSE"))
+        self.require_permission = settings.getbool("CONSENT_REQUIRE_PERMISSION")
+        self.max_redirects = settings.getint("CONSENT_MAX_REDIRECTS")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        hops = list(request.meta.get("redirect_urls", ()))
+        recorded = request.meta.get(meta.HOPS_RECORDED, 0)
+        if len(hops) > recorded:
+            self._record_hops(request, hops, recorded)
+        request.meta[meta.EVIDENCE] = ()  # each attempt (retries too) is judged afresh
+        if len(hops) > self.max_redirects:
+            raise TooManyRedirects(
+                request.url,
+                Evidence(
+                    signal="http",
+                    source=hops[0],
+                    value=f"{len(hops)} redirects, more than {self.max_redirects}",
+                    effect=Effect.DENY,
+                    reason=Reason.TOO_MANY_REDIRECTS,
+                ),
+            )
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if meta.is_probe(request):
+            return response
+        evidence = list(meta.evidence_of(request))
+        if not 200 <= response.status < 300:
+            evidence.append(
+                Evidence(
+                    signal="http",
+                    source=response.url,
+                    value=f"HTTP {response.status}",
+                    effect=Effect.DENY,
+                    reason=Reason.HTTP_ERROR,
+                )
+            )
+        self._decide(request, response, evidence)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if meta.is_probe(request):
+            return None
+        evidence = list(meta.evidence_of(request))
+        if isinstance(exception, ConsentDenied):
+            evidence.append(exception.evidence)
+        else:
+            ignored = isinstance(exception, IgnoreRequest)
+            evidence.append(
+                Evidence(
+                    signal="scrapy" if ignored else "download",
+                    source=request.url,
+                    value=str(exception) if ignored else f"{type(exception).__name__}: {exception}",
+                    effect=Effect.DENY,
+                    reason=Reason.FILTERED if ignored else Reason.FETCH_ERROR,
+                )
+            )
+        self._decide(request, None, evidence)
+        return None
+
+    def _record_hops(self, request: Request, hops: list[str], recorded: int) -> None:
+        # The previous hop's evidence arrived here in the copied meta; it belongs to that hop.
+        evidence = list(meta.evidence_of(request))
+        statuses = list(request.meta.get("redirect_reasons", ()))
+        for index in range(recorded, len(hops)):
+            target = hops[index + 1] if index + 1 < len(hops) else request.url
+            status = statuses[index] if index < len(statuses) else None
+            hop_evidence = [
+                *(evidence if index == len(hops) - 1 else ()),
+                Evidence(
+                    signal="http",
+                    source=hops[index],
+                    value=f"redirect ({status}) to {target}",
+                    effect=Effect.DENY,
+                    reason=Reason.REDIRECT,
+                ),
+            ]
+            decision = decide(self.purpose, hop_evidence, require_permission=False)
+            self.crawler.signals.send_catch_log(
+                signals.consent_decided,
+                request=request.replace(url=hops[index], meta={meta.HOP_STATUS: status}),
+                response=None,
+                decision=decision,
+            )
+        request.meta[meta.HOPS_RECORDED] = len(hops)
+
+    def _decide(self, request: Request, response: Response | None, evidence: list[Evidence]) -> None:
+        decision = decide(self.purpose, evidence, require_permission=self.require_permission)
+        request.meta[meta.DECISION] = decision
+        self.crawler.signals.send_catch_log(
+            signals.consent_decided, request=request, response=response, decision=decision
+        )
+
+
+def purpose_from_settings(value: object) -> Purpose:
+    if value is None or value == "":
+        raise ConfigError("CONSENT_PURPOSE is not set: a crawl must declare its purpose")
+    return Purpose.parse(str(value))

@@ -1,0 +1,170 @@
+"""Run one crawl job in this process: validate, build Scrapy settings, crawl, report.
+
+The CLI and the demo both come through here, so they check their input the same way and fail
+before anything is written: seeds, purpose and agent token are checked first, then the WARC
+folder, then the catalog (connect, then migrate).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from storage.catalog.catalog import Catalog
+from storage.warc import WarcStore
+
+from . import signals
+from .consent.model import Decision, Purpose
+from .consent.robots import is_valid_token
+from .exceptions import ConfigError
+from .hostmap import HostMap
+from .recorder import CatalogRecorder
+from .spiders.seed import SeedSpider
+
+__all__ = ["CrawlOptions", "CrawlReport", "check_seeds", "run_crawl"]
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlOptions:
+    seeds: tuple[str, ...]
+    purpose: Purpose
+    catalog_url: str
+    warc_dir: Path
+    agent: str = "consentcrawl"
+    depth: int = 3
+    max_pages: int = 0
+    require_permission: bool = False
+    resolve: tuple[str, ...] = ()
+    allow_offsite: bool = False
+    concurrency: int = 16
+    per_site_concurrency: int = 4
+    delay: float = 0.25
+    log_level: str = "WARNING"
+    extra_settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CrawlReport:
+    job_id: str | None
+    finish_reason: str
+    elapsed: float
+    collected: int = 0
+    skipped: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    bytes_collected: int = 0
+    warc_files: list[Path] = field(default_factory=list)
+    robots_fetched: int = 0
+    robots_unreachable: int = 0
+    failure: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+def check_seeds(seeds: Sequence[str]) -> tuple[str, ...]:
+    if not seeds:
+        raise ConfigError("no seed URLs given")
+    for seed in seeds:
+        parts = urlsplit(seed)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"seed {seed!r} is not an http(s) URL")
+    return tuple(seeds)
+
+
+def settings_for(options: CrawlOptions) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(
+        {
+            "CONSENT_PURPOSE": options.purpose.value,
+            "CONSENT_AGENT": options.agent,
+            "CONSENT_CATALOG_URL": options.catalog_url,
+            "CONSENT_WARC_DIR": str(options.warc_dir),
+            "CONSENT_MAX_PAGES": options.max_pages,
+            "CONSENT_REQUIRE_PERMISSION": options.require_permission,
+            "CONSENT_RESOLVE": list(options.resolve),
+            "CONSENT_ALLOW_OFFSITE": options.allow_offsite,
+            "CONSENT_SEEDS": list(options.seeds),
+            "DEPTH_LIMIT": options.depth,
+            "CONCURRENT_REQUESTS": options.concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": options.per_site_concurrency,
+            "DOWNLOAD_DELAY": options.delay,
+            "LOG_LEVEL": options.log_level,
+            **options.extra_settings,
+        },
+        priority="cmdline",
+    )
+    return settings
+
+
+def preflight(options: CrawlOptions) -> None:
+    """Check everything that can be checked before the crawl, writing nothing on failure."""
+    check_seeds(options.seeds)
+    if not is_valid_token(options.agent):
+        raise ConfigError(f"agent {options.agent!r} is not a robots.txt product token ([A-Za-z_-]+)")
+    HostMap.parse(options.resolve)
+    created = not options.warc_dir.exists()
+    WarcStore(options.warc_dir).close()
+    try:
+        Catalog(options.catalog_url).close()  # connects, then migrates to the current schema
+    except BaseException:
+        if created:
+            shutil.rmtree(options.warc_dir, ignore_errors=True)
+        raise
+
+
+def run_crawl(
+    options: CrawlOptions, *, on_decision: Callable[[str, Decision], None] | None = None
+) -> CrawlReport:
+    preflight(options)
+    process = CrawlerProcess(settings_for(options))
+    crawler = process.create_crawler(SeedSpider)
+    if on_decision is not None:
+        callback = on_decision  # bound for the closure below; Scrapy keeps weak references
+
+        def decided(request: Any, response: Any, decision: Decision) -> None:
+            callback(request.url, decision)
+
+        crawler.signals.connect(decided, signal=signals.consent_decided, weak=False)
+    started = time.monotonic()
+    process.crawl(crawler)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    report = CrawlReport(
+        job_id=stats.get("catalog/job_id"),
+        finish_reason=str(stats.get("finish_reason", "unknown")),
+        elapsed=time.monotonic() - started,
+        collected=int(stats.get("catalog/outcome_count/collected", 0)),
+        skipped=int(stats.get("catalog/outcome_count/skipped", 0)),
+        robots_fetched=int(stats.get("consent/robots/fetched", 0)),
+        robots_unreachable=int(stats.get("consent/robots/unreachable", 0)),
+    )
+    prefix = "consent/denied_reason_count/"
+    report.reasons.update({k[len(prefix):]: int(v) for k, v in stats.items() if k.startswith(prefix)})
+    recorder = _recorder(crawler)
+    if recorder is not None:
+        report.warc_files = list(recorder.warc.files)
+        if recorder.failure is not None:
+            report.failure = f"catalog/WARC write failed: {recorder.failure}"
+    report.bytes_collected = int(stats.get("catalog/collected_bytes", 0))
+    if report.job_id is None and report.failure is None:
+        report.failure = f"the crawl did not start ({report.finish_reason})"
+    return report
+
+
+def _recorder(crawler: Any) -> CatalogRecorder | None:
+    extensions = getattr(crawler, "extensions", None)
+    for extension in getattr(extensions, "middlewares", ()):
+        if isinstance(extension, CatalogRecorder):
+            return extension
+    return None

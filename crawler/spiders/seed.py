@@ -1,0 +1,78 @@
+"""SeedSpider: crawls from seed URLs to a depth and page budget, staying on the seeds' sites.
+
+It holds no consent logic: every gate is a downloader middleware of the add-on, so this spider
+only decides which links are worth asking for. Links of a page are followed even when its content
+was not collected (the decision is about the content, not about discovering URLs).
+
+Settings: CONSENT_SEEDS (list of URLs), CONSENT_MAX_PAGES (0 = no limit; counts every URL this
+spider asks for, seeds included), CONSENT_ALLOW_OFFSITE, and Scrapy's DEPTH_LIMIT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request, Spider
+from scrapy.http import HtmlResponse, Response
+from scrapy.linkextractors import LinkExtractor
+
+from ..sites import site_of
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from scrapy.crawler import Crawler
+
+
+class SeedSpider(Spider):
+    name = "seed"
+
+    def __init__(self, *args: Any, seeds: Iterable[str] | str = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(seeds, str):
+            seeds = [s for s in seeds.replace(",", " ").split() if s]
+        self.start_urls = list(seeds)
+        self.max_pages = 0
+        self.seen: set[str] = set()
+        self.link_extractor = LinkExtractor()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        if not spider.start_urls:
+            spider.start_urls = list(settings.getlist("CONSENT_SEEDS"))
+        spider.max_pages = settings.getint("CONSENT_MAX_PAGES")
+        if not settings.getbool("CONSENT_ALLOW_OFFSITE"):
+            spider.allowed_domains = sorted({site_of(url) for url in spider.start_urls})
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in dict.fromkeys(self.start_urls):
+            if url in self.seen:
+                continue
+            request = self._request(url)
+            if request is None:
+                return
+            yield request
+
+    def parse(self, response: Response) -> Iterator[Request]:
+        if not isinstance(response, HtmlResponse):
+            return
+        for link in self.link_extractor.extract_links(response):
+            if link.url in self.seen:
+                continue
+            if self.allowed_domains and site_of(link.url) not in self.allowed_domains:
+                continue
+            request = self._request(link.url)
+            if request is None:
+                return
+            yield request
+
+    def _request(self, url: str) -> Request | None:
+        """A request for a URL not asked for yet, or None once the page budget is spent."""
+        if self.max_pages and len(self.seen) >= self.max_pages:
+            return None
+        self.seen.add(url)
+        return Request(url, callback=self.parse)

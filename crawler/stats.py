@@ -1,0 +1,35 @@
+"""Every stats key consentcrawl writes is built here (documented in the README table)."""
+
+from __future__ import annotations
+
+CONSENT = "consent"
+CATALOG = "catalog"
+WARC = "warc"
+
+DENIED = f"{CONSENT}/denied"
+ROBOTS_FETCHED = f"{CONSENT}/robots/fetched"
+ROBOTS_UNREACHABLE = f"{CONSENT}/robots/unreachable"
+ROBOTS_FORBIDDEN = f"{CONSENT}/robots/forbidden"
+CATALOG_RECORDS = f"{CATALOG}/records"
+CATALOG_DOCUMENTS = f"{CATALOG}/documents"
+CATALOG_BATCHES = f"{CATALOG}/batches"
+COLLECTED_BYTES = f"{CATALOG}/collected_bytes"
+WARC_RECORDS = f"{WARC}/records"
+WARC_BYTES = f"{WARC}/bytes"
+WARC_FILES = f"{WARC}/files"
+
+
+def denied_reason(reason: str) -> str:
+    return f"{CONSENT}/denied_reason_count/{reason}"
+
+
+def robots_status(status: int) -> str:
+    return f"{CONSENT}/robots/status_count/{status}"
+
+
+def outcome(name: str) -> str:
+    return f"{CATALOG}/outcome_count/{name}"
+
+
+def license_status(status: str) -> str:
+    return f"{CATALOG}/license_status_count/{status}"
