@@ -71,6 +71,16 @@ def _purpose(value: str) -> Purpose:
         raise _usage_error(str(exc)) from None
 
 
+def _settings(pairs: list[str]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise _usage_error(f"--set {pair!r}: expected NAME=VALUE")
+        settings[name.strip()] = value
+    return settings
+
+
 def _read_seeds(path: Path) -> list[str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -106,6 +116,10 @@ def crawl(
     allow_offsite: Annotated[bool, typer.Option(help="Follow links to other sites.")] = False,
     concurrency: Annotated[int, typer.Option(min=1, help="Concurrent requests in all.")] = 16,
     delay: Annotated[float, typer.Option(min=0, help="Seconds between requests to a site.")] = 0.25,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", help="NAME=VALUE: any Scrapy or CONSENT_* setting (repeatable)."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")] = False,
 ) -> None:
     """Run a crawl job: collect what may be collected, record every URL considered.
@@ -129,6 +143,7 @@ def crawl(
         concurrency=concurrency,
         delay=delay,
         log_level="INFO" if verbose else "WARNING",
+        extra_settings=_settings(set_ or []),
     )
     report = _run(options)
     _summary(report, options)

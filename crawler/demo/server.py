@@ -6,7 +6,9 @@ sites share one loopback port and reach it through CONSENT_RESOLVE, never throug
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ class Page:
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
     content_type: str = "text/html; charset=utf-8"
+    delay: float = 0.0  # seconds before answering (slow servers, timeouts)
 
     def payload(self) -> bytes:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
@@ -46,6 +49,11 @@ class SiteServer(ThreadingHTTPServer):
     def port(self) -> int:
         return int(self.server_address[1])
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A crawler that gave up (a timeout test, a cancelled download) is not a server bug.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def url(self, host: str, path: str = "/") -> str:
         return f"http://{host}:{self.port}{path}"
 
@@ -69,6 +77,8 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.server.sites.get(host)
         page = NOT_FOUND if site is None else site.get(self.path, site.get(path, NOT_FOUND))
         body = page.payload()
+        if page.delay:
+            time.sleep(page.delay)
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
         self.send_header("Content-Length", str(len(body)))

@@ -6,8 +6,9 @@ all" and caches per netloc forever. Here, per origin (scheme, host, port):
 - 2xx: the rules apply (the first CONSENT_ROBOTS_PARSE_LIMIT bytes are parsed, RFC 9309 asks
   for at least 500 KiB);
 - 4xx (except 429): no rules, everything allowed;
-- 5xx, 429, timeouts, network errors, more redirects than CONSENT_MAX_REDIRECTS, or a file over
-  CONSENT_ROBOTS_MAX_SIZE: nothing is fetched from that origin;
+- 5xx, 429, network errors, no answer within CONSENT_ROBOTS_TIMEOUT, more redirects than
+  CONSENT_MAX_REDIRECTS, or a file over CONSENT_ROBOTS_MAX_SIZE: nothing is fetched from that
+  origin (RFC 9309 lets a crawler treat over five redirects as "unavailable"; we fail closed);
 - results are cached for at most 24 h (CONSENT_ROBOTS_CACHE_TTL), failures for
   CONSENT_ROBOTS_ERROR_TTL so a long crawl asks again.
 
@@ -109,6 +110,7 @@ class ConsentRobotsMiddleware:
         self.error_ttl = min(settings.getfloat("CONSENT_ROBOTS_ERROR_TTL"), self.cache_ttl)
         self.parse_limit = settings.getint("CONSENT_ROBOTS_PARSE_LIMIT")
         self.max_size = settings.getint("CONSENT_ROBOTS_MAX_SIZE")
+        self.timeout = settings.getfloat("CONSENT_ROBOTS_TIMEOUT")
         self._origins: dict[str, OriginRobots | asyncio.Future[OriginRobots]] = {}
 
     @classmethod
@@ -157,6 +159,7 @@ class ConsentRobotsMiddleware:
             meta={
                 meta.PROBE: True,
                 "download_maxsize": self.max_size,
+                "download_timeout": self.timeout,
                 "allow_offsite": True,
                 "dont_retry": True,
             },

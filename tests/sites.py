@@ -1,0 +1,51 @@
+"""Helpers for crawl tests: run the real CLI in a subprocess against local named sites.
+
+A Twisted reactor cannot restart inside one process, so every crawl runs as
+``python -m crawler crawl …``, exactly as a user runs it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def crawl(
+    seeds: Sequence[str],
+    *,
+    catalog_url: str,
+    warc_dir: Path,
+    domain: str,
+    purpose: str = "train-genai",
+    extra: Sequence[str] = (),
+) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        "crawl",
+        *seeds,
+        "--purpose",
+        purpose,
+        "--catalog",
+        catalog_url,
+        "--warc-dir",
+        str(warc_dir),
+        "--resolve",
+        f"*.{domain}:127.0.0.1",
+        "--delay",
+        "0",
+        *extra,
+    )
