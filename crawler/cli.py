@@ -55,12 +55,12 @@ def main_options(
 
 
 def _usage_error(message: str) -> typer.Exit:
-    err.print(f"consentcrawl: error: {message}", markup=False, highlight=False)
+    err.print(f"consentcrawl: error: {message}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
 def _runtime_error(message: str) -> typer.Exit:
-    err.print(f"consentcrawl: error: {message}", markup=False, highlight=False)
+    err.print(f"consentcrawl: error: {message}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -236,7 +236,7 @@ def _summary(report: CrawlReport, options: CrawlOptions) -> None:
     files = ", ".join(str(p) for p in report.warc_files) or "none (nothing collected)"
     out.print(f"WARC:    {files}")
     if report.failure:
-        err.print(f"consentcrawl: error: {report.failure}", markup=False, highlight=False)
+        err.print(f"consentcrawl: error: {report.failure}", markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -1,0 +1,124 @@
+"""The CLI's contract for bad input: one line naming what is wrong, exit 2 or 1, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crawler import __version__
+from crawler.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_version_and_help() -> None:
+    code, output = invoke("--version")
+    assert (code, output.strip()) == (0, f"consentcrawl {__version__}")
+    for command in ([], ["crawl"], ["demo"], ["audit"], ["audit", "export"]):
+        code, output = invoke(*command, "--help")
+        assert code == 0 and "Usage" in output, command
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> dict[str, Path]:
+    return {"catalog": tmp_path / "cat.sqlite", "warc": tmp_path / "warc", "root": tmp_path}
+
+
+def crawl_args(paths: dict[str, Path], *extra: str, purpose: str = "train-genai") -> list[str]:
+    return [
+        "crawl",
+        *extra,
+        "--purpose",
+        purpose,
+        "--catalog",
+        f"sqlite:///{paths['catalog']}",
+        "--warc-dir",
+        str(paths["warc"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["http://a.example/"], 2, "unknown purpose 'train-everything'"),
+        (["ftp://a.example/"], 2, "seed 'ftp://a.example/' is not an http(s) URL"),
+        (["not a url"], 2, "seed 'not a url' is not an http(s) URL"),
+        ([], 2, "no seed URLs given"),
+        (["http://a.example/", "--agent", "bad token!"], 2, "agent 'bad token!' is not a robots.txt"),
+        (["http://a.example/", "--resolve", "a.example:nowhere"], 2, "is not an IP address"),
+        (["http://a.example/", "--set", "NOEQUALS"], 2, "expected NAME=VALUE"),
+    ],
+    ids=["purpose", "scheme", "not-url", "no-seeds", "agent", "resolve", "set"],
+)
+def test_usage_errors_exit_2_and_write_nothing(
+    paths: dict[str, Path], args: list[str], code: int, message: str
+) -> None:
+    purpose = "train-everything" if "purpose" in message else "train-genai"
+    exit_code, output = invoke(*crawl_args(paths, *args, purpose=purpose))
+    assert exit_code == code
+    assert message in output
+    assert "Traceback" not in output
+    assert not paths["catalog"].exists() and not paths["warc"].exists()
+
+
+def test_missing_purpose_is_a_usage_error(paths: dict[str, Path]) -> None:
+    code, output = invoke("crawl", "http://a.example/", "--catalog", f"sqlite:///{paths['catalog']}")
+    assert code == 2 and "--purpose is required" in output
+
+
+def test_empty_and_missing_seeds_file(paths: dict[str, Path]) -> None:
+    empty = paths["root"] / "seeds.txt"
+    empty.write_text("# only a comment\n\n")
+    code, output = invoke(*crawl_args(paths, "--seeds-file", str(empty)))
+    assert code == 2 and f"seeds file {empty} has no URLs" in output
+    code, output = invoke(*crawl_args(paths, "--seeds-file", str(paths["root"] / "absent.txt")))
+    assert code == 2 and "absent.txt" in output
+    assert not paths["catalog"].exists() and not paths["warc"].exists()
+
+
+@pytest.mark.parametrize(
+    ("catalog", "message"),
+    [
+        ("not-a-url", "not-a-url"),
+        ("mysql+nosuchdriver://x/y", "nosuchdriver"),
+        ("postgresql://nobody@127.0.0.1:1/none", "127.0.0.1:1"),
+    ],
+    ids=["malformed", "unknown-driver", "unreachable"],
+)
+def test_bad_catalog_exits_1_and_writes_nothing(
+    paths: dict[str, Path], catalog: str, message: str
+) -> None:
+    code, output = invoke(
+        "crawl", "http://a.example/", "--purpose", "search", "--catalog", catalog,
+        "--warc-dir", str(paths["warc"]),
+    )
+    assert code == 1, output
+    assert "consentcrawl: error:" in output and message in output
+    assert "Traceback" not in output
+    assert not paths["warc"].exists()
+
+
+def test_unwritable_warc_dir_exits_1_and_writes_nothing(paths: dict[str, Path]) -> None:
+    blocker = paths["root"] / "a-file"
+    blocker.write_text("not a folder")
+    warc = blocker / "warc"
+    code, output = invoke(*crawl_args({**paths, "warc": warc}, "http://a.example/"))
+    assert code == 1, output
+    assert str(warc) in output and "Traceback" not in output
+    assert not paths["catalog"].exists()
+
+
+def test_export_rejects_bad_job_id_and_bad_catalog(tmp_path: Path) -> None:
+    code, output = invoke("audit", "export", "--format", "jsonl", "--job", "nope")
+    assert code == 2 and "is not a job id" in output
+    code, output = invoke(
+        "audit", "export", "--format", "jsonl", "--catalog", "postgresql://x@127.0.0.1:1/none"
+    )
+    assert code == 1 and "consentcrawl: error:" in output
