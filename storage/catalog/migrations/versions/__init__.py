@@ -1,0 +1,1 @@
+"""Catalog schema revisions (a package so they ship with the wheel)."""
