@@ -13,6 +13,7 @@ cannot be recorded is not allowed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from . import __version__, meta, signals, stats
 from .consent.model import Decision, Evidence
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
@@ -153,10 +154,9 @@ class CatalogRecorder:
             self._loop.stop()
         self._submit()
         if self._last is not None:
-            try:
+            # A failure was already reported by _on_done; the job is marked failed below.
+            with contextlib.suppress(Exception):
                 await asyncio.wrap_future(self._last)
-            except Exception:  # already reported by _on_done; the job is marked failed below
-                pass
         status = "failed" if self.failure else _job_status(reason)
         summary = {k: v for k, v in self.crawler.stats.get_stats().items() if _summary_key(k)}
         summary["finish_reason"] = reason
@@ -311,7 +311,9 @@ class CatalogRecorder:
 
 
 def _job_status(reason: str) -> str:
-    return {"finished": "finished", "shutdown": "interrupted"}.get(reason, reason)
+    # Scrapy's close reasons: "finished" is a complete crawl; "shutdown" (Ctrl-C), the
+    # closespider_* limits and anything else ended it early.
+    return "finished" if reason == "finished" else "interrupted"
 
 
 def _summary_key(key: str) -> bool:

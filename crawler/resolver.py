@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from twisted.internet import defer
 from scrapy.resolver import CachingThreadedResolver
+from twisted.internet import defer
 
 from .hostmap import HostMap
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from twisted.internet.base import ReactorBase
-    from twisted.internet.defer import Deferred
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy.crawler import Crawler
+    from twisted.internet.base import ReactorBase
+    from twisted.internet.defer import Deferred
 
 
 class MappedResolver(CachingThreadedResolver):
@@ -35,7 +34,7 @@ class MappedResolver(CachingThreadedResolver):
         hosts = HostMap.parse(settings.get("CONSENT_RESOLVE"))
         return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), hosts)
 
-    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[Any]:  # noqa: N802
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[Any]:
         address = self.hosts.lookup(name)
         if address is not None:
             return defer.succeed(address)

@@ -41,7 +41,7 @@ CatalogOption = Annotated[
 
 @app.command()
 def export(
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")],  # noqa: A002
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")],
     catalog: CatalogOption = DEFAULT_CATALOG,
     job: Annotated[str | None, typer.Option(help="Only this crawl job (its id).")] = None,
     output: Annotated[
@@ -67,7 +67,7 @@ def export(
     typer.echo(f"{count} rows exported", err=True)
 
 
-def _write(format: ExportFormat, rows: object, out: TextIO) -> int:  # noqa: A002
+def _write(format: ExportFormat, rows: object, out: TextIO) -> int:
     writer = write_jsonl if format is ExportFormat.JSONL else write_csv
     return writer(rows, out)  # type: ignore[arg-type]
 

@@ -23,7 +23,7 @@ from storage.catalog.db import make_engine
 from storage.catalog.models import CrawlJob, Evidence, PolicyDocument, UrlRecord
 from storage.export import EXPORT_FIELDS
 
-from .conftest import _postgres_database as postgres_database
+from .databases import postgres_database
 from .sites import crawl, run_cli
 
 DOMAIN = "e2e.test"

@@ -25,7 +25,7 @@ from ..consent.policy import decide
 from ..exceptions import ConfigError, ConsentDenied, TooManyRedirects
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -81,7 +81,7 @@ class ConsentOutcomeMiddleware:
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         if meta.is_probe(request):
-            return None
+            return
         evidence = list(meta.evidence_of(request))
         if isinstance(exception, ConsentDenied):
             evidence.append(exception.evidence)
@@ -97,7 +97,7 @@ class ConsentOutcomeMiddleware:
                 )
             )
         self._decide(request, None, evidence)
-        return None
+        return
 
     def _record_hops(self, request: Request, hops: list[str], recorded: int) -> None:
         # The previous hop's evidence arrived here in the copied meta; it belongs to that hop.

@@ -38,7 +38,7 @@ from ..consent.robots import RobotsTxt, decode_robots, is_valid_token
 from ..exceptions import ConfigError, RobotsDenied, RobotsUnreachable
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -171,7 +171,7 @@ class ConsentRobotsMiddleware:
         assert self.crawler.engine is not None
         try:
             response = await self.crawler.engine.download_async(request)
-        except Exception as exc:  # every failure to read the file closes the origin
+        except Exception as exc:  # noqa: BLE001 - every failure to read the file closes the origin
             reason = f"{type(exc).__name__}: {exc}".strip(": ")
             self._document(url, None, fetched_at, None, reason)
             return self._unreachable(url, reason, status=None, sha256=None)

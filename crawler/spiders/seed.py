@@ -20,13 +20,14 @@ from scrapy.linkextractors import LinkExtractor
 from ..sites import site_of
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy.crawler import Crawler
 
 
 class SeedSpider(Spider):
     name = "seed"
+    allowed_domains: list[str] = []  # the seeds' sites, set in from_crawler (Scrapy's offsite)
 
     def __init__(self, *args: Any, seeds: Iterable[str] | str = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
