@@ -143,7 +143,7 @@ class CatalogRecorder:
         )
         self._event_loop = asyncio.get_running_loop()
         self.job_id = self.catalog.start_job(spec)
-        self.crawler.stats.set_value("catalog/job_id", str(self.job_id))
+        self.crawler.stats.set_value(stats.JOB_ID, str(self.job_id))
         logger.info("Catalog job %s in %s", self.job_id, self.catalog.url)
         if self.flush_interval > 0:
             self._loop = LoopingCall(self._submit)

@@ -22,7 +22,7 @@ from scrapy.settings import Settings
 from storage.catalog.catalog import Catalog
 from storage.warc import WarcStore
 
-from . import signals
+from . import signals, stats
 from .consent.model import Decision, Purpose
 from .consent.robots import is_valid_token
 from .exceptions import ConfigError
@@ -139,24 +139,26 @@ def run_crawl(
     started = time.monotonic()
     process.crawl(crawler)
     process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    values = crawler.stats.get_stats() if crawler.stats else {}
     report = CrawlReport(
-        job_id=stats.get("catalog/job_id"),
-        finish_reason=str(stats.get("finish_reason", "unknown")),
+        job_id=values.get(stats.JOB_ID),
+        finish_reason=str(values.get("finish_reason", "unknown")),
         elapsed=time.monotonic() - started,
-        collected=int(stats.get("catalog/outcome_count/collected", 0)),
-        skipped=int(stats.get("catalog/outcome_count/skipped", 0)),
-        robots_fetched=int(stats.get("consent/robots/fetched", 0)),
-        robots_unreachable=int(stats.get("consent/robots/unreachable", 0)),
+        collected=int(values.get(stats.outcome("collected"), 0)),
+        skipped=int(values.get(stats.outcome("skipped"), 0)),
+        bytes_collected=int(values.get(stats.COLLECTED_BYTES, 0)),
+        robots_fetched=int(values.get(stats.ROBOTS_FETCHED, 0)),
+        robots_unreachable=int(values.get(stats.ROBOTS_UNREACHABLE, 0)),
     )
-    prefix = "consent/denied_reason_count/"
-    report.reasons.update({k[len(prefix):]: int(v) for k, v in stats.items() if k.startswith(prefix)})
+    prefix = stats.DENIED_REASON_PREFIX
+    report.reasons.update(
+        {k[len(prefix) :]: int(v) for k, v in values.items() if k.startswith(prefix)}
+    )
     recorder = _recorder(crawler)
     if recorder is not None:
         report.warc_files = list(recorder.warc.files)
         if recorder.failure is not None:
             report.failure = f"catalog/WARC write failed: {recorder.failure}"
-    report.bytes_collected = int(stats.get("catalog/collected_bytes", 0))
     if report.job_id is None and report.failure is None:
         report.failure = f"the crawl did not start ({report.finish_reason})"
     return report

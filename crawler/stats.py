@@ -10,6 +10,7 @@ DENIED = f"{CONSENT}/denied"
 ROBOTS_FETCHED = f"{CONSENT}/robots/fetched"
 ROBOTS_UNREACHABLE = f"{CONSENT}/robots/unreachable"
 ROBOTS_FORBIDDEN = f"{CONSENT}/robots/forbidden"
+JOB_ID = f"{CATALOG}/job_id"
 CATALOG_RECORDS = f"{CATALOG}/records"
 CATALOG_DOCUMENTS = f"{CATALOG}/documents"
 CATALOG_BATCHES = f"{CATALOG}/batches"
@@ -19,8 +20,11 @@ WARC_BYTES = f"{WARC}/bytes"
 WARC_FILES = f"{WARC}/files"
 
 
+DENIED_REASON_PREFIX = f"{CONSENT}/denied_reason_count/"
+
+
 def denied_reason(reason: str) -> str:
-    return f"{CONSENT}/denied_reason_count/{reason}"
+    return f"{DENIED_REASON_PREFIX}{reason}"
 
 
 def robots_status(status: int) -> str:
