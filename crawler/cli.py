@@ -147,8 +147,14 @@ def crawl(
     )
     report = _run(options)
     _summary(report, options)
+    _exit(report)
+
+
+def _exit(report: CrawlReport) -> None:
     if not report.ok:
         raise typer.Exit(1)
+    if report.interrupted:
+        raise typer.Exit(130)  # the shell's code for a run stopped by Ctrl-C
 
 
 @app.command()
@@ -184,8 +190,7 @@ def demo(
         "\nSee every record: "
         f"[bold]consentcrawl audit export --catalog {catalog_url} --format jsonl[/]"
     )
-    if not report.ok:
-        raise typer.Exit(1)
+    _exit(report)
 
 
 def _run(options: CrawlOptions) -> CrawlReport:
@@ -235,6 +240,8 @@ def _summary(report: CrawlReport, options: CrawlOptions) -> None:
     out.print(f"Catalog: {options.catalog_url}")
     files = ", ".join(str(p) for p in report.warc_files) or "none (nothing collected)"
     out.print(f"WARC:    {files}")
+    if report.interrupted:
+        out.print("Interrupted: the catalog and WARC files hold every URL decided until then.")
     if report.failure:
         err.print(f"consentcrawl: error: {report.failure}", markup=False, highlight=False, soft_wrap=True)
 

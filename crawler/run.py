@@ -70,6 +70,10 @@ class CrawlReport:
     def ok(self) -> bool:
         return self.failure is None
 
+    @property
+    def interrupted(self) -> bool:
+        return self.finish_reason == "shutdown"  # Scrapy's reason for Ctrl-C / SIGTERM
+
 
 def check_seeds(seeds: Sequence[str]) -> tuple[str, ...]:
     if not seeds:

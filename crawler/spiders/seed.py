@@ -27,13 +27,13 @@ if TYPE_CHECKING:
 
 class SeedSpider(Spider):
     name = "seed"
-    allowed_domains: list[str] = []  # the seeds' sites, set in from_crawler (Scrapy's offsite)
 
     def __init__(self, *args: Any, seeds: Iterable[str] | str = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if isinstance(seeds, str):
             seeds = [s for s in seeds.replace(",", " ").split() if s]
         self.start_urls = list(seeds)
+        self.allowed_domains: list[str] = []  # the seeds' sites (Scrapy's offsite policy)
         self.max_pages = 0
         self.seen: set[str] = set()
         self.link_extractor = LinkExtractor()

@@ -1,0 +1,80 @@
+"""SeedSpider: depth and page budget, staying on the seeds' sites (registrable domain)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.demo.server import Page, serve
+from storage.catalog import Catalog
+
+from .sites import crawl
+
+
+def html(*links: str) -> Page:
+    return Page("<!doctype html><body>" + "".join(f'<a href="{h}">x</a>' for h in links))
+
+
+ROBOTS = Page("User-agent: *\nAllow: /\n", content_type="text/plain")
+
+
+def web(port: int) -> dict[str, dict[str, Page]]:
+    return {
+        "www.example.com": {
+            "/robots.txt": ROBOTS,
+            "/": html("/d1", f"http://blog.example.com:{port}/", f"http://other.org:{port}/",
+                      "mailto:someone@example.com"),
+            "/d1": html("/d2"),
+            "/d2": html("/d3"),
+            "/d3": html(),
+        },
+        "blog.example.com": {"/robots.txt": ROBOTS, "/": html("/post"), "/post": html()},
+        "other.org": {"/robots.txt": ROBOTS, "/": html()},
+    }
+
+
+# Every host is mapped to 127.0.0.1, so no real DNS is ever asked.
+HOSTS = ["--resolve", "*.example.com:127.0.0.1", "--resolve", "other.org:127.0.0.1"]
+
+
+def records(catalog_url: str) -> list[str]:
+    with Catalog(catalog_url, migrate=False) as catalog:
+        return sorted(row["url"] for row in catalog.export_rows())
+
+
+def test_depth_and_site_scope(tmp_path: Path) -> None:
+    catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with serve(web) as server:
+        seed = server.url("www.example.com")
+        result = crawl([seed], catalog_url=catalog_url, warc_dir=tmp_path / "w",
+                       domain="example.com", extra=[*HOSTS, "--depth", "2"])
+        assert result.returncode == 0, result.stderr
+        assert server.hits_for("other.org") == []
+    assert records(catalog_url) == sorted(
+        [
+            server.url("www.example.com", "/"),
+            server.url("www.example.com", "/d1"),
+            server.url("www.example.com", "/d2"),  # depth 2; /d3 is depth 3
+            server.url("blog.example.com", "/"),  # a subdomain of the seed's site
+            server.url("blog.example.com", "/post"),
+        ]
+    )
+
+
+def test_page_budget(tmp_path: Path) -> None:
+    catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with serve(web) as server:
+        result = crawl([server.url("www.example.com")], catalog_url=catalog_url,
+                       warc_dir=tmp_path / "w", domain="example.com",
+                       extra=[*HOSTS, "--max-pages", "2"])
+        assert result.returncode == 0, result.stderr
+    assert len(records(catalog_url)) == 2
+
+
+def test_allow_offsite(tmp_path: Path) -> None:
+    catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with serve(web) as server:
+        result = crawl([server.url("www.example.com")], catalog_url=catalog_url,
+                       warc_dir=tmp_path / "w", domain="example.com",
+                       extra=[*HOSTS, "--depth", "1", "--allow-offsite"])
+        assert result.returncode == 0, result.stderr
+        assert server.hits_for("other.org") == ["/robots.txt", "/"]
