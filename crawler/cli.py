@@ -94,31 +94,62 @@ def _read_seeds(path: Path) -> list[str]:
 
 @app.command()
 def crawl(
-    seed_urls: Annotated[list[str] | None, typer.Argument(metavar="SEED_URL...")] = None,
-    purpose: Annotated[str, typer.Option(help=f"What the data is for: {PURPOSES}.")] = "",
-    seeds_file: Annotated[
-        Path | None, typer.Option(help="A file of seed URLs, one a line (# comments).")
+    seed_urls: Annotated[
+        list[str] | None, typer.Argument(metavar="SEED_URL...", show_default=False)
     ] = None,
-    agent: Annotated[str, typer.Option(help="Our robots.txt product token.")] = "consentcrawl",
+    purpose: Annotated[
+        str, typer.Option(metavar="PURPOSE", help=f"What the data is for: {PURPOSES}.")
+    ] = "",
+    seeds_file: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="A file of seed URLs, one a line (# comments)."),
+    ] = None,
+    agent: Annotated[
+        str, typer.Option(metavar="TOKEN", help="Our robots.txt product token.")
+    ] = "consentcrawl",
     catalog: Annotated[
-        str, typer.Option(envvar="CONSENT_CATALOG_URL", help="Catalog database URL.")
+        str,
+        typer.Option(metavar="URL", envvar="CONSENT_CATALOG_URL", help="Catalog database URL."),
     ] = "sqlite:///consentcrawl.sqlite",
-    warc_dir: Annotated[Path, typer.Option(help="Folder for the WARC files.")] = Path("warc"),
-    depth: Annotated[int, typer.Option(min=0, help="Link depth from the seeds.")] = 3,
-    max_pages: Annotated[int, typer.Option(min=0, help="At most this many URLs (0: no limit).")] = 0,
+    warc_dir: Annotated[
+        Path, typer.Option(metavar="DIR", help="Folder for the WARC files.")
+    ] = Path("warc"),
+    depth: Annotated[
+        int, typer.Option(metavar="N", min=0, help="Link depth from the seeds.")
+    ] = 3,
+    max_pages: Annotated[
+        int, typer.Option(metavar="N", min=0, help="At most this many URLs (0: no limit).")
+    ] = 0,
     require_permission: Annotated[
-        bool, typer.Option(help="Opt-in: collect only items with an explicit permission.")
+        bool,
+        typer.Option(
+            "--require-permission", help="Opt-in: collect only items with an explicit permission."
+        ),
     ] = False,
     resolve: Annotated[
         list[str] | None,
-        typer.Option(help="HOST:ADDRESS or *.SUFFIX:ADDRESS, used instead of DNS (repeatable)."),
+        typer.Option(
+            metavar="HOST:ADDRESS",
+            help="Answer HOST (or *.SUFFIX) with ADDRESS instead of DNS (repeatable).",
+        ),
     ] = None,
-    allow_offsite: Annotated[bool, typer.Option(help="Follow links to other sites.")] = False,
-    concurrency: Annotated[int, typer.Option(min=1, help="Concurrent requests in all.")] = 16,
-    delay: Annotated[float, typer.Option(min=0, help="Seconds between requests to a site.")] = 0.25,
+    allow_offsite: Annotated[
+        bool, typer.Option("--allow-offsite", help="Follow links to other sites.")
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Concurrent requests in all.")
+    ] = 16,
+    delay: Annotated[
+        float, typer.Option(metavar="SECONDS", min=0, help="Delay between requests to a site.")
+    ] = 0.25,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", "-s", help="NAME=VALUE: any Scrapy or CONSENT_* setting (repeatable)."),
+        typer.Option(
+            "--set",
+            "-s",
+            metavar="NAME=VALUE",
+            help="Any Scrapy or CONSENT_* setting (repeatable).",
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")] = False,
 ) -> None:

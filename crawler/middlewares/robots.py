@@ -199,7 +199,7 @@ class ConsentRobotsMiddleware:
     def _unreachable(
         self, url: str, reason: str, *, status: int | None, sha256: str | None
     ) -> OriginRobots:
-        logger.warning("robots.txt unreachable, not crawling its origin: %s (%s)", url, reason)
+        logger.info("robots.txt unreachable, not crawling its origin: %s (%s)", url, reason)
         self.crawler.stats.inc_value(stats.ROBOTS_UNREACHABLE)
         expires = time.monotonic() + self.error_ttl
         return OriginRobots(url, expires, unreachable=reason, status=status, sha256=sha256)
