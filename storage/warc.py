@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from io import BytesIO
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Self
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from storage.closing import Closing
 from storage.errors import WarcStoreError
 
 __all__ = ["WarcLocation", "WarcStore"]
@@ -78,7 +78,7 @@ def _request_target(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-class WarcStore:
+class WarcStore(Closing):
     """Appends request/response/metadata triples to rotating .warc.gz files in one folder.
 
     Thread-safe; files are opened lazily and flushed after every exchange, so a returned
@@ -250,14 +250,3 @@ class WarcStore:
         with self._lock:
             self._closed = True
             self._close_current()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -6,8 +6,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from storage.catalog.db import describe_error, make_engine, mask_url, upgrade
 from storage.catalog.models import JOB_STATUSES, CrawlJob, Evidence, PolicyDocument, UrlRecord
 from storage.catalog.records import DocumentIn, JobSpec, RecordIn
+from storage.closing import Closing
 from storage.errors import CatalogError
 from storage.export import EXPORT_FIELDS
 
@@ -95,7 +95,7 @@ def _document_row(job_id: uuid.UUID, document: DocumentIn) -> dict[str, Any]:
     }
 
 
-class Catalog:
+class Catalog(Closing):
     """Synchronous access to one catalog database; use from one thread at a time."""
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
@@ -211,14 +211,3 @@ class Catalog:
 
     def close(self) -> None:
         self._engine.dispose()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
