@@ -43,7 +43,7 @@ def sites(port: int) -> dict[str, dict[str, Page]]:
     return {
         f"open.{DOMAIN}": {
             "/robots.txt": robots("User-agent: *\nAllow: /\n"),
-            "/": html("/a", "/b", "/missing"),
+            "/": html("/a", "/b", "/missing", "/c"),  # /b redirects to /c, linked too
             "/a": html("/"),
             "/b": Page(status=301, headers={"Location": "/c"}),
             "/c": html(),

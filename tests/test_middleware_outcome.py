@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from scrapy import Request
+from scrapy import signals as scrapy_signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
@@ -98,6 +99,16 @@ def test_redirect_hops_recorded_once_even_on_retry() -> None:
     assert decision.reasons == (Reason.REDIRECT,)
     assert decision.evidence[0] == INFO  # the hop keeps the evidence gathered for it
     assert meta.evidence_of(retry) == ()  # the new URL starts afresh
+
+
+def test_hops_of_a_dropped_redirect_are_recorded() -> None:
+    mw, decided = make()
+    hop = Request("http://s.test/already-crawled")
+    hop.meta["redirect_urls"] = ["http://s.test/old"]
+    hop.meta["redirect_reasons"] = [308]
+    mw.crawler.signals.send_catch_log(scrapy_signals.request_dropped, request=hop, spider=None)
+    [(request, _, decision)] = decided
+    assert (request.url, decision.reasons) == ("http://s.test/old", (Reason.REDIRECT,))
 
 
 def test_too_many_redirects() -> None:

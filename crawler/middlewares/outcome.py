@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from scrapy import signals as scrapy_signals
 from scrapy.exceptions import IgnoreRequest
 
 from .. import meta, signals
@@ -39,16 +40,26 @@ class ConsentOutcomeMiddleware:
         self.purpose = purpose_from_settings(settings.get("CONSENT_PURPOSE"))
         self.require_permission = settings.getbool("CONSENT_REQUIRE_PERMISSION")
         self.max_redirects = settings.getint("CONSENT_MAX_REDIRECTS")
+        crawler.signals.connect(self.request_dropped, signal=scrapy_signals.request_dropped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_request(self, request: Request) -> None:
+    def request_dropped(self, request: Request) -> None:
+        # A redirect whose target was already crawled is dropped by the scheduler's duplicate
+        # filter before it comes back here; its hops still need their records.
+        self._record_pending_hops(request)
+
+    def _record_pending_hops(self, request: Request) -> list[str]:
         hops = list(request.meta.get("redirect_urls", ()))
         recorded = request.meta.get(meta.HOPS_RECORDED, 0)
         if len(hops) > recorded:
             self._record_hops(request, hops, recorded)
+        return hops
+
+    def process_request(self, request: Request) -> None:
+        hops = self._record_pending_hops(request)
         request.meta[meta.EVIDENCE] = ()  # each attempt (retries too) is judged afresh
         if len(hops) > self.max_redirects:
             raise TooManyRedirects(
