@@ -285,7 +285,7 @@ class CatalogRecorder:
         return RecordIn(
             url=entry.url,
             outcome="collected" if decision.allowed else "skipped",
-            reasons=tuple(r.value for r in decision.reasons),
+            reasons=tuple(str(r) for r in decision.reasons),
             license_status=decision.license_status.value,
             recorded_at=entry.decided_at,
             kind=entry.kind,
@@ -344,7 +344,7 @@ def _evidence_in(e: Evidence) -> EvidenceIn:
         source=e.source,
         value=e.value,
         effect=e.effect.value,
-        reason=e.reason.value if e.reason else None,
+        reason=None if e.reason is None else str(e.reason),
         document_sha256=e.document_sha256,
         line=e.line,
     )

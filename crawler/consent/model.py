@@ -16,6 +16,8 @@ __all__ = [
     "Purpose",
     "Reason",
     "UnknownPurpose",
+    "is_reservation",
+    "reason",
 ]
 
 
@@ -41,7 +43,8 @@ class Purpose(StrEnum):
 
 
 class Reason(StrEnum):
-    """Why a URL was not collected. Every code is documented in the README table."""
+    """Fixed reason codes. Signal families add codes with a value (``family:value``, see
+    ``reason()``); every code and family is documented in the README table."""
 
     ROBOTS_DISALLOW = "robots-disallow"
     ROBOTS_UNREACHABLE = "robots-unreachable"
@@ -53,13 +56,29 @@ class Reason(StrEnum):
     OFFSITE = "offsite"
     FILTERED = "filtered"
 
-    @property
-    def is_reservation(self) -> bool:
-        """True when the rights holder's machine-readable signal said no (not a technical failure)."""
-        return self in _RESERVATIONS
+
+#: Families whose "no" is the rights holder's reservation, not a technical failure.
+RESERVATION_FAMILIES = frozenset(
+    {
+        "robots-disallow",
+        "robots-ai-optout",
+        "content-signal",
+        "content-usage",
+        "tdmrep-reserved",
+        "x-robots-tag",
+        "meta-robots",
+        "ai-txt-disallow",
+    }
+)
 
 
-_RESERVATIONS = frozenset({Reason.ROBOTS_DISALLOW})
+def reason(family: str, value: str | None = None) -> str:
+    """A reason code: ``family`` alone or ``family:value`` (``content-signal:ai-train=no``)."""
+    return family if value is None else f"{family}:{value}"
+
+
+def is_reservation(code: str) -> bool:
+    return code.partition(":")[0] in RESERVATION_FAMILIES
 
 
 class Effect(StrEnum):
@@ -91,10 +110,11 @@ class Evidence:
     source: str
     value: str
     effect: Effect = Effect.INFO
-    reason: Reason | None = None
+    reason: str | None = None
     document_sha256: str | None = None
     line: int | None = None
     purposes: frozenset[Purpose] = frozenset()
+    license_status: LicenseStatus | None = None  # what this evidence says of the licence
 
     def applies_to(self, purpose: Purpose) -> bool:
         return not self.purposes or purpose in self.purposes
@@ -105,7 +125,7 @@ class Decision:
     """The outcome for one URL: collect or not, why, and under which licence status."""
 
     allowed: bool
-    reasons: tuple[Reason, ...]
+    reasons: tuple[str, ...]
     license_status: LicenseStatus
     evidence: tuple[Evidence, ...]
     purpose: Purpose

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .model import Decision, Effect, Evidence, LicenseStatus, Purpose, Reason
+from .model import Decision, Effect, Evidence, LicenseStatus, Purpose, Reason, is_reservation
 
 __all__ = ["decide"]
 
@@ -19,23 +19,24 @@ def decide(
 ) -> Decision:
     everything = tuple(evidence)
     applicable = [e for e in everything if e.applies_to(purpose)]
-    reasons: list[Reason] = []
-    for item in applicable:
-        if item.effect is Effect.DENY and item.reason is not None and item.reason not in reasons:
-            reasons.append(item.reason)
+    denials = [e for e in applicable if e.effect is Effect.DENY and e.reason is not None]
+    reasons = list(dict.fromkeys(e.reason for e in denials if e.reason is not None))
     if not reasons and require_permission and not any(e.effect is Effect.ALLOW for e in applicable):
         reasons.append(Reason.NO_PERMISSION)
     return Decision(
         allowed=not reasons,
         reasons=tuple(reasons),
-        license_status=_license_status(reasons),
+        license_status=_license_status(denials),
         evidence=everything,
         purpose=purpose,
     )
 
 
-def _license_status(reasons: list[Reason]) -> LicenseStatus:
-    # A signal that reserved the rights is a licence fact; a technical failure tells nothing.
-    if any(r.is_reservation for r in reasons):
+def _license_status(denials: list[Evidence]) -> LicenseStatus:
+    # A reservation that comes with terms (a TDMRep policy, an RSL offer) is licensable; a plain
+    # reservation is reserved; a technical failure says nothing about the licence.
+    if any(e.license_status is LicenseStatus.LICENSABLE for e in denials):
+        return LicenseStatus.LICENSABLE
+    if any(e.reason is not None and is_reservation(e.reason) for e in denials):
         return LicenseStatus.RESERVED
     return LicenseStatus.UNKNOWN
