@@ -22,7 +22,8 @@ FORCED = 100
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.outcome.ConsentOutcomeMiddleware": 10,
     "crawler.middlewares.scope.SiteScopeMiddleware": 50,
-    "crawler.middlewares.robots.ConsentRobotsMiddleware": 100,
+    "crawler.middlewares.origin.OriginPolicyMiddleware": 100,
+    "crawler.middlewares.response.ResponseSignalsMiddleware": 110,
 }
 REPLACED = (
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",

@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "ConsentDenied",
     "OffsiteFiltered",
+    "OptOutDenied",
     "RobotsDenied",
     "RobotsUnreachable",
     "TooManyRedirects",
@@ -25,14 +26,20 @@ class ConfigError(ValueError):
 
 
 class ConsentDenied(IgnoreRequest):
-    """A gate refused the request before download."""
+    """A gate refused the request before download; ``evidence`` says why (every piece of it)."""
 
     reason: Reason = Reason.FILTERED
 
-    def __init__(self, url: str, evidence: Evidence) -> None:
-        super().__init__(f"{self.reason}: {url} ({evidence.value})")
+    def __init__(self, url: str, *evidence: Evidence) -> None:
+        reasons = ", ".join(dict.fromkeys(str(e.reason) for e in evidence if e.reason)) or self.reason
+        super().__init__(f"{reasons}: {url}")
         self.url = url
         self.evidence = evidence
+
+
+class OptOutDenied(ConsentDenied):
+    """A machine-readable AI signal of the origin (robots.txt AI groups, Content-Signal,
+    Content-Usage, ai.txt, TDMRep) reserves the job's purpose."""
 
 
 class RobotsDenied(ConsentDenied):

@@ -17,6 +17,7 @@ DECISION = "consent_decision"
 EVIDENCE = "_consent_evidence"
 PROBE = "_consent_probe"
 HOPS_RECORDED = "_consent_hops_recorded"
+TDM_FILE = "_consent_tdm_file"  # (matching TdmRule | None, file URL, file SHA-256, file errors)
 HOP_STATUS = "_consent_hop_status"  # on the stand-in request of a recorded redirect hop
 
 

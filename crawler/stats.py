@@ -7,9 +7,9 @@ CATALOG = "catalog"
 WARC = "warc"
 
 DENIED = f"{CONSENT}/denied"
-ROBOTS_FETCHED = f"{CONSENT}/robots/fetched"
 ROBOTS_UNREACHABLE = f"{CONSENT}/robots/unreachable"
 ROBOTS_FORBIDDEN = f"{CONSENT}/robots/forbidden"
+OPTOUT_DENIED = f"{CONSENT}/optout/denied"
 JOB_ID = f"{CATALOG}/job_id"
 CATALOG_RECORDS = f"{CATALOG}/records"
 CATALOG_DOCUMENTS = f"{CATALOG}/documents"
@@ -27,8 +27,23 @@ def denied_reason(reason: str) -> str:
     return f"{DENIED_REASON_PREFIX}{reason}"
 
 
-def robots_status(status: int) -> str:
-    return f"{CONSENT}/robots/status_count/{status}"
+#: Stats names of the policy documents (robots.txt, tdmrep.json, ai.txt).
+DOCUMENTS = {"robots.txt": "robots", "tdmrep.json": "tdmrep", "ai.txt": "aitxt"}
+
+
+def document_fetched(kind: str) -> str:
+    return f"{CONSENT}/{DOCUMENTS[kind]}/fetched"
+
+
+def document_status(kind: str, status: int | str) -> str:
+    return f"{CONSENT}/{DOCUMENTS[kind]}/status_count/{status}"
+
+
+ROBOTS_FETCHED = document_fetched("robots.txt")
+
+
+def crawl_delay(slot: str) -> str:
+    return f"{CONSENT}/crawl_delay/{slot}"
 
 
 def outcome(name: str) -> str:

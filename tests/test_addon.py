@@ -11,7 +11,8 @@ from crawler import __version__
 from crawler.addon import ConsentAddon
 from crawler.defaults import CONSENT_DEFAULTS
 
-ROBOTS = "crawler.middlewares.robots.ConsentRobotsMiddleware"
+ROBOTS = "crawler.middlewares.origin.OriginPolicyMiddleware"
+RESPONSE = "crawler.middlewares.response.ResponseSignalsMiddleware"
 OUTCOME = "crawler.middlewares.outcome.ConsentOutcomeMiddleware"
 SCOPE = "crawler.middlewares.scope.SiteScopeMiddleware"
 RECORDER = "crawler.recorder.CatalogRecorder"
@@ -26,7 +27,12 @@ def test_components_installed_in_order_and_scrapy_gates_replaced() -> None:
     settings = settings_with()
     chain = build_component_list(settings.getwithbase("DOWNLOADER_MIDDLEWARES"))
     names = [c if isinstance(c, str) else f"{c.__module__}.{c.__qualname__}" for c in chain]
-    assert names.index(OUTCOME) < names.index(SCOPE) < names.index(ROBOTS)
+    assert names.index(OUTCOME) < names.index(SCOPE) < names.index(ROBOTS) < names.index(RESPONSE)
+    # the response gate reads a page's signals before the outcome middleware decides, and after
+    # Scrapy has decompressed the body (HttpCompressionMiddleware, 590)
+    assert names.index(RESPONSE) < names.index(
+        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"
+    )
     assert names[0] == OUTCOME  # outermost: it sees every final response and failure
     assert "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware" not in names
     assert "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware" not in names

@@ -87,11 +87,6 @@ def test_section2_vectors(vector: int, text: str, url: str, expected: str) -> No
     assert letters(signals(text, url)) == expected
 
 
-@pytest.mark.xfail(
-    reason="robots.py follows RFC 9309: a non-rule line (Content-Signal) does not end a group, "
-    "so 'User-agent: ExampleBot' joins the * group and both signals bind us (NN?N). Whether "
-    "Content-Signal should end a group like a rule is unspecified; see the report.",
-)
 def test_vector2_literal_without_rules() -> None:
     assert letters(signals(V2_LITERAL)) == "???N"
 

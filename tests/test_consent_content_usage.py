@@ -321,11 +321,6 @@ def test_robots_groups() -> None:
     assert robots_usage(before_groups, "/x") == ()
 
 
-@pytest.mark.xfail(
-    reason="attach-05 adds Content-Usage to RFC 9309's rules, so a User-agent line after it "
-    "starts a new group; robots.py keeps it as an unknown line, which does not end the * group "
-    "(both rules then bind ExampleBot and combine to N). Needs a change in robots.py.",
-)
 def test_content_usage_ends_a_group_like_a_rule() -> None:
     text = (
         "User-agent: *\nContent-Usage: train-ai=n\n\n"

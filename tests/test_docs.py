@@ -19,7 +19,7 @@ def _settings_read_in_code() -> set[str]:
     names: set[str] = set()
     for package in ("crawler", "storage", "blocklists"):
         for path in (ROOT / package).rglob("*.py"):
-            names |= set(re.findall(r"\bCONSENT_[A-Z_]+\b", path.read_text(encoding="utf-8")))
+            names |= set(re.findall(r"\bCONSENT_[A-Z_]*[A-Z]\b", path.read_text(encoding="utf-8")))
     names.discard("CONSENT_DEFAULTS")
     return names
 
@@ -51,7 +51,9 @@ STAT_KEYS = sorted(
     }
     | {
         stats.denied_reason("{reason}"),
-        stats.robots_status("{status}"),
+        *(stats.document_status(kind, "{status}") for kind in stats.DOCUMENTS),
+        *(stats.document_fetched(kind) for kind in stats.DOCUMENTS),
+        stats.crawl_delay("{slot}"),
         stats.license_status("{status}"),
     }
 )

@@ -77,4 +77,6 @@ def test_allow_offsite(tmp_path: Path) -> None:
                        warc_dir=tmp_path / "w", domain="example.com",
                        extra=[*HOSTS, "--depth", "1", "--allow-offsite"])
         assert result.returncode == 0, result.stderr
-        assert server.hits_for("other.org") == ["/robots.txt", "/"]
+        assert sorted(server.hits_for("other.org")) == [
+            "/", "/.well-known/tdmrep.json", "/ai.txt", "/robots.txt"
+        ]

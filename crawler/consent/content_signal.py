@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from .model import Effect, Evidence, Purpose, reason
-from .robots import Line, RobotsTxt, Rule, _Matcher, escape_pattern, path_params_query
+from .robots import Line, PathPattern, RobotsTxt, Rule, escape_pattern, path_params_query
 
 __all__ = ["FIELD", "KEYS", "SIGNAL", "content_signals"]
 
@@ -79,7 +79,7 @@ def content_signals(
             if pattern is not None:
                 if path is None:
                     path = escape_pattern(path_params_query(url))
-                matcher = _Matcher.compile(Rule(line.line, False, pattern))
+                matcher = PathPattern.compile(Rule(line.line, False, pattern))
                 if not matcher.matches(path):
                     continue
                 length = matcher.length

@@ -32,7 +32,7 @@ from typing import Final
 import http_sf
 
 from .model import Effect, Evidence, Purpose, reason
-from .robots import Line, RobotsTxt, Rule, _Matcher, escape_pattern, path_params_query
+from .robots import Line, PathPattern, RobotsTxt, Rule, escape_pattern, path_params_query
 
 __all__ = [
     "FIELD",
@@ -121,7 +121,7 @@ def content_usage_robots(
             pattern, prefs_text = _split(line.value)
             if path is None:
                 path = escape_pattern(path_params_query(url))
-            matcher = _Matcher.compile(Rule(line.line, False, pattern))
+            matcher = PathPattern.compile(Rule(line.line, False, pattern))
             if not matcher.matches(path):
                 continue
             shown = _clip(f"Content-Usage: {line.value}")

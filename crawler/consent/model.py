@@ -48,6 +48,8 @@ class Reason(StrEnum):
 
     ROBOTS_DISALLOW = "robots-disallow"
     ROBOTS_UNREACHABLE = "robots-unreachable"
+    TDMREP_UNREACHABLE = "tdmrep-unreachable"
+    AITXT_UNREACHABLE = "ai-txt-unreachable"
     NO_PERMISSION = "no-permission"
     HTTP_ERROR = "http-error"
     FETCH_ERROR = "fetch-error"

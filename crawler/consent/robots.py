@@ -136,8 +136,9 @@ class Verdict:
 
 
 @dataclass(frozen=True, slots=True)
-class _Matcher:
-    """A rule compiled for matching (private)."""
+class PathPattern:
+    """A rule's pattern compiled for matching (RFC 9309 ``*`` and ``$``); shared by the readers of
+    other path-keyed signals (Content-Signal, Content-Usage, TDMRep locations)."""
 
     rule: Rule
     length: int  # octets of the normalised pattern: the rule's priority
@@ -146,7 +147,7 @@ class _Matcher:
     anchored: bool  # the pattern ended with "$"
 
     @classmethod
-    def compile(cls, rule: Rule) -> _Matcher:
+    def compile(cls, rule: Rule) -> PathPattern:
         escaped = escape_pattern(rule.pattern)
         anchored = escaped.endswith("$")
         literal = escaped[:-1] if anchored else escaped
@@ -174,7 +175,7 @@ class _Matcher:
         return not last or path.find(last, pos) >= 0
 
 
-def _beats(candidate: _Matcher, best: _Matcher | None) -> bool:
+def _beats(candidate: PathPattern, best: PathPattern | None) -> bool:
     """Longest pattern wins; Allow wins a tie; then the earlier line."""
     if best is None:
         return True
@@ -185,9 +186,9 @@ def _beats(candidate: _Matcher, best: _Matcher | None) -> bool:
     return candidate.rule.line < best.rule.line
 
 
-def _compile_group(group: Group) -> tuple[_Matcher, ...]:
+def compile_group(group: Group) -> tuple[PathPattern, ...]:
     """Matchers of a group's non-empty rules, best-first."""
-    matchers = [_Matcher.compile(rule) for rule in group.rules if rule.pattern]
+    matchers = [PathPattern.compile(rule) for rule in group.rules if rule.pattern]
     matchers.sort(key=lambda m: (-m.length, not m.rule.allow, m.rule.line))
     return tuple(matchers)
 
@@ -203,12 +204,12 @@ class RobotsTxt:
     sitemaps: tuple[str, ...] = ()
     truncated: bool = False
     """True when the body was longer than max_bytes and its tail was ignored."""
-    _matchers: tuple[tuple[_Matcher, ...], ...] = field(
+    _matchers: tuple[tuple[PathPattern, ...], ...] = field(
         init=False, repr=False, compare=False, default=()
     )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_matchers", tuple(_compile_group(g) for g in self.groups))
+        object.__setattr__(self, "_matchers", tuple(compile_group(g) for g in self.groups))
 
     @classmethod
     def parse(cls, text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RobotsTxt:
@@ -253,7 +254,7 @@ class RobotsTxt:
         path = escape_pattern(path_params_query(url))
         if path == "/robots.txt":
             return Verdict(True, None, group_lines, matched)
-        best: _Matcher | None = None
+        best: PathPattern | None = None
         for index in indices:
             for matcher in self._matchers[index]:
                 if best is not None and not _beats(matcher, best):
@@ -306,14 +307,20 @@ def _limit(text: str, max_bytes: int) -> tuple[str, bool]:
     return head.decode("utf-8", errors="surrogatepass"), True
 
 
+#: Group lines that are rules in their own specs (AIPREF attachment: Content-Usage; Content
+#: Signals likewise): after one of them a user-agent line starts a new group, as after Allow.
+_RULE_FIELDS = frozenset({"content-usage", "content-signal"})
+
+
 class _GroupBuilder:
-    __slots__ = ("line", "lines", "rules", "tokens")
+    __slots__ = ("closed", "line", "lines", "rules", "tokens")
 
     def __init__(self, line: int) -> None:
         self.line = line
         self.tokens: list[str] = []
         self.rules: list[Rule] = []
         self.lines: list[Line] = []
+        self.closed = False  # a rule was seen: the next user-agent line opens a new group
 
     def build(self) -> Group:
         return Group(tuple(self.tokens), self.line, tuple(self.rules), tuple(self.lines))
@@ -340,18 +347,20 @@ class _Parser:
     def _handle(self, number: int, key: str, value: str) -> None:
         current = self.current
         if key == _USER_AGENT:
-            if current is None or current.rules:
+            if current is None or current.closed:
                 if current is not None:
                     self.groups.append(current.build())
                 current = self.current = _GroupBuilder(number)
             current.tokens.append(_product_token(value))
         elif key in (_ALLOW, _DISALLOW) and current is not None:
             current.rules.append(Rule(number, key == _ALLOW, value))
+            current.closed = True
         elif key == _SITEMAP:
             self.sitemaps.append(value)
             self.lines.append(Line(number, key, value))
         elif current is not None:
             current.lines.append(Line(number, key, value))
+            current.closed = current.closed or key in _RULE_FIELDS
         else:
             self.lines.append(Line(number, key, value))
 

@@ -33,7 +33,7 @@ from .agents import AgentTable
 from .model import Effect, Evidence, Purpose, reason
 
 # Private on purpose in robots.py; reused so that there is one matcher and one precedence.
-from .robots import Group, RobotsTxt, _compile_group, _Matcher, escape_pattern, path_params_query
+from .robots import Group, PathPattern, RobotsTxt, compile_group, escape_pattern, path_params_query
 
 __all__ = ["SIGNAL", "AiGroups", "ai_optouts"]
 
@@ -49,7 +49,7 @@ class _Member:
 
     name: str  # as written in the table, for the reason code
     purposes: frozenset[Purpose]
-    matchers: tuple[_Matcher, ...]  # its groups' rules merged, best-first
+    matchers: tuple[PathPattern, ...]  # its groups' rules merged, best-first
     decider: int  # index of the decider: tokens with the same rules are decided once
 
 
@@ -69,7 +69,7 @@ class AiGroups:
     members: tuple[_Member, ...]
     deciders: int
     #: literal start of a pattern -> (matcher, decider, rank in the decider's best-first list)
-    starts: dict[str, tuple[tuple[_Matcher, int, int], ...]]
+    starts: dict[str, tuple[tuple[PathPattern, int, int], ...]]
     lengths: tuple[int, ...]  # distinct lengths of those starts
     _relevant: dict[frozenset[Purpose], tuple[tuple[_Member, frozenset[Purpose]], ...]] = field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -84,12 +84,12 @@ class AiGroups:
                 if token in table.tokens:  # "*" and "" are never table tokens
                     indices.setdefault(token, []).append(index)
         signatures: dict[tuple[tuple[str, bool, bool], ...], int] = {}
-        representatives: list[tuple[_Matcher, ...]] = []
+        representatives: list[tuple[PathPattern, ...]] = []
         members = []
         for token in sorted(indices):
             groups = [robots.groups[i] for i in dict.fromkeys(indices[token])]
             merged = Group((), groups[0].line, tuple(r for g in groups for r in g.rules), ())
-            matchers = _compile_group(merged)
+            matchers = compile_group(merged)
             # Sites often repeat "User-agent: X / Disallow: /" for every bot: same rules, same
             # answer, whatever the line numbers.
             signature = tuple((m.literal, m.anchored, m.rule.allow) for m in matchers)
@@ -97,7 +97,7 @@ class AiGroups:
             if decider == len(representatives):
                 representatives.append(matchers)
             members.append(_Member(table.names[token], table.tokens[token], matchers, decider))
-        starts: dict[str, list[tuple[_Matcher, int, int]]] = {}
+        starts: dict[str, list[tuple[PathPattern, int, int]]] = {}
         for decider, matchers in enumerate(representatives):
             for rank, matcher in enumerate(matchers):
                 starts.setdefault(matcher.segments[0], []).append((matcher, decider, rank))

@@ -22,7 +22,7 @@ from .model import Effect, Evidence, LicenseStatus, Purpose, reason
 
 # The matcher is private to robots.py; TDMRep's "location" uses the same robots-style syntax
 # (``*``, trailing ``$``, case-sensitive prefix match), so it is reused rather than duplicated.
-from .robots import Rule, _Matcher, escape_pattern, path_params_query
+from .robots import PathPattern, Rule, escape_pattern, path_params_query
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -86,11 +86,11 @@ class TdmRepFile:
     rules: tuple[TdmRule, ...] = ()
     errors: tuple[str, ...] = ()
     """Protocol errors (whole file or per entry), each starting with FILE_ERROR_PREFIX."""
-    _matchers: tuple[_Matcher, ...] = field(init=False, repr=False, compare=False, default=())
+    _matchers: tuple[PathPattern, ...] = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         matchers = tuple(
-            _Matcher.compile(Rule(rule.index, False, rule.location)) for rule in self.rules
+            PathPattern.compile(Rule(rule.index, False, rule.location)) for rule in self.rules
         )
         object.__setattr__(self, "_matchers", matchers)
 

@@ -95,7 +95,7 @@ class ConsentOutcomeMiddleware:
             return
         evidence = list(meta.evidence_of(request))
         if isinstance(exception, ConsentDenied):
-            evidence.append(exception.evidence)
+            evidence.extend(exception.evidence)
         else:
             ignored = isinstance(exception, IgnoreRequest)
             evidence.append(

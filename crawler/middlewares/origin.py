@@ -1,0 +1,435 @@
+"""OriginPolicyMiddleware: the policy documents of each origin, fetched before its first page.
+
+Per origin (scheme, host, port), once per cache period (at most 24 h), it fetches:
+
+- ``/robots.txt`` (RFC 9309, failing closed; Scrapy's RobotsTxtMiddleware, which it replaces,
+  treats a download error or a 5xx page as "allow all"):
+  2xx → the rules apply (the first CONSENT_ROBOTS_PARSE_LIMIT bytes; RFC 9309 asks for at least
+  500 KiB); 4xx except 429 → no rules; 5xx, 429, network errors, no answer within
+  CONSENT_ROBOTS_TIMEOUT, more redirects than CONSENT_MAX_REDIRECTS or a file over
+  CONSENT_ROBOTS_MAX_SIZE → nothing is fetched from the origin (RFC 9309 lets a crawler treat
+  over five redirects as "unavailable"; we fail closed);
+- then, if robots.txt lets our token fetch them, ``/.well-known/tdmrep.json`` (TDMRep) and
+  ``/ai.txt`` (Spawning). A missing or malformed file is "unset"; one that cannot be read
+  (5xx, timeout) reserves the purposes it speaks for, since their specs are silent on errors.
+
+Every document is handed to the catalog verbatim (``policy_document_fetched``). For each request
+the middleware adds the evidence these documents give (our token's rules, AI agents' groups,
+Content-Signal and Content-Usage lines, ai.txt) and refuses the request when that evidence
+already denies the job's purpose. A TDMRep file rule only travels on with the request: a
+``tdm-reservation`` header or meta tag of the page itself may override it after download.
+Crawl-delay of our group slows the origin's download slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from scrapy import Request
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.httpobj import urlparse_cached
+
+from storage.catalog.records import DocumentIn
+
+from .. import meta, signals, stats
+from ..consent.agents import AgentTable
+from ..consent.aitxt import ai_txt_evidence, parse_ai_txt
+from ..consent.content_signal import content_signals
+from ..consent.content_usage import content_usage_robots
+from ..consent.model import Effect, Evidence, Purpose, Reason
+from ..consent.policy import decide
+from ..consent.robots import RobotsTxt, decode_robots, is_valid_token
+from ..consent.robots_ai import ai_optouts
+from ..consent.tdmrep import TdmRepFile
+from ..exceptions import (
+    ConfigError,
+    ConsentDenied,
+    OptOutDenied,
+    RobotsDenied,
+    RobotsUnreachable,
+)
+from .outcome import purpose_from_settings
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+ROBOTS = "robots.txt"
+TDMREP = "tdmrep.json"
+AITXT = "ai.txt"
+PATHS = {ROBOTS: "/robots.txt", TDMREP: "/.well-known/tdmrep.json", AITXT: "/ai.txt"}
+MAX_CACHE_TTL = 86400.0  # RFC 9309 section 2.4: do not use a cached copy for more than 24 h
+TRAINING = frozenset({Purpose.TRAIN_GENAI, Purpose.TRAIN_AI})
+TDM = frozenset({Purpose.TRAIN_GENAI, Purpose.TRAIN_AI, Purpose.AI_INPUT})
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One policy document as it came back (or why it did not)."""
+
+    kind: str
+    url: str
+    status: int | None
+    body: bytes | None
+    content_type: str | None = None
+    error: str | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        return None if self.body is None else hashlib.sha256(self.body).hexdigest()
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def absent(self) -> bool:
+        """4xx other than 429: the site has no such file."""
+        return self.status is not None and 400 <= self.status < 500 and self.status != 429
+
+    @property
+    def too_large(self) -> bool:
+        # Scrapy cancels a download over download_maxsize with this message; there is no type.
+        return "larger than download max size" in (self.error or "")
+
+    @property
+    def failure(self) -> str | None:
+        """Why the document could not be read (None when it was read or is absent)."""
+        if self.ok or self.absent:
+            return None
+        return self.error or f"HTTP {self.status}"
+
+
+@dataclass(frozen=True, slots=True)
+class OriginPolicy:
+    """What an origin's policy documents say, ready to be asked per URL."""
+
+    robots: Fetched
+    expires: float
+    rules: RobotsTxt | None = None
+    tdmrep: Fetched | None = None
+    tdm_file: TdmRepFile | None = None
+    aitxt: Fetched | None = None
+    aitxt_rules: RobotsTxt | None = None
+    notes: tuple[Evidence, ...] = field(default_factory=tuple)  # per-origin facts (errors, ignored files)
+
+    def robots_evidence(self, url: str, agent: str) -> Evidence:
+        robots = self.robots
+        failure = robots.failure
+        if failure is not None:
+            return Evidence(
+                signal=ROBOTS,
+                source=robots.url,
+                value=f"robots.txt unreachable ({failure}): origin closed",
+                effect=Effect.DENY,
+                reason=Reason.ROBOTS_UNREACHABLE,
+                document_sha256=robots.sha256,
+            )
+        if self.rules is None:
+            return Evidence(
+                signal=ROBOTS,
+                source=robots.url,
+                value=f"robots.txt answered HTTP {robots.status}: no rules",
+                document_sha256=robots.sha256,
+            )
+        verdict = self.rules.allowed(url, agent)
+        group = verdict.matched_token or "no group"
+        if verdict.rule is None:
+            text = f"allowed for {agent}: no matching rule ({group})"
+        else:
+            directive = "Allow" if verdict.rule.allow else "Disallow"
+            text = f"{directive}: {verdict.rule.pattern} (group {group}) for {agent}"
+        return Evidence(
+            signal=ROBOTS,
+            source=robots.url,
+            value=text,
+            effect=Effect.INFO if verdict.allowed else Effect.DENY,
+            reason=None if verdict.allowed else Reason.ROBOTS_DISALLOW,
+            document_sha256=robots.sha256,
+            line=verdict.rule.line if verdict.rule else None,
+        )
+
+    def evidence_for(
+        self, url: str, agent: str, table: AgentTable, purposes: frozenset[Purpose]
+    ) -> list[Evidence]:
+        own = self.robots_evidence(url, agent)
+        evidence = [own, *self.notes]
+        if own.reason is not None:  # closed origin or a disallow: nothing else matters
+            return evidence
+        if self.rules is not None:
+            source, sha = self.robots.url, self.robots.sha256
+            evidence += ai_optouts(
+                self.rules, url, table, purposes, source=source, document_sha256=sha
+            )
+            evidence += content_signals(self.rules, url, agent, source=source, document_sha256=sha)
+            evidence += content_usage_robots(
+                self.rules, url, agent, source=source, document_sha256=sha
+            )
+        if self.aitxt_rules is not None and self.aitxt is not None:
+            evidence += ai_txt_evidence(
+                self.aitxt_rules, url, agent, source=self.aitxt.url,
+                document_sha256=self.aitxt.sha256,
+            )
+        return evidence
+
+
+class OriginPolicyMiddleware:
+    DOWNLOAD_PRIORITY = 1000
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.agent: str = settings.get("CONSENT_AGENT")
+        if not is_valid_token(self.agent):
+            raise ConfigError(
+                f"CONSENT_AGENT {self.agent!r} is not a robots.txt product token ([A-Za-z_-]+)"
+            )
+        self.purpose = purpose_from_settings(settings.get("CONSENT_PURPOSE"))
+        self.purposes = evaluated_purposes(self.purpose, settings.getlist("CONSENT_EVALUATE"))
+        self.table = agent_table(settings)
+        self.cache_ttl = min(settings.getfloat("CONSENT_ROBOTS_CACHE_TTL"), MAX_CACHE_TTL)
+        self.error_ttl = min(settings.getfloat("CONSENT_ROBOTS_ERROR_TTL"), self.cache_ttl)
+        self.parse_limit = settings.getint("CONSENT_ROBOTS_PARSE_LIMIT")
+        self.max_size = settings.getint("CONSENT_ROBOTS_MAX_SIZE")
+        self.tdmrep_max_size = settings.getint("CONSENT_TDMREP_MAX_SIZE")
+        self.timeout = settings.getfloat("CONSENT_ROBOTS_TIMEOUT")
+        self.max_crawl_delay = settings.getfloat("CONSENT_MAX_CRAWL_DELAY")
+        self._origins: dict[str, OriginPolicy | asyncio.Future[OriginPolicy]] = {}
+        self._delayed: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        if meta.is_probe(request):
+            return
+        parsed = urlparse_cached(request)
+        policy = await self.policy_for(f"{parsed.scheme}://{parsed.netloc}")
+        evidence = policy.evidence_for(request.url, self.agent, self.table, self.purposes)
+        if policy.tdm_file is not None and policy.tdmrep is not None:
+            request.meta[meta.TDM_FILE] = (
+                policy.tdm_file.match(request.url),
+                policy.tdmrep.url,
+                policy.tdmrep.sha256,
+                policy.tdm_file.errors,
+            )
+        if not any(decide(p, evidence).allowed for p in self.purposes):
+            raise self._denial(request.url, evidence)
+        self._apply_crawl_delay(request, policy)
+        meta.add_evidence(request, *evidence)
+
+    def _denial(self, url: str, evidence: list[Evidence]) -> ConsentDenied:
+        own = evidence[0]
+        if own.reason == Reason.ROBOTS_UNREACHABLE:
+            return RobotsUnreachable(url, *evidence)
+        if own.reason == Reason.ROBOTS_DISALLOW:
+            logger.debug("Forbidden by robots.txt: %(url)s", {"url": url})
+            self.crawler.stats.inc_value(stats.ROBOTS_FORBIDDEN)
+            return RobotsDenied(url, *evidence)
+        self.crawler.stats.inc_value(stats.OPTOUT_DENIED)
+        return OptOutDenied(url, *evidence)
+
+    def _apply_crawl_delay(self, request: Request, policy: OriginPolicy) -> None:
+        if policy.rules is None or self.crawler.engine is None:
+            return
+        delay = policy.rules.crawl_delay(self.agent)
+        if delay is None:
+            return
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        if key in self._delayed:
+            return
+        self._delayed.add(key)
+        delay = min(delay, self.max_crawl_delay)
+        slot_settings = downloader.per_slot_settings.setdefault(key, {})
+        slot_settings["delay"] = max(float(slot_settings.get("delay", 0.0)), delay)
+        if key in downloader.slots:
+            downloader.slots[key].delay = max(downloader.slots[key].delay, delay)
+        self.crawler.stats.set_value(stats.crawl_delay(key), delay)
+
+    async def policy_for(self, origin: str) -> OriginPolicy:
+        cached = self._origins.get(origin)
+        if isinstance(cached, asyncio.Future):
+            return await asyncio.shield(cached)
+        if cached is not None and cached.expires > time.monotonic():
+            return cached
+        future: asyncio.Future[OriginPolicy] = asyncio.get_running_loop().create_future()
+        self._origins[origin] = future
+        try:
+            result = await self._load(origin)
+        except BaseException as exc:  # cancelled: let waiters retry instead of hanging
+            del self._origins[origin]
+            future.set_exception(exc)
+            raise
+        self._origins[origin] = result
+        future.set_result(result)
+        return result
+
+    async def _load(self, origin: str) -> OriginPolicy:
+        robots = await self._fetch(origin, ROBOTS, self.max_size)
+        now = time.monotonic()
+        if robots.failure is not None:
+            self.crawler.stats.inc_value(stats.ROBOTS_UNREACHABLE)
+            logger.info("robots.txt unreachable, origin closed: %s (%s)", robots.url, robots.failure)
+            return OriginPolicy(robots, now + self.error_ttl)
+        rules = None
+        if robots.ok and robots.body is not None:
+            rules = RobotsTxt.parse(decode_robots(robots.body), max_bytes=self.parse_limit)
+        wanted = [
+            kind for kind in (TDMREP, AITXT)
+            if rules is None or rules.allowed(PATHS[kind], self.agent).allowed
+        ]
+        fetched = dict(
+            zip(
+                wanted,
+                await asyncio.gather(
+                    *(self._fetch(origin, kind, self._limit(kind)) for kind in wanted)
+                ),
+                strict=True,
+            )
+        )
+        notes: list[Evidence] = []
+        tdmrep, tdm_file = fetched.get(TDMREP), None
+        if tdmrep is not None:
+            tdm_file = self._tdm_file(tdmrep, notes)
+        aitxt, aitxt_rules = fetched.get(AITXT), None
+        if aitxt is not None:
+            aitxt_rules = self._aitxt_rules(aitxt, notes)
+        failed = any(f.failure for f in fetched.values())
+        return OriginPolicy(
+            robots,
+            now + (self.error_ttl if failed else self.cache_ttl),
+            rules=rules,
+            tdmrep=tdmrep,
+            tdm_file=tdm_file,
+            aitxt=aitxt,
+            aitxt_rules=aitxt_rules,
+            notes=tuple(notes),
+        )
+
+    def _limit(self, kind: str) -> int:
+        return self.tdmrep_max_size if kind == TDMREP else self.max_size
+
+    def _tdm_file(self, fetched: Fetched, notes: list[Evidence]) -> TdmRepFile | None:
+        if fetched.too_large:  # a protocol error, so TDM rights stay unset
+            notes.append(_ignored(fetched, f"over {self.tdmrep_max_size} bytes"))
+            return None
+        if fetched.failure is not None:
+            notes.append(_unreachable(fetched, Reason.TDMREP_UNREACHABLE, TDM))
+            return None
+        if not fetched.ok or fetched.body is None:
+            return None  # absent: TDM rights unset
+        return TdmRepFile.parse(fetched.body, max_bytes=self.tdmrep_max_size)
+
+    def _aitxt_rules(self, fetched: Fetched, notes: list[Evidence]) -> RobotsTxt | None:
+        if fetched.too_large:
+            notes.append(_ignored(fetched, f"over {self.max_size} bytes"))
+            return None
+        if fetched.failure is not None:
+            notes.append(_unreachable(fetched, Reason.AITXT_UNREACHABLE, TRAINING))
+            return None
+        if not fetched.ok or fetched.body is None:
+            return None
+        rules, ignored = parse_ai_txt(fetched.body, fetched.content_type)
+        if ignored is not None:
+            notes.append(_ignored(fetched, ignored))
+        return rules
+
+    async def _fetch(self, origin: str, kind: str, max_size: int) -> Fetched:
+        url = origin + PATHS[kind]
+        request = Request(
+            url,
+            priority=self.DOWNLOAD_PRIORITY,
+            # No retries: a failure closes the origin until CONSENT_ROBOTS_ERROR_TTL runs out.
+            meta={
+                meta.PROBE: True,
+                "download_maxsize": max_size,
+                "download_timeout": self.timeout,
+                "allow_offsite": True,
+                "dont_retry": True,
+            },
+            callback=NO_CALLBACK,
+            dont_filter=True,
+        )
+        fetched_at = datetime.now(UTC)
+        self.crawler.stats.inc_value(stats.document_fetched(kind))
+        assert self.crawler.engine is not None
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception as exc:  # noqa: BLE001 - every failure to read is recorded, none raised
+            result = Fetched(kind, url, None, None, error=f"{type(exc).__name__}: {exc}".strip(": "))
+        else:
+            result = _fetched(kind, url, response)
+            self.crawler.stats.inc_value(stats.document_status(kind, response.status))
+        self._store(result, fetched_at)
+        return result
+
+    def _store(self, fetched: Fetched, fetched_at: datetime) -> None:
+        document = DocumentIn(
+            kind=fetched.kind,
+            url=fetched.url,
+            http_status=fetched.status,
+            fetched_at=fetched_at,
+            body=fetched.body,
+            error=fetched.failure,
+        )
+        self.crawler.signals.send_catch_log(signals.policy_document_fetched, document=document)
+
+
+def _fetched(kind: str, url: str, response: Response) -> Fetched:
+    content_type = response.headers.get(b"Content-Type")
+    return Fetched(
+        kind,
+        response.url if response.url != url else url,
+        response.status,
+        response.body,
+        content_type=content_type.decode("latin-1") if content_type else None,
+    )
+
+
+def _unreachable(fetched: Fetched, reason: Reason, purposes: frozenset[Purpose]) -> Evidence:
+    # The spec is silent on a file that exists but cannot be read: reserve what it speaks for.
+    return Evidence(
+        signal=fetched.kind,
+        source=fetched.url,
+        value=f"{fetched.kind} unreachable ({fetched.failure})",
+        effect=Effect.DENY,
+        reason=reason,
+        document_sha256=fetched.sha256,
+        purposes=purposes,
+    )
+
+
+def _ignored(fetched: Fetched, why: str) -> Evidence:
+    return Evidence(
+        fetched.kind, fetched.url, f"{fetched.kind} ignored: {why}", document_sha256=fetched.sha256
+    )
+
+
+def evaluated_purposes(purpose: Purpose, extra: list[str]) -> frozenset[Purpose]:
+    """The job's purpose, plus any others asked for (``consentcrawl check --purpose all``)."""
+    return frozenset({purpose, *(Purpose.parse(p) for p in extra)})
+
+
+def agent_table(settings: BaseSettings) -> AgentTable:
+    """The AI agent table with the job's CONSENT_AI_AGENTS_* changes."""
+    try:
+        return AgentTable.default().configured(
+            add=settings.getdict("CONSENT_AI_AGENTS_ADD"),
+            drop=settings.getlist("CONSENT_AI_AGENTS_DROP"),
+            own_only=settings.getbool("CONSENT_AI_AGENTS_OWN_ONLY"),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"AI agent table: {exc}") from None
