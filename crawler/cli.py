@@ -6,6 +6,7 @@ WARC, crawl), 2 a usage error (unknown purpose, bad seed, bad option).
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -14,12 +15,22 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from storage.cli import app as audit_app
 from storage.errors import CatalogError, WarcStoreError
 
 from . import __version__
-from .consent.model import Decision, Purpose, UnknownPurpose
+from .check import (
+    CheckFailed,
+    CheckInterrupted,
+    CheckResult,
+    check_json,
+    check_url,
+    parse_purposes,
+    purposes_of,
+)
+from .consent.model import Decision, Effect, Purpose, Reason, UnknownPurpose
 from .demo import web
 from .demo.server import serve
 from .exceptions import ConfigError
@@ -224,6 +235,141 @@ def demo(
     _exit(report)
 
 
+@app.command()
+def check(
+    url: Annotated[str, typer.Argument(metavar="URL", show_default=False)],
+    purpose: Annotated[
+        str,
+        typer.Option(metavar="PURPOSE", help=f"What the data is for: {PURPOSES}, or all."),
+    ] = "",
+    agent: Annotated[
+        str, typer.Option(metavar="TOKEN", help="Our robots.txt product token.")
+    ] = "consentcrawl",
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print the result as one JSON object.")
+    ] = False,
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="HOST:ADDRESS",
+            help="Answer HOST (or *.SUFFIX) with ADDRESS instead of DNS (repeatable).",
+        ),
+    ] = None,
+    require_permission: Annotated[
+        bool,
+        typer.Option(
+            "--require-permission", help="Opt-in: allowed only with an explicit permission."
+        ),
+    ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            "-s",
+            metavar="NAME=VALUE",
+            help="Any Scrapy or CONSENT_* setting (repeatable).",
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")] = False,
+) -> None:
+    """Would the crawler take this page, and why? Fetch its signals and explain the decision.
+
+    Fetches what a crawl would fetch for URL (the origin's robots.txt, tdmrep.json and ai.txt,
+    then the page unless a gate refuses it before download), follows redirects, and shows each
+    purpose's decision with every piece of evidence. Nothing is stored.
+
+    Example: consentcrawl check https://example.org/page --purpose all
+    """
+    if not purpose:
+        raise _usage_error(f"--purpose is required ({PURPOSES}, or all)")
+    try:
+        purposes = parse_purposes(purpose)
+    except UnknownPurpose as exc:
+        raise _usage_error(f"{exc}, or all") from None
+    extra = _settings(set_ or [])
+    try:
+        with err.status(f"checking {url[:60]}…", spinner="dots"):
+            result = check_url(
+                url,
+                purposes,
+                agent=agent,
+                resolve=tuple(resolve or ()),
+                require_permission=require_permission,
+                extra_settings=extra,
+                log_level="INFO" if verbose else "WARNING",
+            )
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from None
+    except (CatalogError, WarcStoreError, CheckFailed) as exc:
+        raise _runtime_error(str(exc)) from None
+    except CheckInterrupted as exc:
+        err.print(f"consentcrawl: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    if json_:
+        typer.echo(json.dumps(check_json(result), indent=2, ensure_ascii=False))
+    else:
+        _check_report(result)
+
+
+def _check_report(result: CheckResult) -> None:
+    out.print(Text.assemble(("URL:       ", "bold"), result.url))
+    for hop_url, status in result.hops:
+        out.print(Text.assemble(("Redirect:  ", "bold"), f"{hop_url} ({status or '?'})"))
+    if result.hops:
+        out.print(Text.assemble(("Final URL: ", "bold"), result.final_url))
+    if result.http_status is not None:
+        page = f"HTTP {result.http_status}"
+    elif any(e.reason == Reason.FETCH_ERROR for e in result.evidence):
+        page = "not downloaded: the download failed"
+    else:
+        page = "not downloaded: refused before download"
+    out.print(Text.assemble(("Page:      ", "bold"), page))
+    out.print(Text.assemble(("Agent:     ", "bold"), result.agent))
+
+    decisions = Table(title="Decision per purpose", title_justify="left")
+    decisions.add_column("purpose")
+    decisions.add_column("decision")
+    decisions.add_column("reasons")
+    decisions.add_column("licence status")
+    for purpose, decision in result.decisions.items():
+        decisions.add_row(
+            purpose.value,
+            Text("allowed", "green") if decision.allowed else Text("denied", "red"),
+            Text("\n".join(decision.reasons) or "-"),
+            decision.license_status.value,
+        )
+    out.print(decisions)
+
+    evidence = Table(title=f"Evidence ({len(result.evidence)})", title_justify="left")
+    longest = max((len(e.reason or "") for e in result.evidence), default=0)
+    for name in ("signal", "source", "line", "value", "effect", "reason", "purposes"):
+        # Reason codes are what a reader looks for: never folded where the terminal allows.
+        evidence.add_column(name, overflow="fold", min_width=longest if name == "reason" else None)
+    for item in result.evidence:
+        evidence.add_row(
+            Text(item.signal),
+            Text(item.source),
+            "" if item.line is None else str(item.line),
+            Text(item.value),
+            Text(item.effect.value, "red" if item.effect is Effect.DENY else ""),
+            Text(item.reason or ""),
+            Text(", ".join(purposes_of(item)) or "all"),
+        )
+    out.print(evidence)
+
+    if result.documents:
+        documents = Table(title="Policy documents fetched", title_justify="left")
+        documents.add_column("kind")
+        documents.add_column("URL", overflow="fold")
+        documents.add_column("HTTP status")
+        for document in result.documents:
+            answer = "-" if document.status is None else str(document.status)
+            if document.error:
+                answer = f"{answer} ({document.error})"
+            documents.add_row(document.kind, Text(document.url), Text(answer))
+        out.print(documents)
+
+
 def _run(options: CrawlOptions) -> CrawlReport:
     counts = {"collected": 0, "skipped": 0}
     with Progress(
@@ -253,7 +399,10 @@ def _run(options: CrawlOptions) -> CrawlReport:
 
 
 def _summary(report: CrawlReport, options: CrawlOptions) -> None:
-    table = Table(title=f"Job {report.job_id or '(none)'}", caption=f"purpose: {options.purpose}")
+    table = Table(
+        title=f"Job {report.job_id or '(none)'}",
+        caption=f"purpose: {options.purpose}; a URL skipped for several reasons counts under each",
+    )
     table.add_column("outcome")
     table.add_column("reason")
     table.add_column("URLs", justify="right")

@@ -8,6 +8,12 @@
 | norobots.demo.test | robots.txt answers 404: no rules, everything may be fetched |
 | agents.demo.test | a group for our own token overrides the `*` group that disallows everything |
 | moved.demo.test | a redirect, a broken link and a redirect loop |
+| aibots.demo.test | robots.txt groups for GPTBot (training) and PerplexityBot (AI input) |
+| signals.demo.test | Content-Signal `search=yes, ai-train=no`, with `/open/` granting ai-train |
+| aipref.demo.test | AIPREF Content-Usage lines (the spec's example) and a Content-Usage header |
+| tdmrep.demo.test | /.well-known/tdmrep.json (the spec's example), a header and a meta override |
+| noai.demo.test | X-Robots-Tag `noai`, robots meta `noai`, a tag scoped to another bot |
+| aitxt.demo.test | /ai.txt disallowing /gallery/ for training |
 
 Later gates add their sites here, so the demo keeps showing every behaviour in one run.
 """
@@ -17,7 +23,10 @@ from __future__ import annotations
 from .server import Page, Sites
 
 DOMAIN = "demo.test"
-HOSTS = ("open", "partial", "outage", "norobots", "agents", "moved")
+HOSTS = (
+    "open", "partial", "outage", "norobots", "agents", "moved",
+    "aibots", "signals", "aipref", "tdmrep", "noai", "aitxt",
+)
 
 
 def host(name: str) -> str:
@@ -52,7 +61,19 @@ def demo_web(port: int) -> Sites:
                 "Open site",
                 "Articles anyone may use.",
                 [("/articles/cc-by", "A CC BY article"), ("/articles/plain", "An article"),
-                 other("partial"), other("agents")],
+                 ("/directory", "A directory of the demo web"), other("partial"), other("agents")],
+            ),
+            # Pages of the other sites are linked from here too, so that a site whose home page
+            # is reserved (and so never fetched) still shows its other pages.
+            "/directory": _html(
+                "Directory",
+                "Every page of the signal sites.",
+                [
+                    (f"http://{name}:{port}{path}", f"{name}{path}")
+                    for name, pages in signal_sites().items()
+                    for path in pages
+                    if path not in ("/", "/robots.txt", "/ai.txt", "/.well-known/tdmrep.json")
+                ],
             ),
             "/articles/cc-by": _html(
                 "Field notes", "Published under CC BY 4.0.", [("/", "home")], head=cc_by
@@ -108,5 +129,91 @@ def demo_web(port: int) -> Sites:
                 f"/loop/{i}": Page(status=302, headers={"Location": f"/loop/{i + 1}"})
                 for i in range(10)
             },
+        },
+        **signal_sites(),
+    }
+
+
+def _index(title: str, *paths: str) -> Page:
+    return _html(title, "Pages of this site.", [(path, path) for path in paths])
+
+
+def signal_sites() -> Sites:
+    """One site per signal family of SIGNALS.md sections 1-6."""
+    tdm_file = (
+        '[{"location": "/directory-a/", "tdm-reservation": 1},'
+        ' {"location": "/directory-b/html/", "tdm-reservation": 1,'
+        ' "tdm-policy": "https://tdmrep.demo.test/policies/policy.json"},'
+        ' {"location": "/directory-b/images/*.jpg", "tdm-reservation": 0}]'
+    )
+    return {
+        host("aibots"): {
+            "/robots.txt": _robots(
+                "User-agent: GPTBot\nDisallow: /\n\nUser-agent: PerplexityBot\nDisallow: /\n\n"
+                "User-agent: *\nAllow: /\n"
+            ),
+            "/": _index("AI bots kept out", "/article"),
+            "/article": _html("Article", "Not for GPTBot, nor for PerplexityBot."),
+        },
+        host("signals"): {
+            "/robots.txt": _robots(
+                "User-agent: *\nContent-Signal: search=yes, ai-train=no\n"
+                "Content-Signal: /open/ ai-train=yes\nAllow: /\n"
+            ),
+            "/": _index("Content Signals", "/post", "/open/post"),
+            "/post": _html("Post", "Search yes, AI training no."),
+            "/open/post": _html("Open post", "AI training explicitly allowed here."),
+        },
+        host("aipref"): {
+            "/robots.txt": _robots(
+                "User-Agent: *\nAllow: /\nDisallow: /never/\nContent-Usage: train-ai=n\n"
+                "Content-Usage: /ai-ok/ train-ai=y\n"
+            ),
+            "/": _index("AIPREF", "/test", "/never/test", "/ai-ok/test", "/headed"),
+            "/test": _html("Test", "train-ai=n by robots.txt."),
+            "/never/test": _html("Never", "Disallowed: never fetched."),
+            "/ai-ok/test": _html("AI ok", "train-ai=y for this path."),
+            "/headed": Page(
+                _html("Header", "Content-Usage: search=n in the header.").body,
+                headers={"Content-Usage": "search=n"},
+            ),
+        },
+        host("tdmrep"): {
+            "/robots.txt": _robots("User-agent: *\nAllow: /\n"),
+            "/.well-known/tdmrep.json": Page(tdm_file, content_type="application/json"),
+            "/": _index(
+                "TDMRep", "/directory-a/report", "/directory-a/released",
+                "/directory-b/html/page.html", "/other", "/meta-reserved",
+            ),
+            "/directory-a/report": _html("Report", "Reserved by tdmrep.json."),
+            "/directory-a/released": Page(
+                _html("Released", "The header supersedes the file.").body,
+                headers={"tdm-reservation": "0"},
+            ),
+            "/directory-b/html/page.html": _html("Licensed", "Reserved, with a policy to license."),
+            "/other": _html("Other", "No TDMRep rule applies."),
+            "/meta-reserved": _html(
+                "Meta", "Reserved by the page's meta tag.",
+                head='<meta name="tdm-reservation" content="1">',
+            ),
+        },
+        host("noai"): {
+            "/robots.txt": _robots("User-agent: *\nAllow: /\n"),
+            "/": _index("noai", "/header", "/meta", "/other-bot"),
+            "/header": Page(
+                _html("Header", "X-Robots-Tag: noai").body, headers={"X-Robots-Tag": "noai"}
+            ),
+            "/meta": _html("Meta", "robots meta noai", head='<meta name="robots" content="noai">'),
+            "/other-bot": Page(
+                _html("Other bot", "A noai for another crawler only.").body,
+                headers={"X-Robots-Tag": "otherbot: noai"},
+            ),
+        },
+        host("aitxt"): {
+            "/robots.txt": _robots("User-agent: *\nAllow: /\n"),
+            "/ai.txt": _robots("User-Agent: *\nDisallow: /gallery/\n"),
+            "/": _index("ai.txt", "/gallery/painting", "/essay"),
+            "/gallery/painting": _html("Painting", "Not for AI training (ai.txt)."),
+            "/essay": _html("Essay", "ai.txt allows it."),
         },
     }

@@ -1,0 +1,121 @@
+"""The demo web, crawled for each purpose: every signal family decides what it speaks for.
+
+Runs ``consentcrawl demo`` itself (the main job) and checks each URL's outcome, reasons and
+licence status in the catalog, plus the evidence rows that name the deciding document and line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.catalog import Catalog
+from storage.catalog.db import make_engine
+from storage.catalog.models import Evidence, UrlRecord
+
+from .sites import run_cli
+
+# (host, path): {purpose: reasons}; an empty list means collected; a missing purpose too.
+GPT = "robots-ai-optout:GPTBot"
+PPLX = "robots-ai-optout:PerplexityBot"
+EXPECTED: dict[tuple[str, str], dict[str, list[str]]] = {
+    ("aibots", "/"): {"train-genai": [GPT], "train-ai": [GPT], "ai-input": [PPLX]},
+    ("aibots", "/article"): {"train-genai": [GPT], "train-ai": [GPT], "ai-input": [PPLX]},
+    ("signals", "/"): {"train-genai": ["content-signal:ai-train=no"]},
+    ("signals", "/post"): {"train-genai": ["content-signal:ai-train=no"]},
+    ("signals", "/open/post"): {},
+    ("aipref", "/"): {"train-genai": ["content-usage:train-ai=n"]},
+    ("aipref", "/test"): {"train-genai": ["content-usage:train-ai=n"]},
+    ("aipref", "/never/test"): {p: ["robots-disallow"] for p in ("train-genai", "search", "ai-input")},
+    ("aipref", "/ai-ok/test"): {},
+    ("aipref", "/headed"): {"train-genai": ["content-usage:train-ai=n"],
+                            "search": ["content-usage:search=n"]},
+    ("tdmrep", "/directory-a/report"): {"train-genai": ["tdmrep-reserved"],
+                                        "ai-input": ["tdmrep-reserved"]},
+    ("tdmrep", "/directory-a/released"): {},
+    ("tdmrep", "/directory-b/html/page.html"): {"train-genai": ["tdmrep-reserved"],
+                                                "ai-input": ["tdmrep-reserved"]},
+    ("tdmrep", "/meta-reserved"): {"train-genai": ["tdmrep-reserved"],
+                                   "ai-input": ["tdmrep-reserved"]},
+    ("tdmrep", "/other"): {},
+    ("noai", "/header"): {"train-genai": ["x-robots-tag:noai"], "ai-input": ["x-robots-tag:noai"]},
+    ("noai", "/meta"): {"train-genai": ["meta-robots:noai"], "ai-input": ["meta-robots:noai"]},
+    ("noai", "/other-bot"): {},
+    ("aitxt", "/gallery/painting"): {"train-genai": ["ai-txt-disallow"]},
+    ("aitxt", "/essay"): {},
+}
+PURPOSES = ("train-genai", "search", "ai-input")
+
+
+@pytest.fixture(scope="module", params=PURPOSES)
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    workdir = tmp_path_factory.mktemp(f"demo-{request.param}")
+    result = run_cli("demo", "--workdir", str(workdir), "--purpose", request.param)
+    assert result.returncode == 0, result.stderr
+    catalog_url = f"sqlite:///{workdir / 'catalog.sqlite'}"
+    with Catalog(catalog_url, migrate=False) as catalog:
+        rows = list(catalog.export_rows())
+    by_key = {}
+    for row in rows:
+        host_port, path = row["url"][len("http://"):].split("/", 1)
+        by_key[(host_port.split(".")[0], "/" + path)] = row
+    yield {"purpose": request.param, "rows": by_key, "catalog_url": catalog_url,
+           "stdout": result.stdout}
+
+
+@pytest.mark.parametrize("key", list(EXPECTED), ids=[f"{h}{p}" for h, p in EXPECTED])
+def test_outcome(demo: dict[str, Any], key: tuple[str, str]) -> None:
+    reasons = EXPECTED[key].get(demo["purpose"], [])
+    row = demo["rows"][key]
+    assert row["reasons"] == reasons
+    assert row["outcome"] == ("skipped" if reasons else "collected")
+    if "tdmrep-reserved" in reasons and key[1].startswith("/directory-b/html/"):
+        assert row["license_status"] == "licensable"  # reserved, with a policy to license
+    elif reasons:
+        assert row["license_status"] == "reserved"
+
+
+def test_summary_shows_skips_per_signal(demo: dict[str, Any]) -> None:
+    expected = {r for reasons in EXPECTED.values() for r in reasons.get(demo["purpose"], [])}
+    for reason in expected:
+        assert reason in demo["stdout"]
+
+
+@pytest.mark.parametrize("demo", ["train-genai"], indirect=True)
+def test_evidence_points_at_document_and_line(demo: dict[str, Any]) -> None:
+    engine = make_engine(demo["catalog_url"])
+    with Session(engine) as session:
+        def denials(host: str, path: str) -> list[Evidence]:
+            record_id = demo["rows"][(host, path)]["url"]
+            record = session.scalars(select(UrlRecord).where(UrlRecord.url == record_id)).one()
+            rows = session.scalars(select(Evidence).where(Evidence.record_id == record.id))
+            return [e for e in rows if e.effect == "deny"]
+
+        signal = denials("signals", "/post")
+        usage = denials("aipref", "/test")
+        aitxt = denials("aitxt", "/gallery/painting")
+        noai = denials("noai", "/header")
+    engine.dispose()
+    [cs] = signal
+    assert (cs.signal, cs.line, cs.source.endswith("/robots.txt")) == ("content-signal", 2, True)
+    assert cs.document_sha256 is not None
+    [cu] = usage
+    assert (cu.signal, cu.line, cu.value) == ("content-usage", 4, "Content-Usage: train-ai=n")
+    [ai] = aitxt
+    assert (ai.signal, ai.line, ai.source.endswith("/ai.txt")) == ("ai.txt", 2, True)
+    [tag] = noai
+    assert (tag.signal, tag.source, tag.reason) == ("x-robots-tag", "header:X-Robots-Tag",
+                                                    "x-robots-tag:noai")
+
+
+def test_export_reasons_round_trip(demo: dict[str, Any]) -> None:
+    result = run_cli("audit", "export", "--catalog", demo["catalog_url"], "--format", "jsonl")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {tuple(r["reasons"]) for r in rows} >= {
+        tuple(reasons) for e in EXPECTED.values() if (reasons := e.get(demo["purpose"]))
+    }
