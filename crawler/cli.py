@@ -341,10 +341,12 @@ def _check_report(result: CheckResult) -> None:
     out.print(decisions)
 
     evidence = Table(title=f"Evidence ({len(result.evidence)})", title_justify="left")
-    longest = max((len(e.reason or "") for e in result.evidence), default=0)
-    for name in ("signal", "source", "line", "value", "effect", "reason", "purposes"):
-        # Reason codes are what a reader looks for: never folded where the terminal allows.
-        evidence.add_column(name, overflow="fold", min_width=longest if name == "reason" else None)
+    # Fixed narrow columns for the short ones; the long ones share the rest of the width.
+    for name, ratio in (
+        ("signal", 2), ("source", 4), ("line", None), ("value", 5), ("effect", None),
+        ("reason", 4), ("purposes", 3),
+    ):
+        evidence.add_column(name, overflow="fold", ratio=ratio)
     for item in result.evidence:
         evidence.add_row(
             Text(item.signal),
