@@ -15,6 +15,7 @@ CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_CATALOG_URL": "sqlite:///consentcrawl.sqlite",
     "CONSENT_CONTACT_URL": "https://github.com/consentcrawl/consentcrawl",
     "CONSENT_EVALUATE": [],
+    "CONSENT_FOLLOW_LINKS": True,
     "CONSENT_MAX_CRAWL_DELAY": 30.0,
     "CONSENT_MAX_PAGES": 0,
     "CONSENT_MAX_REDIRECTS": 5,

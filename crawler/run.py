@@ -100,6 +100,7 @@ def settings_for(options: CrawlOptions) -> Settings:
             "CONSENT_ALLOW_OFFSITE": options.allow_offsite,
             "CONSENT_SEEDS": list(options.seeds),
             "DEPTH_LIMIT": options.depth,
+            "CONSENT_FOLLOW_LINKS": options.depth > 0,
             "CONCURRENT_REQUESTS": options.concurrency,
             "CONCURRENT_REQUESTS_PER_DOMAIN": options.per_site_concurrency,
             "DOWNLOAD_DELAY": options.delay,

@@ -60,6 +60,16 @@ def test_depth_and_site_scope(tmp_path: Path) -> None:
     )
 
 
+def test_depth_zero_means_the_seeds_only(tmp_path: Path) -> None:
+    catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with serve(web) as server:
+        seed = server.url("www.example.com")
+        result = crawl([seed], catalog_url=catalog_url, warc_dir=tmp_path / "w",
+                       domain="example.com", extra=[*HOSTS, "--depth", "0"])
+        assert result.returncode == 0, result.stderr
+    assert records(catalog_url) == [seed]
+
+
 def test_page_budget(tmp_path: Path) -> None:
     catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
     with serve(web) as server:

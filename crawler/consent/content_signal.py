@@ -24,11 +24,11 @@ Reading a line:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from .model import Effect, Evidence, Purpose, reason
-from .robots import Line, PathPattern, RobotsTxt, Rule, escape_pattern, path_params_query
+from .robots import Line, PathPattern, RobotsTxt, Rule, match_path
 
 __all__ = ["FIELD", "KEYS", "SIGNAL", "content_signals"]
 
@@ -46,6 +46,7 @@ _USE: Final = "use"
 _USE_ORDER: Final = ("immediate", "reference", "full")
 _VALUES: Final = ("no", "yes")  # most restrictive first
 _WHITESPACE: Final = " \t\v\f"
+_MEMO_SIZE: Final = 1024
 _MAX_VALUE: Final = 300  # evidence text is stored per URL: keep a huge line from bloating it
 
 
@@ -57,6 +58,82 @@ class _Pref:
     value: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    matcher: PathPattern | None  # None: the line applies everywhere
+    length: int
+    line: Line
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContentSignals:
+    """The Content-Signal lines of one robots.txt that bind one agent, compiled once (per
+    origin) so that each URL only matches their paths. Build with :meth:`of`."""
+
+    entries: tuple[_Entry, ...]
+    # The evidence of each combination of matching lines: URLs repeat a handful of outcomes.
+    _memo: dict[tuple[tuple[int, ...], str, str | None], tuple[Evidence, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    @classmethod
+    def of(cls, robots: RobotsTxt, agent: str) -> ContentSignals:
+        entries = []
+        for group in robots.groups_for(agent):
+            for line in group.lines:
+                if line.field != FIELD:
+                    continue
+                pattern, items = _split(line.value)
+                if not items:
+                    continue
+                if pattern is None:  # no path: applies everywhere, like "/"
+                    entries.append(_Entry(None, 1, line, tuple(items)))
+                else:
+                    matcher = PathPattern.compile(Rule(line.line, False, pattern))
+                    entries.append(_Entry(matcher, matcher.length, line, tuple(items)))
+        return cls(tuple(entries))
+
+    def evidence(
+        self, url: str, *, source: str, document_sha256: str | None = None
+    ) -> tuple[Evidence, ...]:
+        """Evidence of the lines that apply to ``url``."""
+        if not self.entries:
+            return ()
+        path: str | None = None  # computed once, and only if some line has a path
+        matching: list[int] = []
+        for index, entry in enumerate(self.entries):
+            if entry.matcher is not None:
+                if path is None:
+                    path = match_path(url)
+                if not entry.matcher.matches(path):
+                    continue
+            matching.append(index)
+        key = (tuple(matching), source, document_sha256)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[key] = self._evidence(matching, source, document_sha256)
+        return found
+
+    def _evidence(
+        self, matching: list[int], source: str, document_sha256: str | None
+    ) -> tuple[Evidence, ...]:
+        best: dict[str, list[_Pref]] = {}
+        for index in matching:
+            entry = self.entries[index]
+            for key, value in entry.items:
+                _keep(best, _Pref(entry.length, entry.line, key, value))
+        evidence: list[Evidence] = []
+        for key, prefs in best.items():
+            order = _USE_ORDER if key == _USE else _VALUES
+            chosen = min(prefs, key=lambda p: (order.index(p.value), p.line.line))
+            evidence.append(_evidence(chosen, source, document_sha256))
+        evidence.sort(key=lambda e: (e.line or 0, e.reason or ""))
+        return tuple(evidence)
+
+
 def content_signals(
     robots: RobotsTxt,
     url: str,
@@ -66,32 +143,9 @@ def content_signals(
     document_sha256: str | None = None,
 ) -> tuple[Evidence, ...]:
     """Evidence of the Content-Signal lines that apply to ``url`` for our token ``agent``."""
-    path: str | None = None  # computed once, and only if some line has a path
-    best: dict[str, list[_Pref]] = {}
-    for group in robots.groups_for(agent):
-        for line in group.lines:
-            if line.field != FIELD:
-                continue
-            pattern, items = _split(line.value)
-            if not items:
-                continue
-            length = 1  # no path: applies everywhere, like "/"
-            if pattern is not None:
-                if path is None:
-                    path = escape_pattern(path_params_query(url))
-                matcher = PathPattern.compile(Rule(line.line, False, pattern))
-                if not matcher.matches(path):
-                    continue
-                length = matcher.length
-            for key, value in items:
-                _keep(best, _Pref(length, line, key, value))
-    evidence: list[Evidence] = []
-    for key, prefs in best.items():
-        order = _USE_ORDER if key == _USE else _VALUES
-        chosen = min(prefs, key=lambda p: (order.index(p.value), p.line.line))
-        evidence.append(_evidence(chosen, source, document_sha256))
-    evidence.sort(key=lambda e: (e.line or 0, e.reason or ""))
-    return tuple(evidence)
+    return ContentSignals.of(robots, agent).evidence(
+        url, source=source, document_sha256=document_sha256
+    )
 
 
 def _keep(best: dict[str, list[_Pref]], pref: _Pref) -> None:

@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Final
 
 import http_sf
 
 from .model import Effect, Evidence, Purpose, reason
-from .robots import Line, PathPattern, RobotsTxt, Rule, escape_pattern, path_params_query
+from .robots import Line, PathPattern, RobotsTxt, Rule, match_path
 
 __all__ = [
     "FIELD",
@@ -55,6 +56,7 @@ KEYS: Final = {
 _WHITESPACE: Final = " \t"  # attach-05: the path ends at SP or HTAB
 _CACHEABLE: Final = 512  # longest value whose parse is remembered
 _MAX_VALUE: Final = 300  # evidence text is stored per URL: keep 10 KB of junk from bloating it
+_MEMO_SIZE: Final = 1024
 
 
 def parse_preferences(text: str) -> dict[str, bool] | str:
@@ -101,6 +103,85 @@ def content_usage_header(
     return _evidence(((k, v, None, shown) for k, v in prefs.items()), source, None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    matcher: PathPattern
+    line: Line
+    shown: str
+    prefs: dict[str, bool] | str  # the preferences, or why the line is malformed
+
+
+@dataclass(frozen=True, slots=True)
+class ContentUsageRules:
+    """The Content-Usage rules of one robots.txt that bind one agent, parsed and compiled once
+    (per origin) so that each URL only matches their paths. Build with :meth:`of`."""
+
+    rules: tuple[_Rule, ...]
+    # The evidence of each combination of matching rules: URLs repeat a handful of outcomes.
+    _memo: dict[tuple[tuple[int, ...], str, str | None], tuple[Evidence, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    @classmethod
+    def of(cls, robots: RobotsTxt, agent: str) -> ContentUsageRules:
+        rules = []
+        for group in robots.groups_for(agent):
+            for line in group.lines:
+                if line.field != FIELD:
+                    continue
+                pattern, prefs_text = _split(line.value)
+                matcher = PathPattern.compile(Rule(line.line, False, pattern))
+                # The rule's grammar needs preferences after the path; an empty one is not "none".
+                prefs = parse_preferences(prefs_text) if prefs_text else "no preferences"
+                rules.append(_Rule(matcher, line, _clip(f"Content-Usage: {line.value}"), prefs))
+        return cls(tuple(rules))
+
+    def evidence(
+        self, url: str, *, source: str, document_sha256: str | None = None
+    ) -> tuple[Evidence, ...]:
+        """Evidence of the rules that apply to ``url``: the longest matching path decides."""
+        if not self.rules:
+            return ()
+        path = match_path(url)
+        matching = tuple(i for i, rule in enumerate(self.rules) if rule.matcher.matches(path))
+        key = (matching, source, document_sha256)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[key] = self._evidence(matching, source, document_sha256)
+        return found
+
+    def _evidence(
+        self, matching: tuple[int, ...], source: str, document_sha256: str | None
+    ) -> tuple[Evidence, ...]:
+        best_length = -1
+        winners: list[_Rule] = []
+        malformed: list[Evidence] = []
+        for rule in (self.rules[i] for i in matching):
+            if isinstance(rule.prefs, str):
+                # The line is ignored, but say so: it applied to this URL.
+                malformed.append(
+                    _malformed(rule.shown, rule.prefs, source, document_sha256, rule.line.line)
+                )
+                continue
+            if rule.matcher.length > best_length:
+                best_length, winners = rule.matcher.length, [rule]
+            elif rule.matcher.length == best_length:
+                winners.append(rule)
+        found = _evidence(
+            (
+                (key, allow, rule.line.line, rule.shown)
+                for rule in winners
+                if isinstance(rule.prefs, dict)
+                for key, allow in rule.prefs.items()
+            ),
+            source,
+            document_sha256,
+        )
+        return found + tuple(malformed)
+
+
 def content_usage_robots(
     robots: RobotsTxt,
     url: str,
@@ -110,41 +191,9 @@ def content_usage_robots(
     document_sha256: str | None = None,
 ) -> tuple[Evidence, ...]:
     """Evidence of the robots.txt Content-Usage rules that apply to ``url`` for ``agent``."""
-    path: str | None = None
-    best_length = -1
-    winners: list[tuple[Line, dict[str, bool]]] = []
-    malformed: list[Evidence] = []
-    for group in robots.groups_for(agent):
-        for line in group.lines:
-            if line.field != FIELD:
-                continue
-            pattern, prefs_text = _split(line.value)
-            if path is None:
-                path = escape_pattern(path_params_query(url))
-            matcher = PathPattern.compile(Rule(line.line, False, pattern))
-            if not matcher.matches(path):
-                continue
-            shown = _clip(f"Content-Usage: {line.value}")
-            # The rule's grammar needs preferences after the path; an empty one is not "none".
-            prefs = parse_preferences(prefs_text) if prefs_text else "no preferences"
-            if isinstance(prefs, str):
-                # The line is ignored, but say so: it applied to this URL.
-                malformed.append(_malformed(shown, prefs, source, document_sha256, line.line))
-                continue
-            if matcher.length > best_length:
-                best_length, winners = matcher.length, [(line, prefs)]
-            elif matcher.length == best_length:
-                winners.append((line, prefs))
-    found = _evidence(
-        (
-            (key, allow, line.line, _clip(f"Content-Usage: {line.value}"))
-            for line, prefs in winners
-            for key, allow in prefs.items()
-        ),
-        source,
-        document_sha256,
+    return ContentUsageRules.of(robots, agent).evidence(
+        url, source=source, document_sha256=document_sha256
     )
-    return found + tuple(malformed)
 
 
 def _combine(value: str | bytes | Iterable[str | bytes]) -> str:

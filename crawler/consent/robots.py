@@ -48,8 +48,10 @@ which is linear in practice and cannot backtrack catastrophically.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -57,12 +59,15 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "Group",
     "Line",
+    "PathPattern",
     "RobotsTxt",
     "Rule",
+    "RuleIndex",
     "Verdict",
     "decode_robots",
     "escape_pattern",
     "is_valid_token",
+    "match_path",
     "path_params_query",
 ]
 
@@ -84,6 +89,7 @@ _DISALLOW: Final = "disallow"
 _SITEMAP: Final = "sitemap"
 _CRAWL_DELAY: Final = "crawl-delay"
 _STAR: Final = "*"
+_MAX_SELECTIONS: Final = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +200,48 @@ def compile_group(group: Group) -> tuple[PathPattern, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleIndex:
+    """Rules bucketed by the literal text before their first ``*``, so a lookup matches only the
+    rules whose start is a prefix of the path (a dict probe per distinct start length) instead
+    of every rule of a 1,000-line file."""
+
+    starts: dict[str, tuple[PathPattern, ...]]  # each bucket best-first
+    lengths: tuple[int, ...]  # distinct start lengths, ascending
+
+    @classmethod
+    def of(cls, matchers: Iterable[PathPattern]) -> RuleIndex:
+        starts: dict[str, list[PathPattern]] = {}
+        for matcher in sorted(matchers, key=lambda m: (-m.length, not m.rule.allow, m.rule.line)):
+            starts.setdefault(matcher.segments[0], []).append(matcher)
+        return cls({k: tuple(v) for k, v in starts.items()}, tuple(sorted({len(k) for k in starts})))
+
+    def best(self, path: str) -> PathPattern | None:
+        """The rule that decides ``path`` (longest, Allow on a tie, then earliest), if any."""
+        best: PathPattern | None = None
+        size = len(path)
+        for length in self.lengths:
+            if length > size:
+                break
+            for matcher in self.starts.get(path[:length], ()):
+                if best is not None and not _beats(matcher, best):
+                    break  # best-first bucket: nothing later in it can win
+                if matcher.matches(path):
+                    best = matcher
+                    break
+        return best
+
+
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """The groups that apply to one token, with their rules merged and indexed."""
+
+    indices: tuple[int, ...]
+    matched: str | None
+    group_lines: tuple[int, ...]
+    rules: RuleIndex
+
+
+@dataclass(frozen=True, slots=True)
 class RobotsTxt:
     """A parsed robots.txt. Build it with :meth:`parse`."""
 
@@ -206,6 +254,10 @@ class RobotsTxt:
     """True when the body was longer than max_bytes and its tail was ignored."""
     _matchers: tuple[tuple[PathPattern, ...], ...] = field(
         init=False, repr=False, compare=False, default=()
+    )
+    # Per token, computed on first use: a crawler asks the same one or two tokens per URL.
+    _selections: dict[str, _Selection] = field(
+        init=False, repr=False, compare=False, default_factory=dict
     )
 
     def __post_init__(self) -> None:
@@ -232,7 +284,7 @@ class RobotsTxt:
     def groups_for(self, token: str) -> tuple[Group, ...]:
         """All groups naming ``token`` (case-insensitive, exact), else all
         ``*`` groups, else ()."""
-        return tuple(self.groups[i] for i in self._select(token)[0])
+        return tuple(self.groups[i] for i in self._selection(token).indices)
 
     def has_group(self, token: str) -> bool:
         """True only when a group names ``token`` itself (the star does not count)."""
@@ -247,21 +299,14 @@ class RobotsTxt:
         ``url`` is a full URL or a path; it should already be percent-encoded
         (non-ASCII characters are encoded here as RFC 9309 requires).
         """
-        indices, matched = self._select(token)
+        selection = self._selection(token)
+        matched, group_lines = selection.matched, selection.group_lines
         if matched is None:
             return Verdict(True, None, (), None)
-        group_lines = tuple(self.groups[i].line for i in indices)
-        path = escape_pattern(path_params_query(url))
+        path = match_path(url)
         if path == "/robots.txt":
             return Verdict(True, None, group_lines, matched)
-        best: PathPattern | None = None
-        for index in indices:
-            for matcher in self._matchers[index]:
-                if best is not None and not _beats(matcher, best):
-                    break  # best-first order: nothing later in this group can win
-                if matcher.matches(path):
-                    best = matcher
-                    break
+        best = selection.rules.best(path)
         if best is None:
             return Verdict(True, None, group_lines, matched)
         return Verdict(best.rule.allow, best.rule, group_lines, matched)
@@ -280,6 +325,20 @@ class RobotsTxt:
         ]
         delays = [d for d in delays if math.isfinite(d)]
         return max(delays) if delays else None
+
+    def _selection(self, token: str) -> _Selection:
+        selection = self._selections.get(token)
+        if selection is None:
+            indices, matched = self._select(token)
+            selection = _Selection(
+                indices,
+                matched,
+                tuple(self.groups[i].line for i in indices),
+                RuleIndex.of(m for i in indices for m in self._matchers[i]),
+            )
+            if len(self._selections) < _MAX_SELECTIONS:  # bounded: tokens come from callers
+                self._selections[token] = selection
+        return selection
 
     def _select(self, token: str) -> tuple[tuple[int, ...], str | None]:
         """Indices of the applicable groups and the token they name."""
@@ -450,6 +509,13 @@ def path_params_query(url: str) -> str:
 def _find_any(text: str, chars: str, start: int) -> int:
     found = [i for i in (text.find(c, start) for c in chars) if i >= 0]
     return min(found) if found else -1
+
+
+@functools.lru_cache(maxsize=4096)
+def match_path(url: str) -> str:
+    """The normalised path every rule is matched against; memoised because each URL is asked
+    of several readers in a row (our rules, AI groups, Content-Signal, Content-Usage, ai.txt)."""
+    return escape_pattern(path_params_query(url))
 
 
 def escape_pattern(pattern: str) -> str:

@@ -17,14 +17,11 @@ Rules:
 Speed: the crawler asks about every URL with a cached ``RobotsTxt``. :class:`AiGroups` does the
 per-file work once (which table tokens have groups, their rules merged and ordered best-first,
 tokens with identical rules decided once, rules indexed by their literal start); keep one next
-to each cached ``RobotsTxt``, or call :func:`ai_optouts`, which keeps the last few ``AiGroups``
-by object identity.
+to each cached ``RobotsTxt`` (the origin gate does); :func:`ai_optouts` builds one per call.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
@@ -33,13 +30,12 @@ from .agents import AgentTable
 from .model import Effect, Evidence, Purpose, reason
 
 # Private on purpose in robots.py; reused so that there is one matcher and one precedence.
-from .robots import Group, PathPattern, RobotsTxt, compile_group, escape_pattern, path_params_query
+from .robots import Group, PathPattern, RobotsTxt, compile_group, match_path
 
 __all__ = ["SIGNAL", "AiGroups", "ai_optouts"]
 
 SIGNAL: Final = "robots.txt"
 _FAMILY: Final = "robots-ai-optout"
-_CACHE_SIZE: Final = 64
 _MEMO_SIZE: Final = 4096
 
 
@@ -127,7 +123,7 @@ class AiGroups:
             )
         if not relevant:
             return ()
-        path = escape_pattern(path_params_query(url))
+        path = match_path(url)
         if path == "/robots.txt":
             return ()
         best = [-1] * self.deciders
@@ -187,27 +183,6 @@ def ai_optouts(
 ) -> tuple[Evidence, ...]:
     """DENY evidence for each agent of ``table`` relevant to ``purposes`` whose explicit
     robots.txt groups disallow ``url``; see the module docstring."""
-    return _groups(robots, table).optouts(
+    return AiGroups.of(robots, table).optouts(
         url, purposes, source=source, document_sha256=document_sha256
     )
-
-
-# Keyed by identity, not equality: hashing a parsed 500 KiB robots.txt costs more than the
-# answer. Each entry holds its objects, so an id cannot be reused while its entry exists.
-_cache: OrderedDict[tuple[int, int], tuple[RobotsTxt, AgentTable, AiGroups]] = OrderedDict()
-_lock = threading.Lock()
-
-
-def _groups(robots: RobotsTxt, table: AgentTable) -> AiGroups:
-    key = (id(robots), id(table))
-    with _lock:
-        entry = _cache.get(key)
-        if entry is not None:
-            _cache.move_to_end(key)
-            return entry[2]
-    groups = AiGroups.of(robots, table)
-    with _lock:
-        _cache[key] = (robots, table, groups)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return groups

@@ -22,7 +22,7 @@ from .model import Effect, Evidence, LicenseStatus, Purpose, reason
 
 # The matcher is private to robots.py; TDMRep's "location" uses the same robots-style syntax
 # (``*``, trailing ``$``, case-sensitive prefix match), so it is reused rather than duplicated.
-from .robots import PathPattern, Rule, escape_pattern, path_params_query
+from .robots import PathPattern, Rule, match_path
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -140,7 +140,7 @@ class TdmRepFile:
     def match(self, url: str) -> TdmRule | None:
         """The first rule, in array order, whose location matches the URL's path+query."""
         try:
-            path = escape_pattern(path_params_query(url))
+            path = match_path(url)
         except (TypeError, AttributeError):
             return None
         for rule, matcher in zip(self.rules, self._matchers, strict=True):

@@ -40,12 +40,12 @@ from storage.catalog.records import DocumentIn
 from .. import meta, signals, stats
 from ..consent.agents import AgentTable
 from ..consent.aitxt import ai_txt_evidence, parse_ai_txt
-from ..consent.content_signal import content_signals
-from ..consent.content_usage import content_usage_robots
+from ..consent.content_signal import ContentSignals
+from ..consent.content_usage import ContentUsageRules
 from ..consent.model import Effect, Evidence, Purpose, Reason
 from ..consent.policy import decide
-from ..consent.robots import RobotsTxt, decode_robots, is_valid_token
-from ..consent.robots_ai import ai_optouts
+from ..consent.robots import RobotsTxt, Rule, Verdict, decode_robots, is_valid_token
+from ..consent.robots_ai import AiGroups
 from ..consent.tdmrep import TdmRepFile
 from ..exceptions import (
     ConfigError,
@@ -84,10 +84,11 @@ class Fetched:
     body: bytes | None
     content_type: str | None = None
     error: str | None = None
+    sha256: str | None = field(init=False, default=None)
 
-    @property
-    def sha256(self) -> str | None:
-        return None if self.body is None else hashlib.sha256(self.body).hexdigest()
+    def __post_init__(self) -> None:
+        if self.body is not None:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.body).hexdigest())
 
     @property
     def ok(self) -> bool:
@@ -117,14 +118,54 @@ class OriginPolicy:
 
     robots: Fetched
     expires: float
+    agent: str = ""
     rules: RobotsTxt | None = None
+    # Compiled once per origin from ``rules``: every URL of the origin asks them.
+    ai_groups: AiGroups | None = None
+    signals: ContentSignals | None = None
+    usage: ContentUsageRules | None = None
     tdmrep: Fetched | None = None
     tdm_file: TdmRepFile | None = None
     aitxt: Fetched | None = None
     aitxt_rules: RobotsTxt | None = None
     notes: tuple[Evidence, ...] = field(default_factory=tuple)  # per-origin facts (errors, ignored files)
+    # Our token's evidence per deciding rule: every URL a rule decides gets the same piece.
+    _by_rule: dict[Rule | None, Evidence] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
-    def robots_evidence(self, url: str, agent: str) -> Evidence:
+    @classmethod
+    def build(
+        cls,
+        robots: Fetched,
+        expires: float,
+        *,
+        agent: str,
+        table: AgentTable,
+        rules: RobotsTxt | None = None,
+        tdmrep: Fetched | None = None,
+        tdm_file: TdmRepFile | None = None,
+        aitxt: Fetched | None = None,
+        aitxt_rules: RobotsTxt | None = None,
+        notes: tuple[Evidence, ...] = (),
+    ) -> OriginPolicy:
+        return cls(
+            robots,
+            expires,
+            agent,
+            rules,
+            None if rules is None else AiGroups.of(rules, table),
+            None if rules is None else ContentSignals.of(rules, agent),
+            None if rules is None else ContentUsageRules.of(rules, agent),
+            tdmrep,
+            tdm_file,
+            aitxt,
+            aitxt_rules,
+            notes,
+        )
+
+    def robots_evidence(self, url: str) -> Evidence:
+        agent = self.agent
         robots = self.robots
         failure = robots.failure
         if failure is not None:
@@ -144,6 +185,13 @@ class OriginPolicy:
                 document_sha256=robots.sha256,
             )
         verdict = self.rules.allowed(url, agent)
+        found = self._by_rule.get(verdict.rule)
+        if found is None:
+            found = self._by_rule[verdict.rule] = self._rule_evidence(verdict)
+        return found
+
+    def _rule_evidence(self, verdict: Verdict) -> Evidence:
+        agent, robots = self.agent, self.robots
         group = verdict.matched_token or "no group"
         if verdict.rule is None:
             text = f"allowed for {agent}: no matching rule ({group})"
@@ -160,25 +208,22 @@ class OriginPolicy:
             line=verdict.rule.line if verdict.rule else None,
         )
 
-    def evidence_for(
-        self, url: str, agent: str, table: AgentTable, purposes: frozenset[Purpose]
-    ) -> list[Evidence]:
-        own = self.robots_evidence(url, agent)
+    def evidence_for(self, url: str, purposes: frozenset[Purpose]) -> list[Evidence]:
+        """Everything the origin's documents say about ``url`` for these purposes."""
+        own = self.robots_evidence(url)
         evidence = [own, *self.notes]
         if own.reason is not None:  # closed origin or a disallow: nothing else matters
             return evidence
-        if self.rules is not None:
-            source, sha = self.robots.url, self.robots.sha256
-            evidence += ai_optouts(
-                self.rules, url, table, purposes, source=source, document_sha256=sha
-            )
-            evidence += content_signals(self.rules, url, agent, source=source, document_sha256=sha)
-            evidence += content_usage_robots(
-                self.rules, url, agent, source=source, document_sha256=sha
-            )
+        source, sha = self.robots.url, self.robots.sha256
+        if self.ai_groups is not None:
+            evidence += self.ai_groups.optouts(url, purposes, source=source, document_sha256=sha)
+        if self.signals is not None:
+            evidence += self.signals.evidence(url, source=source, document_sha256=sha)
+        if self.usage is not None:
+            evidence += self.usage.evidence(url, source=source, document_sha256=sha)
         if self.aitxt_rules is not None and self.aitxt is not None:
             evidence += ai_txt_evidence(
-                self.aitxt_rules, url, agent, source=self.aitxt.url,
+                self.aitxt_rules, url, self.agent, source=self.aitxt.url,
                 document_sha256=self.aitxt.sha256,
             )
         return evidence
@@ -217,7 +262,7 @@ class OriginPolicyMiddleware:
             return
         parsed = urlparse_cached(request)
         policy = await self.policy_for(f"{parsed.scheme}://{parsed.netloc}")
-        evidence = policy.evidence_for(request.url, self.agent, self.table, self.purposes)
+        evidence = policy.evidence_for(request.url, self.purposes)
         if policy.tdm_file is not None and policy.tdmrep is not None:
             request.meta[meta.TDM_FILE] = (
                 policy.tdm_file.match(request.url),
@@ -283,7 +328,7 @@ class OriginPolicyMiddleware:
         if robots.failure is not None:
             self.crawler.stats.inc_value(stats.ROBOTS_UNREACHABLE)
             logger.info("robots.txt unreachable, origin closed: %s (%s)", robots.url, robots.failure)
-            return OriginPolicy(robots, now + self.error_ttl)
+            return OriginPolicy(robots, now + self.error_ttl, self.agent)
         rules = None
         if robots.ok and robots.body is not None:
             rules = RobotsTxt.parse(decode_robots(robots.body), max_bytes=self.parse_limit)
@@ -308,9 +353,11 @@ class OriginPolicyMiddleware:
         if aitxt is not None:
             aitxt_rules = self._aitxt_rules(aitxt, notes)
         failed = any(f.failure for f in fetched.values())
-        return OriginPolicy(
+        return OriginPolicy.build(
             robots,
             now + (self.error_ttl if failed else self.cache_ttl),
+            agent=self.agent,
+            table=self.table,
             rules=rules,
             tdmrep=tdmrep,
             tdm_file=tdm_file,

@@ -5,7 +5,9 @@ only decides which links are worth asking for. Links of a page are followed even
 was not collected (the decision is about the content, not about discovering URLs).
 
 Settings: CONSENT_SEEDS (list of URLs), CONSENT_MAX_PAGES (0 = no limit; counts every URL this
-spider asks for, seeds included), CONSENT_ALLOW_OFFSITE, and Scrapy's DEPTH_LIMIT.
+spider asks for, seeds included), CONSENT_ALLOW_OFFSITE, CONSENT_FOLLOW_LINKS (off: the seeds
+only; Scrapy reads DEPTH_LIMIT = 0 as "no limit", so depth 0 needs its own switch) and Scrapy's
+DEPTH_LIMIT.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class SeedSpider(Spider):
         self.start_urls = list(seeds)
         self.allowed_domains: list[str] = []  # the seeds' sites (Scrapy's offsite policy)
         self.max_pages = 0
+        self.follow_links = True
         self.seen: set[str] = set()
         self.link_extractor = LinkExtractor()
 
@@ -45,6 +48,7 @@ class SeedSpider(Spider):
         if not spider.start_urls:
             spider.start_urls = list(settings.getlist("CONSENT_SEEDS"))
         spider.max_pages = settings.getint("CONSENT_MAX_PAGES")
+        spider.follow_links = settings.getbool("CONSENT_FOLLOW_LINKS")
         if not settings.getbool("CONSENT_ALLOW_OFFSITE"):
             spider.allowed_domains = sorted({site_of(url) for url in spider.start_urls})
         return spider
@@ -59,7 +63,7 @@ class SeedSpider(Spider):
             yield request
 
     def parse(self, response: Response) -> Iterator[Request]:
-        if not isinstance(response, HtmlResponse):
+        if not self.follow_links or not isinstance(response, HtmlResponse):
             return
         for link in self.link_extractor.extract_links(response):
             if link.url in self.seen:
