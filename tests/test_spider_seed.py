@@ -90,3 +90,28 @@ def test_allow_offsite(tmp_path: Path) -> None:
         assert sorted(server.hits_for("other.org")) == [
             "/", "/.well-known/tdmrep.json", "/ai.txt", "/robots.txt"
         ]
+
+
+def test_a_link_seen_too_deep_is_still_taken_from_a_shorter_path(tmp_path: Path) -> None:
+    """/b answers slowly, so /target is first found at depth 3 (through /long2, past the limit)
+    and only then at depth 2 (through /b): it must still be crawled."""
+
+    def chain(port: int) -> dict[str, dict[str, Page]]:
+        return {
+            "www.example.com": {
+                "/robots.txt": ROBOTS,
+                "/": html("/b", "/long1"),
+                "/long1": html("/long2"),
+                "/long2": html("/target"),
+                "/b": Page(html("/target").body, delay=1.0),
+                "/target": html(),
+            }
+        }
+
+    catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with serve(chain) as server:
+        result = crawl([server.url("www.example.com")], catalog_url=catalog_url,
+                       warc_dir=tmp_path / "w", domain="example.com",
+                       extra=[*HOSTS, "--depth", "2", "--concurrency", "2"])
+        assert result.returncode == 0, result.stderr
+    assert server.url("www.example.com", "/target") in records(catalog_url)

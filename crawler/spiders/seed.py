@@ -38,6 +38,7 @@ class SeedSpider(Spider):
         self.allowed_domains: list[str] = []  # the seeds' sites (Scrapy's offsite policy)
         self.max_pages = 0
         self.follow_links = True
+        self.depth_limit = 0
         self.seen: set[str] = set()
         self.link_extractor = LinkExtractor()
 
@@ -49,6 +50,7 @@ class SeedSpider(Spider):
             spider.start_urls = list(settings.getlist("CONSENT_SEEDS"))
         spider.max_pages = settings.getint("CONSENT_MAX_PAGES")
         spider.follow_links = settings.getbool("CONSENT_FOLLOW_LINKS")
+        spider.depth_limit = settings.getint("DEPTH_LIMIT")
         if not settings.getbool("CONSENT_ALLOW_OFFSITE"):
             spider.allowed_domains = sorted({site_of(url) for url in spider.start_urls})
         return spider
@@ -64,6 +66,10 @@ class SeedSpider(Spider):
 
     def parse(self, response: Response) -> Iterator[Request]:
         if not self.follow_links or not isinstance(response, HtmlResponse):
+            return
+        if self.depth_limit and response.meta.get("depth", 0) + 1 > self.depth_limit:
+            # Too deep from here: leave these links unseen, a shorter path may still reach them
+            # (marking them seen now would lose them to DepthMiddleware for good).
             return
         for link in self.link_extractor.extract_links(response):
             if link.url in self.seen:
