@@ -12,6 +12,7 @@ CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_ALLOW_OFFSITE": False,
     "CONSENT_CATALOG_BATCH_SIZE": 200,
     "CONSENT_CATALOG_FLUSH_INTERVAL": 2.0,
+    "CONSENT_CATALOG_MAX_PENDING": 4,
     "CONSENT_CATALOG_URL": "sqlite:///consentcrawl.sqlite",
     "CONSENT_CONTACT_URL": "https://github.com/consentcrawl/consentcrawl",
     "CONSENT_EVALUATE": [],

@@ -1,25 +1,25 @@
 """CatalogRecorder: writes every decision to the SQL catalog and every collected item to WARC.
 
 Scrapy extension, connected to ``consent_decided`` and ``policy_document_fetched``. The reactor
-thread only builds small entries; a single worker thread writes the WARC records and the catalog
-batches, in order (one worker keeps offsets and batches sequential and never blocks the crawl).
-Batches go out every CONSENT_CATALOG_BATCH_SIZE entries or CONSENT_CATALOG_FLUSH_INTERVAL
-seconds, and all of them are flushed when the spider closes, also after Ctrl-C.
+only copies each decision into plain data; one writer process (``crawler.writer``) writes the
+WARC records and the catalog batches, in order. Batches go out every CONSENT_CATALOG_BATCH_SIZE
+entries or CONSENT_CATALOG_FLUSH_INTERVAL seconds, and all of them are written when the spider
+closes, also after Ctrl-C. While more than CONSENT_CATALOG_MAX_PENDING batches wait for the
+writer, the engine is paused, so a slow catalog slows the crawl instead of filling memory.
 
-If the catalog or the WARC store fails, the crawl stops (``catalog_error``): collecting what
-cannot be recorded is not allowed.
+If the catalog or the WARC store fails (or the writer process dies), the crawl stops
+(``catalog_error``): collecting what cannot be recorded is not allowed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -28,11 +28,11 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
 from storage.catalog.catalog import Catalog
-from storage.catalog.records import DocumentIn, EvidenceIn, JobSpec, RecordIn
-from storage.warc import WarcStore
+from storage.catalog.records import DocumentIn, JobSpec
 
-from . import __version__, meta, signals, stats
-from .consent.model import Decision, Evidence
+from . import __version__, meta, signals, stats, writer
+from .consent.model import Decision
+from .writer import Batch, Entry, Exchange, WriterConfig, WriteResult
 
 if TYPE_CHECKING:
     from typing import Self
@@ -63,40 +63,6 @@ RECORDED_SETTINGS = (
 )
 
 
-@dataclass(slots=True)
-class _Exchange:
-    """What the WARC needs of a collected response, copied off the Scrapy objects."""
-
-    method: str
-    request_headers: list[tuple[str, str]]
-    status: int
-    reason: str
-    response_headers: list[tuple[str, str]]
-    body: bytes
-
-
-@dataclass(slots=True)
-class _Entry:
-    url: str
-    decision: Decision
-    decided_at: datetime
-    kind: str = "page"
-    source_url: str | None = None
-    http_status: int | None = None
-    content_type: str | None = None
-    body: bytes | None = None
-    exchange: _Exchange | None = None
-
-
-@dataclass(slots=True)
-class _Batch:
-    documents: list[DocumentIn] = field(default_factory=list)
-    entries: list[_Entry] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.documents) + len(self.entries)
-
-
 class CatalogRecorder:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -105,18 +71,23 @@ class CatalogRecorder:
         self.crawler = crawler
         self.batch_size = max(1, settings.getint("CONSENT_CATALOG_BATCH_SIZE"))
         self.flush_interval = settings.getfloat("CONSENT_CATALOG_FLUSH_INTERVAL")
-        self.catalog = Catalog(settings.get("CONSENT_CATALOG_URL"))
-        self.warc = WarcStore(
-            settings.get("CONSENT_WARC_DIR"),
-            max_size=settings.getint("CONSENT_WARC_MAX_SIZE"),
-            prefix=settings.get("CONSENT_WARC_PREFIX"),
-            info={"software": f"consentcrawl/{__version__}", "robots": "obey (RFC 9309)"},
+        self.max_pending = max(1, settings.getint("CONSENT_CATALOG_MAX_PENDING"))
+        self.catalog = Catalog(settings.get("CONSENT_CATALOG_URL"))  # migrates before the crawl
+        self.config = WriterConfig(
+            catalog_url=settings.get("CONSENT_CATALOG_URL"),
+            warc_dir=str(settings.get("CONSENT_WARC_DIR")),
+            warc_max_size=settings.getint("CONSENT_WARC_MAX_SIZE"),
+            warc_prefix=settings.get("CONSENT_WARC_PREFIX"),
+            warc_info={"software": f"consentcrawl/{__version__}", "robots": "obey (RFC 9309)"},
         )
         self.job_id: UUID | None = None
         self.failure: BaseException | None = None
-        self._batch = _Batch()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="consent-catalog")
-        self._last: Future[None] | None = None
+        self.warc_files: list[Path] = []
+        self._batch = Batch()
+        self._pool: ProcessPoolExecutor | None = None
+        self._last: Future[Any] | None = None
+        self._pending = 0
+        self._paused = False
         self._loop: LoopingCall | None = None
         self._event_loop: asyncio.AbstractEventLoop | None = None
         connect = crawler.signals.connect
@@ -143,8 +114,16 @@ class CatalogRecorder:
         )
         self._event_loop = asyncio.get_running_loop()
         self.job_id = self.catalog.start_job(spec)
+        self.catalog.close()  # from here on, only the writer process touches the catalog
         self.crawler.stats.set_value(stats.JOB_ID, str(self.job_id))
         logger.info("Catalog job %s in %s", self.job_id, self.catalog.url)
+        # forkserver: a clean process (no copy of the reactor's state), started once.
+        self._pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=writer.start,
+            initargs=(self.config,),
+        )
         if self.flush_interval > 0:
             self._loop = LoopingCall(self._submit)
             self._loop.start(self.flush_interval, now=False)
@@ -160,18 +139,28 @@ class CatalogRecorder:
         status = "failed" if self.failure else _job_status(reason)
         summary = {k: v for k, v in self.crawler.stats.get_stats().items() if _summary_key(k)}
         summary["finish_reason"] = reason
-        job_id = self.job_id
+        if self._pool is None:
+            return
         try:
             await asyncio.wrap_future(
-                self._executor.submit(self._finish, job_id, status, _jsonable(summary))
+                self._pool.submit(writer.finish, self.job_id, status, _jsonable(summary))
             )
+        except Exception:  # the writer is gone: close the job from here
+            logger.exception("The writer could not close job %s; marking it failed", self.job_id)
+            self._finish_here(summary)
         finally:
-            self._executor.shutdown(wait=True)
+            self._pool.shutdown(wait=True)
+
+    def _finish_here(self, summary: dict[str, Any]) -> None:
+        if self.job_id is None:
+            return
+        with Catalog(self.config.catalog_url, migrate=False) as catalog:
+            catalog.finish_job(self.job_id, "failed", _jsonable(summary))
 
     # -- consentcrawl signals -----------------------------------------------------------------
 
     def consent_decided(self, request: Request, response: Response | None, decision: Decision) -> None:
-        entry = _Entry(
+        entry = Entry(
             url=request.url,
             decision=decision,
             decided_at=datetime.now(UTC),
@@ -186,7 +175,7 @@ class CatalogRecorder:
             entry.body = response.body
             if decision.allowed:
                 self.crawler.stats.inc_value(stats.COLLECTED_BYTES, len(response.body))
-                entry.exchange = _Exchange(
+                entry.exchange = Exchange(
                     method=request.method,
                     request_headers=_headers(request.headers),
                     status=response.status,
@@ -218,96 +207,55 @@ class CatalogRecorder:
                 inc(stats.denied_reason(reason))
 
     def _submit(self) -> None:
-        if not len(self._batch) or self.failure is not None:
+        pool, job_id = self._pool, self.job_id
+        if not len(self._batch) or self.failure is not None or pool is None or job_id is None:
             return
-        batch, self._batch = self._batch, _Batch()
-        future = self._executor.submit(self._write, batch)
-        future.add_done_callback(self._threadsafe(self._on_done))
-        self._last = future
-
-    def _threadsafe(self, callback: Callable[[Future[None]], None]) -> Callable[[Future[None]], None]:
+        batch, self._batch = self._batch, Batch()
+        try:
+            future = pool.submit(writer.write, job_id, batch)
+        except Exception as exc:  # a dead writer process refuses new work
+            self._fail(exc)
+            return
         loop = self._event_loop
+        assert loop is not None
+        # The pool calls back from its own thread: hop onto the reactor's loop.
+        future.add_done_callback(lambda f: loop.call_soon_threadsafe(self._on_done, f))
+        self._last = future
+        self._pending += 1
+        engine = self.crawler.engine
+        if self._pending > self.max_pending and not self._paused and engine is not None:
+            engine.pause()
+            self._paused = True
 
-        def call(future: Future[None]) -> None:
-            if loop is None or loop.is_closed():
-                callback(future)
-            else:
-                loop.call_soon_threadsafe(callback, future)
-
-        return call
-
-    def _on_done(self, future: Future[None]) -> None:
+    def _on_done(self, future: Future[WriteResult]) -> None:
+        self._pending -= 1
+        engine = self.crawler.engine
+        if self._paused and self._pending <= self.max_pending // 2 and engine is not None:
+            engine.unpause()
+            self._paused = False
         exc = future.exception()
-        if exc is None or self.failure is not None:
+        if exc is None:
+            result = future.result()
+            set_value = self.crawler.stats.set_value
+            self.crawler.stats.inc_value(stats.CATALOG_BATCHES)
+            self.crawler.stats.inc_value(stats.WARC_RECORDS, result.warc_records)
+            set_value(stats.WARC_BYTES, result.warc_bytes)
+            set_value(stats.WARC_FILES, len(result.warc_files))
+            self.warc_files = [Path(p) for p in result.warc_files]
+            return
+        self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.failure is not None:
             return
         self.failure = exc
-        logger.error("Catalog/WARC write failed, stopping the crawl: %s", exc, exc_info=exc)
+        logger.error("Catalog/WARC write failed, stopping the crawl: %r", exc, exc_info=exc)
         engine = self.crawler.engine
+        if self._paused and engine is not None:
+            engine.unpause()
+            self._paused = False
         if engine is not None and engine.spider is not None:
             asyncio.ensure_future(engine.close_spider_async(reason="catalog_error"))
-
-    def _write(self, batch: _Batch) -> None:
-        """Runs in the worker thread: WARC first, so each record can name its location."""
-        assert self.job_id is not None
-        records = [self._record(entry) for entry in batch.entries]
-        self.catalog.write(self.job_id, batch.documents, records)
-        self.crawler.stats.inc_value(stats.CATALOG_BATCHES)
-
-    def _record(self, entry: _Entry) -> RecordIn:
-        decision = entry.decision
-        sha256 = hashlib.sha256(entry.body).hexdigest() if entry.body is not None else None
-        evidence = tuple(_evidence_in(e) for e in decision.evidence)
-        warc_file = warc_offset = warc_length = None
-        if entry.exchange is not None:
-            ex = entry.exchange
-            location = self.warc.write_exchange(
-                url=entry.url,
-                method=ex.method,
-                request_headers=ex.request_headers,
-                status=ex.status,
-                reason=ex.reason,
-                response_headers=ex.response_headers,
-                body=ex.body,
-                fetched_at=entry.decided_at,
-                metadata={
-                    "job_id": str(self.job_id),
-                    "purpose": decision.purpose.value,
-                    "outcome": "collected",
-                    "license_status": decision.license_status.value,
-                    "sha256": sha256,
-                    "evidence": [asdict(e) for e in evidence],
-                },
-            )
-            warc_file, warc_offset, warc_length = location.file, location.offset, location.length
-            self.crawler.stats.inc_value(stats.WARC_RECORDS, 3)
-            self.crawler.stats.set_value(stats.WARC_BYTES, self.warc.bytes_written)
-            self.crawler.stats.set_value(stats.WARC_FILES, len(self.warc.files))
-        return RecordIn(
-            url=entry.url,
-            outcome="collected" if decision.allowed else "skipped",
-            reasons=tuple(str(r) for r in decision.reasons),
-            license_status=decision.license_status.value,
-            recorded_at=entry.decided_at,
-            kind=entry.kind,
-            source_url=entry.source_url,
-            http_status=entry.http_status,
-            content_type=entry.content_type,
-            size=len(entry.body) if entry.body is not None else None,
-            sha256=sha256,
-            warc_file=warc_file,
-            warc_offset=warc_offset,
-            warc_length=warc_length,
-            fetched_at=entry.decided_at if entry.body is not None else None,
-            evidence=evidence,
-        )
-
-    def _finish(self, job_id: UUID | None, status: str, summary: Any) -> None:
-        try:
-            if job_id is not None:
-                self.catalog.finish_job(job_id, status, summary)
-        finally:
-            self.warc.close()
-            self.catalog.close()
 
 
 def _job_status(reason: str) -> str:
@@ -336,18 +284,6 @@ def _headers(headers: Any) -> list[tuple[str, str]]:
         for name, values in headers.items()
         for value in values
     ]
-
-
-def _evidence_in(e: Evidence) -> EvidenceIn:
-    return EvidenceIn(
-        signal=e.signal,
-        source=e.source,
-        value=e.value,
-        effect=e.effect.value,
-        reason=None if e.reason is None else str(e.reason),
-        document_sha256=e.document_sha256,
-        line=e.line,
-    )
 
 
 def _jsonable(value: Any) -> Any:

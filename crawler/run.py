@@ -161,7 +161,7 @@ def run_crawl(
     )
     recorder = _recorder(crawler)
     if recorder is not None:
-        report.warc_files = list(recorder.warc.files)
+        report.warc_files = list(recorder.warc_files)
         if recorder.failure is not None:
             report.failure = f"catalog/WARC write failed: {recorder.failure}"
     if report.job_id is None and report.failure is None:

@@ -1,0 +1,62 @@
+"""CatalogRecorder and its writer process: a writer that dies stops the crawl, never silently."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.demo.server import Page, serve
+from storage.catalog.db import make_engine
+from storage.catalog.models import CrawlJob, UrlRecord
+
+from .sites import ROOT
+
+
+def descendants(pid: int) -> list[int]:
+    children = subprocess.run(
+        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    found = [int(c) for c in children]
+    return found + [d for c in found for d in descendants(c)]
+
+
+def web(port: int) -> dict[str, dict[str, Page]]:
+    pages = {f"/p{i}": Page(f'<a href="/p{i + 1}">next</a>', delay=0.05) for i in range(300)}
+    return {"slow.example.com": {"/robots.txt": Page("", status=404), "/": pages["/p0"], **pages}}
+
+
+def test_a_dead_writer_stops_the_crawl_and_fails_the_job(tmp_path: Path) -> None:
+    catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with serve(web) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "crawl", server.url("slow.example.com"),
+             "--purpose", "search", "--catalog", catalog_url, "--warc-dir", str(tmp_path / "w"),
+             "--resolve", "slow.example.com:127.0.0.1", "--delay", "0", "--depth", "1000",
+             "--set", "CONSENT_CATALOG_FLUSH_INTERVAL=0.2"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 60
+        while len(server.hits_for("slow.example.com")) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # The writer is the forkserver's child: kill every process under the crawler's.
+        for pid in descendants(process.pid):
+            os.kill(pid, signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=60)
+        served = len(server.hits_for("slow.example.com"))
+    assert process.returncode == 1, stdout + stderr
+    assert "catalog/WARC write failed" in stderr
+    assert served < 300  # it stopped instead of crawling on without a record
+    engine = make_engine(catalog_url)
+    with Session(engine) as session:
+        [job] = session.scalars(select(CrawlJob)).all()
+        recorded = len(session.scalars(select(UrlRecord)).all())
+    engine.dispose()
+    assert job.status == "failed" and job.finished_at is not None
+    assert recorded < served  # what the dead writer never wrote is not claimed
