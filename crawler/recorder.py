@@ -18,6 +18,7 @@ import contextlib
 import logging
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -213,7 +214,7 @@ class CatalogRecorder:
         batch, self._batch = self._batch, Batch()
         try:
             future = pool.submit(writer.write, job_id, batch)
-        except Exception as exc:  # a dead writer process refuses new work
+        except (BrokenProcessPool, RuntimeError) as exc:  # a dead or shut-down writer refuses work
             self._fail(exc)
             return
         loop = self._event_loop
