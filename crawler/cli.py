@@ -50,6 +50,24 @@ err = Console(stderr=True)
 PURPOSES = ", ".join(p.value for p in Purpose)
 
 
+# Options that several commands share, declared once.
+AgentOption = Annotated[str, typer.Option(metavar="TOKEN", help="Our robots.txt product token.")]
+ResolveOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="HOST:ADDRESS",
+        help="Answer HOST (or *.SUFFIX) with ADDRESS instead of DNS (repeatable).",
+    ),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", "-s", metavar="NAME=VALUE", help="Any Scrapy or CONSENT_* setting (repeatable)."
+    ),
+]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"consentcrawl {__version__}")
@@ -115,9 +133,7 @@ def crawl(
         Path | None,
         typer.Option(metavar="FILE", help="A file of seed URLs, one a line (# comments)."),
     ] = None,
-    agent: Annotated[
-        str, typer.Option(metavar="TOKEN", help="Our robots.txt product token.")
-    ] = "consentcrawl",
+    agent: AgentOption = "consentcrawl",
     catalog: Annotated[
         str,
         typer.Option(metavar="URL", envvar="CONSENT_CATALOG_URL", help="Catalog database URL."),
@@ -137,13 +153,7 @@ def crawl(
             "--require-permission", help="Opt-in: collect only items with an explicit permission."
         ),
     ] = False,
-    resolve: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="HOST:ADDRESS",
-            help="Answer HOST (or *.SUFFIX) with ADDRESS instead of DNS (repeatable).",
-        ),
-    ] = None,
+    resolve: ResolveOption = None,
     allow_offsite: Annotated[
         bool, typer.Option("--allow-offsite", help="Follow links to other sites.")
     ] = False,
@@ -153,16 +163,8 @@ def crawl(
     delay: Annotated[
         float, typer.Option(metavar="SECONDS", min=0, help="Delay between requests to a site.")
     ] = 0.25,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            "-s",
-            metavar="NAME=VALUE",
-            help="Any Scrapy or CONSENT_* setting (repeatable).",
-        ),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")] = False,
+    set_: SetOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run a crawl job: collect what may be collected, record every URL considered.
 
@@ -242,41 +244,23 @@ def check(
         str,
         typer.Option(metavar="PURPOSE", help=f"What the data is for: {PURPOSES}, or all."),
     ] = "",
-    agent: Annotated[
-        str, typer.Option(metavar="TOKEN", help="Our robots.txt product token.")
-    ] = "consentcrawl",
+    agent: AgentOption = "consentcrawl",
     json_: Annotated[
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
-    resolve: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="HOST:ADDRESS",
-            help="Answer HOST (or *.SUFFIX) with ADDRESS instead of DNS (repeatable).",
-        ),
-    ] = None,
+    resolve: ResolveOption = None,
     require_permission: Annotated[
         bool,
         typer.Option(
             "--require-permission", help="Opt-in: allowed only with an explicit permission."
         ),
     ] = False,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            "-s",
-            metavar="NAME=VALUE",
-            help="Any Scrapy or CONSENT_* setting (repeatable).",
-        ),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")] = False,
+    set_: SetOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Would the crawler take this page, and why? Fetch its signals and explain the decision.
 
-    Fetches what a crawl would fetch for URL (the origin's robots.txt, tdmrep.json and ai.txt,
-    then the page unless a gate refuses it before download), follows redirects, and shows each
-    purpose's decision with every piece of evidence. Nothing is stored.
+    Fetches robots.txt, tdmrep.json, ai.txt and the page as a crawl would; stores nothing.
 
     Example: consentcrawl check https://example.org/page --purpose all
     """

@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,32 +17,13 @@ from crawler.consent.policy import decide
 from crawler.consent.robots import RobotsTxt, decode_robots
 from crawler.consent.robots_ai import AiGroups, ai_optouts
 
-G, N, S, R = Purpose.TRAIN_GENAI, Purpose.TRAIN_AI, Purpose.SEARCH, Purpose.AI_INPUT
-GNSR = (G, N, S, R)
+from .vectors import DATA, GNSR, MANIFEST, G, R, S, letters
+
 AGENT = "ExampleBot"
 SOURCE = "https://site.test/robots.txt"
-DATA = Path(__file__).parent / "data"
-MANIFEST: dict[str, Any] = json.loads((DATA / "realweb_manifest.json").read_text("utf-8"))
 TABLE = AgentTable.default()
 
 
-def letters(evidence: tuple[Evidence, ...]) -> str:
-    """G/N/S/R outcome letters: N denied, Y allowed by an explicit grant, ? nothing applies."""
-    out = []
-    for purpose in GNSR:
-        decision = decide(purpose, evidence)
-        opt_in = decide(purpose, evidence, require_permission=True)
-        deciding = [e for e in evidence if e.applies_to(purpose) and e.effect is not Effect.INFO]
-        if not decision.allowed:
-            out.append("N")
-        elif deciding:
-            assert all(e.effect is Effect.ALLOW for e in deciding)
-            assert opt_in.allowed
-            out.append("Y")
-        else:
-            assert not opt_in.allowed
-            out.append("?")
-    return "".join(out)
 
 
 def optouts(text: str, url: str, purposes: tuple[Purpose, ...] = GNSR) -> tuple[Evidence, ...]:
