@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+from .memo import EvidenceMemo
 from .model import Effect, Evidence, Purpose, reason
 from .robots import Line, PathPattern, RobotsTxt, Rule, match_path
 
@@ -46,7 +47,6 @@ _USE: Final = "use"
 _USE_ORDER: Final = ("immediate", "reference", "full")
 _VALUES: Final = ("no", "yes")  # most restrictive first
 _WHITESPACE: Final = " \t\v\f"
-_MEMO_SIZE: Final = 1024
 _MAX_VALUE: Final = 300  # evidence text is stored per URL: keep a huge line from bloating it
 
 
@@ -73,9 +73,7 @@ class ContentSignals:
 
     entries: tuple[_Entry, ...]
     # The evidence of each combination of matching lines: URLs repeat a handful of outcomes.
-    _memo: dict[tuple[tuple[int, ...], str, str | None], tuple[Evidence, ...]] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
+    _memo: EvidenceMemo = field(default_factory=EvidenceMemo, init=False, compare=False, repr=False)
 
     @classmethod
     def of(cls, robots: RobotsTxt, agent: str) -> ContentSignals:
@@ -109,13 +107,10 @@ class ContentSignals:
                 if not entry.matcher.matches(path):
                     continue
             matching.append(index)
-        key = (tuple(matching), source, document_sha256)
-        found = self._memo.get(key)
-        if found is None:
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            found = self._memo[key] = self._evidence(matching, source, document_sha256)
-        return found
+        return self._memo.get(
+            (tuple(matching), source, document_sha256),
+            lambda: self._evidence(matching, source, document_sha256),
+        )
 
     def _evidence(
         self, matching: list[int], source: str, document_sha256: str | None

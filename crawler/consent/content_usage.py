@@ -32,6 +32,7 @@ from typing import Final
 
 import http_sf
 
+from .memo import EvidenceMemo
 from .model import Effect, Evidence, Purpose, reason
 from .robots import Line, PathPattern, RobotsTxt, Rule, match_path
 
@@ -56,7 +57,6 @@ KEYS: Final = {
 _WHITESPACE: Final = " \t"  # attach-05: the path ends at SP or HTAB
 _CACHEABLE: Final = 512  # longest value whose parse is remembered
 _MAX_VALUE: Final = 300  # evidence text is stored per URL: keep 10 KB of junk from bloating it
-_MEMO_SIZE: Final = 1024
 
 
 def parse_preferences(text: str) -> dict[str, bool] | str:
@@ -118,9 +118,7 @@ class ContentUsageRules:
 
     rules: tuple[_Rule, ...]
     # The evidence of each combination of matching rules: URLs repeat a handful of outcomes.
-    _memo: dict[tuple[tuple[int, ...], str, str | None], tuple[Evidence, ...]] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
+    _memo: EvidenceMemo = field(default_factory=EvidenceMemo, init=False, compare=False, repr=False)
 
     @classmethod
     def of(cls, robots: RobotsTxt, agent: str) -> ContentUsageRules:
@@ -144,13 +142,10 @@ class ContentUsageRules:
             return ()
         path = match_path(url)
         matching = tuple(i for i, rule in enumerate(self.rules) if rule.matcher.matches(path))
-        key = (matching, source, document_sha256)
-        found = self._memo.get(key)
-        if found is None:
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            found = self._memo[key] = self._evidence(matching, source, document_sha256)
-        return found
+        return self._memo.get(
+            (matching, source, document_sha256),
+            lambda: self._evidence(matching, source, document_sha256),
+        )
 
     def _evidence(
         self, matching: tuple[int, ...], source: str, document_sha256: str | None

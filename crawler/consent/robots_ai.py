@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from .agents import AgentTable
+from .memo import EvidenceMemo
 from .model import Effect, Evidence, Purpose, reason
 
 # Private on purpose in robots.py; reused so that there is one matcher and one precedence.
@@ -36,7 +37,6 @@ __all__ = ["SIGNAL", "AiGroups", "ai_optouts"]
 
 SIGNAL: Final = "robots.txt"
 _FAMILY: Final = "robots-ai-optout"
-_MEMO_SIZE: Final = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,6 @@ class _Member:
 
 
 _Ranks = tuple[int, ...]  # per decider: rank of the winning matcher, -1 when none matched
-_Memo = dict[tuple[frozenset[Purpose], str, str | None, _Ranks], tuple[Evidence, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,9 @@ class AiGroups:
     _relevant: dict[frozenset[Purpose], tuple[tuple[_Member, frozenset[Purpose]], ...]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
-    _memo: _Memo = field(default_factory=dict, init=False, compare=False, repr=False)
+    _memo: EvidenceMemo = field(
+        default_factory=lambda: EvidenceMemo(4096), init=False, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, robots: RobotsTxt, table: AgentTable) -> AiGroups:
@@ -134,13 +135,10 @@ class AiGroups:
                 held = best[decider]
                 if (held < 0 or rank < held) and matcher.matches(path):
                     best[decider] = rank
-        key = (wanted, source, document_sha256, tuple(best))
-        found = self._memo.get(key)
-        if found is None:
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()  # outcomes repeat a lot; a rare reset is cheaper than LRU
-            found = self._memo[key] = _evidence(relevant, best, source, document_sha256)
-        return found
+        return self._memo.get(
+            (wanted, source, document_sha256, tuple(best)),
+            lambda: _evidence(relevant, best, source, document_sha256),
+        )
 
 
 def _evidence(
