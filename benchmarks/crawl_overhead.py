@@ -311,6 +311,7 @@ def run_consentcrawl(job: Mapping[str, Any], work: Path) -> dict[str, Any]:
         warc_dir=warc_dir,
         depth=job["depth_limit"],
         resolve=RESOLVE,
+        allow_private=True,  # the benchmark web is on 127.0.0.1
         concurrency=job["concurrency"],
         per_site_concurrency=job["concurrency"],
         delay=0.0,

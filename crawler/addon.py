@@ -1,8 +1,10 @@
 """ConsentAddon: one entry in ``ADDONS`` installs every consentcrawl component.
 
 The components are forced in (a project cannot switch a gate off through DOWNLOADER_MIDDLEWARES),
-Scrapy's fail-open robots middleware and silent offsite filter are replaced, and the redirect
-limit is set one above CONSENT_MAX_REDIRECTS so that ours, which records, always fires first.
+Scrapy's fail-open robots middleware, silent offsite filter and unrecorded decompression limit
+are replaced, cookies and HTTP auth are switched off, the size and time bounds come from
+CONSENT_MAX_RESPONSE_SIZE and CONSENT_DOWNLOAD_TIMEOUT, and the redirect limit is set one above
+CONSENT_MAX_REDIRECTS so that ours, which records, always fires first.
 CONSENT_* defaults are set at "default" priority, so any project or command-line value wins.
 """
 
@@ -21,13 +23,23 @@ FORCED = 100
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.outcome.ConsentOutcomeMiddleware": 10,
+    "crawler.middlewares.credentials.CredentialsMiddleware": 40,
     "crawler.middlewares.scope.SiteScopeMiddleware": 50,
+    "crawler.middlewares.address.PrivateAddressMiddleware": 45,
+    "crawler.middlewares.limits.CrawlLimitsMiddleware": 65,
+    "crawler.middlewares.auth.AuthAreaMiddleware": 70,
     "crawler.middlewares.origin.OriginPolicyMiddleware": 100,
     "crawler.middlewares.response.ResponseSignalsMiddleware": 110,
+    "crawler.middlewares.compression.BoundedHttpCompressionMiddleware": 590,
+    "crawler.middlewares.login_redirect.LoginRedirectMiddleware": 650,
+    "crawler.middlewares.headers.CredentialHeadersMiddleware": 960,
 }
 REPLACED = (
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware",
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware",
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
 )
 EXTENSIONS = {"crawler.recorder.CatalogRecorder": 0}
 
@@ -49,6 +61,11 @@ class ConsentAddon:
         settings.set("EXTENSIONS", extensions, priority=FORCED)
 
         settings.set("ROBOTSTXT_OBEY", True, priority=FORCED)
+        settings.set("COOKIES_ENABLED", False, priority=FORCED)
+        settings.set("DOWNLOAD_TIMEOUT", settings.getfloat("CONSENT_DOWNLOAD_TIMEOUT"), priority=FORCED)
+        max_size = settings.getint("CONSENT_MAX_RESPONSE_SIZE")
+        settings.set("DOWNLOAD_MAXSIZE", max_size, priority=FORCED)
+        settings.set("DOWNLOAD_WARNSIZE", max_size // 2, priority=FORCED)
         settings.set(
             "REDIRECT_MAX_TIMES", settings.getint("CONSENT_MAX_REDIRECTS") + 1, priority=FORCED
         )

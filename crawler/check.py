@@ -126,6 +126,7 @@ def check_url(
     agent: str = "consentcrawl",
     resolve: Sequence[str] = (),
     require_permission: bool = False,
+    allow_private: bool = False,
     extra_settings: Mapping[str, Any] | None = None,
     log_level: str = "WARNING",
 ) -> CheckResult:
@@ -156,6 +157,7 @@ def check_url(
             max_pages=1,
             require_permission=require_permission,
             resolve=tuple(resolve),
+            allow_private=allow_private,
             delay=0.0,
             log_level=log_level,
             extra_settings={**extra, "CONSENT_EVALUATE": [p.value for p in chosen]},

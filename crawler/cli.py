@@ -66,6 +66,14 @@ SetOption = Annotated[
     ),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")]
+PrivateOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private-addresses",
+        help="Also connect to loopback and private networks (tests, intranets); "
+        "link-local and metadata addresses stay refused.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -154,6 +162,7 @@ def crawl(
         ),
     ] = False,
     resolve: ResolveOption = None,
+    allow_private_addresses: PrivateOption = False,
     allow_offsite: Annotated[
         bool, typer.Option("--allow-offsite", help="Follow links to other sites.")
     ] = False,
@@ -183,6 +192,7 @@ def crawl(
         max_pages=max_pages,
         require_permission=require_permission,
         resolve=tuple(resolve or ()),
+        allow_private=allow_private_addresses,
         allow_offsite=allow_offsite,
         concurrency=concurrency,
         delay=delay,
@@ -225,6 +235,7 @@ def demo(
             catalog_url=catalog_url,
             warc_dir=folder / "warc",
             resolve=(f"*.{web.DOMAIN}:127.0.0.1",),
+            allow_private=True,  # the demo web is on loopback; metadata addresses stay refused
             delay=0.0,
             depth=5,
         )
@@ -249,6 +260,7 @@ def check(
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
     resolve: ResolveOption = None,
+    allow_private_addresses: PrivateOption = False,
     require_permission: Annotated[
         bool,
         typer.Option(
@@ -279,6 +291,7 @@ def check(
                 agent=agent,
                 resolve=tuple(resolve or ()),
                 require_permission=require_permission,
+                allow_private=allow_private_addresses,
                 extra_settings=extra,
                 log_level="INFO" if verbose else "WARNING",
             )

@@ -11,10 +11,14 @@ from scrapy.exceptions import IgnoreRequest
 from .consent.model import Evidence, Reason
 
 __all__ = [
+    "AuthAreaSkipped",
     "ConfigError",
     "ConsentDenied",
+    "CredentialsRefused",
+    "LimitExceeded",
     "OffsiteFiltered",
     "OptOutDenied",
+    "PrivateAddressDenied",
     "RobotsDenied",
     "RobotsUnreachable",
     "TooManyRedirects",
@@ -56,3 +60,25 @@ class TooManyRedirects(ConsentDenied):
 
 class OffsiteFiltered(ConsentDenied):
     reason = Reason.OFFSITE
+
+
+class CredentialsRefused(ConsentDenied):
+    """User-info in the URL, or a method other than GET/HEAD (a form submission)."""
+
+    reason = Reason.URL_CREDENTIALS
+
+
+class PrivateAddressDenied(ConsentDenied):
+    reason = Reason.PRIVATE_ADDRESS
+
+
+class AuthAreaSkipped(ConsentDenied):
+    """A login or account URL, or an origin that answers login walls for most pages."""
+
+    reason = Reason.AUTH_URL
+
+
+class LimitExceeded(ConsentDenied):
+    """A per-site bound against endless URL spaces (page cap, path depth)."""
+
+    reason = Reason.SITE_PAGE_CAP

@@ -18,6 +18,8 @@ EVIDENCE = "_consent_evidence"
 PROBE = "_consent_probe"
 HOPS_RECORDED = "_consent_hops_recorded"
 TDM_FILE = "_consent_tdm_file"  # (matching TdmRule | None, file URL, file SHA-256, file errors)
+LOGIN_REDIRECT = "_consent_login_redirect"  # (target URL, matching pattern) of a stopped redirect
+TOO_LARGE = "_consent_too_large"  # why a response body was dropped (decompression bomb)
 HOP_STATUS = "_consent_hop_status"  # on the stand-in request of a recorded redirect hop
 
 

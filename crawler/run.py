@@ -23,6 +23,7 @@ from storage.catalog.catalog import Catalog
 from storage.warc import WarcStore
 
 from . import signals, stats
+from .addresses import LOCAL_NETWORKS
 from .consent.model import Decision, Purpose
 from .consent.robots import is_valid_token
 from .exceptions import ConfigError
@@ -45,6 +46,7 @@ class CrawlOptions:
     require_permission: bool = False
     resolve: tuple[str, ...] = ()
     allow_offsite: bool = False
+    allow_private: bool = False  # loopback and private networks (tests, the demo, intranets)
     concurrency: int = 16
     per_site_concurrency: int = 4
     delay: float = 0.25
@@ -98,6 +100,7 @@ def settings_for(options: CrawlOptions) -> Settings:
             "CONSENT_REQUIRE_PERMISSION": options.require_permission,
             "CONSENT_RESOLVE": list(options.resolve),
             "CONSENT_ALLOW_OFFSITE": options.allow_offsite,
+            "CONSENT_ALLOW_PRIVATE_NETWORKS": list(LOCAL_NETWORKS if options.allow_private else ()),
             "CONSENT_SEEDS": list(options.seeds),
             "DEPTH_LIMIT": options.depth,
             "CONSENT_FOLLOW_LINKS": options.depth > 0,

@@ -10,6 +10,10 @@ DENIED = f"{CONSENT}/denied"
 ROBOTS_UNREACHABLE = f"{CONSENT}/robots/unreachable"
 ROBOTS_FORBIDDEN = f"{CONSENT}/robots/forbidden"
 OPTOUT_DENIED = f"{CONSENT}/optout/denied"
+PRIVATE_ADDRESS = f"{CONSENT}/address/refused"
+CREDENTIALS_STRIPPED = f"{CONSENT}/credentials/stripped"
+AUTH_WALLS = f"{CONSENT}/auth/walls"
+WALLED_ORIGINS = f"{CONSENT}/auth/walled_origins"
 JOB_ID = f"{CATALOG}/job_id"
 CATALOG_RECORDS = f"{CATALOG}/records"
 CATALOG_DOCUMENTS = f"{CATALOG}/documents"
@@ -40,6 +44,10 @@ def document_status(kind: str, status: int | str) -> str:
 
 
 ROBOTS_FETCHED = document_fetched("robots.txt")
+
+
+def walled_origin(origin: str) -> str:
+    return f"{CONSENT}/auth/walled_origin/{origin}"
 
 
 def crawl_delay(slot: str) -> str:

@@ -47,5 +47,6 @@ def crawl(
         f"*.{domain}:127.0.0.1",
         "--delay",
         "0",
+        "--allow-private-addresses",  # the test web is on 127.0.0.1
         *extra,
     )

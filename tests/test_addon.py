@@ -31,11 +31,19 @@ def test_components_installed_in_order_and_scrapy_gates_replaced() -> None:
     # the response gate reads a page's signals before the outcome middleware decides, and after
     # Scrapy has decompressed the body (HttpCompressionMiddleware, 590)
     assert names.index(RESPONSE) < names.index(
-        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"
+        "crawler.middlewares.compression.BoundedHttpCompressionMiddleware"
     )
+    # the login-redirect check sees a 3xx before RedirectMiddleware (600) follows it, and the
+    # credential headers go after every component that could add one
+    assert names.index("scrapy.downloadermiddlewares.redirect.RedirectMiddleware") < names.index(
+        "crawler.middlewares.login_redirect.LoginRedirectMiddleware"
+    )
+    assert names[-1] == "crawler.middlewares.headers.CredentialHeadersMiddleware"
     assert names[0] == OUTCOME  # outermost: it sees every final response and failure
     assert "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware" not in names
-    assert "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware" not in names
+    for replaced in ("offsite.OffsiteMiddleware", "httpcompression.HttpCompressionMiddleware",
+                     "httpauth.HttpAuthMiddleware", "cookies.CookiesMiddleware"):
+        assert f"scrapy.downloadermiddlewares.{replaced}" not in names
     extensions = build_component_list(settings.getwithbase("EXTENSIONS"))
     assert RECORDER in [e if isinstance(e, str) else f"{e.__module__}.{e.__qualname__}" for e in extensions]
 
@@ -45,13 +53,17 @@ def test_a_project_cannot_switch_a_gate_off() -> None:
         DOWNLOADER_MIDDLEWARES={ROBOTS: None, OUTCOME: None},
         EXTENSIONS={RECORDER: None},
         ROBOTSTXT_OBEY=False,
+        COOKIES_ENABLED=True,
+        DOWNLOAD_MAXSIZE=0,
         REDIRECT_MAX_TIMES=50,
     )
     assert settings.getdict("DOWNLOADER_MIDDLEWARES")[ROBOTS] == 100
     assert settings.getdict("DOWNLOADER_MIDDLEWARES")[OUTCOME] == 10
     assert settings.getdict("EXTENSIONS")[RECORDER] == 0
     assert settings.getbool("ROBOTSTXT_OBEY") is True
+    assert settings.getbool("COOKIES_ENABLED") is False
     assert settings.getint("REDIRECT_MAX_TIMES") == CONSENT_DEFAULTS["CONSENT_MAX_REDIRECTS"] + 1
+    assert settings.getint("DOWNLOAD_MAXSIZE") == CONSENT_DEFAULTS["CONSENT_MAX_RESPONSE_SIZE"]
 
 
 def test_defaults_yield_to_project_values() -> None:

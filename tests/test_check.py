@@ -97,7 +97,7 @@ def run_check(
     tmpdir = tmp / "tmpdir"
     tmpdir.mkdir(parents=True)
     result = subprocess.run(
-        [sys.executable, "-m", "crawler", "check", *args],
+        [sys.executable, "-m", "crawler", "check", *args, "--allow-private-addresses"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -287,7 +287,7 @@ def test_temporary_folder_is_used_and_removed(web: SiteServer, tmp_path: Path) -
     tmpdir.mkdir()
     result = subprocess.run(
         [sys.executable, "-c", script, "check", web.url(f"ai.{DOMAIN}"), "--purpose", "search",
-         "--resolve", RESOLVE, "--json"],
+         "--resolve", RESOLVE, "--json", "--allow-private-addresses"],
         capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
         env={**os.environ, "TMPDIR": str(tmpdir)},
     )

@@ -48,6 +48,15 @@ EXPECTED: dict[tuple[str, str], dict[str, list[str]]] = {
     ("noai", "/other-bot"): {},
     ("aitxt", "/gallery/painting"): {"train-genai": ["ai-txt-disallow"]},
     ("aitxt", "/essay"): {},
+    # walls close a page for every purpose
+    ("walls", "/members"): {p: ["login-redirect"] for p in ("train-genai", "search", "ai-input")},
+    ("walls", "/staff-area"): {p: ["auth-required"] for p in ("train-genai", "search", "ai-input")},
+    ("walls", "/premium"): {p: ["paywall"] for p in ("train-genai", "search", "ai-input")},
+    ("walls", "/metadata"): {p: ["redirect"] for p in ("train-genai", "search", "ai-input")},
+    ("169", "/latest/meta-data/"): {
+        p: ["private-address"] for p in ("train-genai", "search", "ai-input")
+    },
+    ("walls", "/news"): {},
 }
 PURPOSES = ("train-genai", "search", "ai-input")
 
@@ -76,7 +85,7 @@ def test_outcome(demo: dict[str, Any], key: tuple[str, str]) -> None:
     assert row["outcome"] == ("skipped" if reasons else "collected")
     if "tdmrep-reserved" in reasons and key[1].startswith("/directory-b/html/"):
         assert row["license_status"] == "licensable"  # reserved, with a policy to license
-    elif reasons:
+    elif reasons and reasons[0] not in ("redirect", "private-address"):
         assert row["license_status"] == "reserved"
 
 

@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 from scrapy import Request
 from scrapy import signals as scrapy_signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
@@ -61,7 +66,12 @@ def test_final_response(status: int, allowed: bool, reasons: tuple[Reason, ...])
          Reason.ROBOTS_DISALLOW, "robots.txt"),
         (IgnoreRequest("some component said no"), Reason.FILTERED, "scrapy"),
         (ConnectionRefusedError("refused"), Reason.FETCH_ERROR, "download"),
-        (TimeoutError("slow"), Reason.FETCH_ERROR, "download"),
+        (TimeoutError("slow"), Reason.TIMEOUT, "download"),
+        (DownloadTimeoutError("took longer than 3 s"), Reason.TIMEOUT, "download"),
+        (DownloadCancelledError("Expected to receive 9 bytes which is larger than download max "
+                                "size (2) in request <GET x>."), Reason.TOO_LARGE, "download"),
+        (DownloadCancelledError(""), Reason.TOO_LARGE, "download"),  # outgrew it while streaming
+        (DownloadFailedError("connection lost"), Reason.FETCH_ERROR, "download"),
     ],
 )
 def test_failures(exception: Exception, reason: Reason, signal: str) -> None:
@@ -72,6 +82,25 @@ def test_failures(exception: Exception, reason: Reason, signal: str) -> None:
     [(_, response, decision)] = decided
     assert response is None and decision.reasons == (reason,)
     assert decision.evidence[-1].signal == signal
+
+
+def test_a_wall_is_not_also_an_http_error() -> None:
+    mw, decided = make()
+    request = Request("http://s.test/private")
+    mw.process_request(request)
+    wall = Evidence("wall", request.url, "HTTP 401", Effect.DENY, Reason.AUTH_REQUIRED)
+    meta.add_evidence(request, wall)
+    mw.process_response(request, HtmlResponse(request.url, status=401, request=request))
+    assert decided[0][2].reasons == (Reason.AUTH_REQUIRED,)
+
+
+def test_a_dropped_bomb_is_recorded() -> None:
+    mw, decided = make()
+    request = Request("http://s.test/bomb")
+    mw.process_request(request)
+    request.meta[meta.TOO_LARGE] = "exceeded DOWNLOAD_MAXSIZE during decompression"
+    mw.process_response(request, HtmlResponse(request.url, status=200, request=request))
+    assert decided[0][2].reasons == (Reason.DECOMPRESSION_BOMB,)
 
 
 def test_probes_are_not_records() -> None:

@@ -38,7 +38,7 @@ def test_a_dead_writer_stops_the_crawl_and_fails_the_job(tmp_path: Path) -> None
         process = subprocess.Popen(
             [sys.executable, "-m", "crawler", "crawl", server.url("slow.example.com"),
              "--purpose", "search", "--catalog", catalog_url, "--warc-dir", str(tmp_path / "w"),
-             "--resolve", "slow.example.com:127.0.0.1", "--delay", "0", "--depth", "1000",
+             "--resolve", "slow.example.com:127.0.0.1", "--delay", "0", "--allow-private-addresses", "--depth", "1000",
              "--set", "CONSENT_CATALOG_FLUSH_INTERVAL=0.2"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )

@@ -57,6 +57,21 @@ class Reason(StrEnum):
     TOO_MANY_REDIRECTS = "too-many-redirects"
     OFFSITE = "offsite"
     FILTERED = "filtered"
+    TIMEOUT = "timeout"
+    TOO_LARGE = "too-large"
+    DECOMPRESSION_BOMB = "decompression-bomb"
+    URL_CREDENTIALS = "url-credentials"
+    METHOD_NOT_ALLOWED = "method-not-allowed"
+    PRIVATE_ADDRESS = "private-address"
+    AUTH_URL = "auth-url"
+    AUTH_REQUIRED = "auth-required"
+    AUTH_FORBIDDEN = "auth-forbidden"
+    LOGIN_REDIRECT = "login-redirect"
+    LOGIN_FORM = "login-form"
+    PAYWALL = "paywall"
+    AUTH_WALLED_ORIGIN = "auth-walled-origin"
+    SITE_PAGE_CAP = "site-page-cap"
+    PATH_TOO_DEEP = "path-too-deep"
 
 
 #: Families whose "no" is the rights holder's reservation, not a technical failure.
@@ -70,6 +85,12 @@ RESERVATION_FAMILIES = frozenset(
         "x-robots-tag",
         "meta-robots",
         "ai-txt-disallow",
+        # Access controls are technical measures that reserve the content (JP Art. 30-4 guidance,
+        # EU code of practice); a bare 403 or a URL that merely looks like a login page is not.
+        "auth-required",
+        "login-redirect",
+        "login-form",
+        "paywall",
     }
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +25,11 @@ class Page:
     headers: Mapping[str, str] = field(default_factory=dict)
     content_type: str = "text/html; charset=utf-8"
     delay: float = 0.0  # seconds before answering (slow servers, timeouts)
+    # A body sent piece by piece (huge or endless bodies), each piece after ``drip`` seconds;
+    # ``length`` is the Content-Length announced (None: none, the body ends with the connection).
+    stream: Callable[[], Iterable[bytes]] | None = None
+    drip: float = 0.0
+    length: int | None = None
 
     def payload(self) -> bytes:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
@@ -43,6 +48,7 @@ class SiteServer(ThreadingHTTPServer):
         # A callable gets the port, for sites whose pages link to each other absolutely.
         self.sites: Sites = sites(self.port) if callable(sites) else sites
         self.hits: list[tuple[str, str]] = []  # (host, path) of every request, for tests
+        self.headers: list[dict[str, str]] = []  # the request headers of each hit, in order
         self._lock = threading.Lock()
 
     @property
@@ -57,9 +63,10 @@ class SiteServer(ThreadingHTTPServer):
     def url(self, host: str, path: str = "/") -> str:
         return f"http://{host}:{self.port}{path}"
 
-    def record(self, host: str, path: str) -> None:
+    def record(self, host: str, path: str, headers: dict[str, str] | None = None) -> None:
         with self._lock:
             self.hits.append((host, path))
+            self.headers.append(headers or {})
 
     def hits_for(self, host: str) -> list[str]:
         with self._lock:
@@ -73,7 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
         path = urlsplit(self.path).path or "/"
-        self.server.record(host, self.path)
+        self.server.record(host, self.path, {k.lower(): v for k, v in self.headers.items()})
         site = self.server.sites.get(host)
         page = NOT_FOUND if site is None else site.get(self.path, site.get(path, NOT_FOUND))
         body = page.payload()
@@ -81,11 +88,22 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(page.delay)
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if page.stream is None:
+            self.send_header("Content-Length", str(len(body)))
+        elif page.length is not None:
+            self.send_header("Content-Length", str(page.length))
+        else:
+            self.close_connection = True  # the end of the body is the end of the connection
         for name, value in page.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if page.stream is None:
+            self.wfile.write(body)
+            return
+        for piece in page.stream():
+            if page.drip:
+                time.sleep(page.drip)
+            self.wfile.write(piece)
 
     def log_message(self, format: str, *args: object) -> None:
         return None  # keep the demo's terminal for the crawler's own output

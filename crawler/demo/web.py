@@ -14,6 +14,7 @@
 | tdmrep.demo.test | /.well-known/tdmrep.json (the spec's example), a header and a meta override |
 | noai.demo.test | X-Robots-Tag `noai`, robots meta `noai`, a tag scoped to another bot |
 | aitxt.demo.test | /ai.txt disallowing /gallery/ for training |
+| walls.demo.test | a login wall, a 401 area, a paywalled article, a redirect to a metadata address |
 
 Later gates add their sites here, so the demo keeps showing every behaviour in one run.
 """
@@ -25,7 +26,7 @@ from .server import Page, Sites
 DOMAIN = "demo.test"
 HOSTS = (
     "open", "partial", "outage", "norobots", "agents", "moved",
-    "aibots", "signals", "aipref", "tdmrep", "noai", "aitxt",
+    "aibots", "signals", "aipref", "tdmrep", "noai", "aitxt", "walls",
 )
 
 
@@ -131,6 +132,28 @@ def demo_web(port: int) -> Sites:
             },
         },
         **signal_sites(),
+        host("walls"): wall_site(),
+    }
+
+
+def wall_site() -> dict[str, Page]:
+    """Places a crawler must not enter: each is recorded as skipped, none is stored."""
+    paywalled = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
+        '"NewsArticle", "headline": "Premium", "isAccessibleForFree": false}</script>'
+    )
+    return {
+        "/robots.txt": _robots("User-agent: *\nAllow: /\n"),
+        "/": _index("Walls", "/members", "/staff-area", "/premium", "/metadata", "/news"),
+        "/members": Page(status=302, headers={"Location": "/login?next=/members"}),
+        "/login": _html("Sign in", "A login form would be here."),
+        "/staff-area": Page("Authorization required", status=401,
+                            headers={"WWW-Authenticate": 'Basic realm="staff"'}),
+        "/premium": _html("Premium", "Subscribers only.", head=paywalled),
+        # A page that sends the crawler to a cloud metadata endpoint: never followed.
+        "/metadata": Page(status=302,
+                          headers={"Location": "http://169.254.169.254/latest/meta-data/"}),
+        "/news": _html("News", "Free to read."),
     }
 
 

@@ -18,12 +18,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scrapy import signals as scrapy_signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
 from .. import meta, signals
 from ..consent.model import Effect, Evidence, Purpose, Reason
 from ..consent.policy import decide
 from ..exceptions import ConfigError, ConsentDenied, TooManyRedirects
+
+TIMEOUTS = (DownloadTimeoutError, TimeoutError, TwistedTimeoutError)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -62,30 +65,22 @@ class ConsentOutcomeMiddleware:
         hops = self._record_pending_hops(request)
         request.meta[meta.EVIDENCE] = ()  # each attempt (retries too) is judged afresh
         if len(hops) > self.max_redirects:
+            text = f"{len(hops)} redirects, more than {self.max_redirects}"
             raise TooManyRedirects(
-                request.url,
-                Evidence(
-                    signal="http",
-                    source=hops[0],
-                    value=f"{len(hops)} redirects, more than {self.max_redirects}",
-                    effect=Effect.DENY,
-                    reason=Reason.TOO_MANY_REDIRECTS,
-                ),
+                request.url, _deny("http", hops[0], text, Reason.TOO_MANY_REDIRECTS)
             )
 
     def process_response(self, request: Request, response: Response) -> Response:
         if meta.is_probe(request):
             return response
         evidence = list(meta.evidence_of(request))
-        if not 200 <= response.status < 300:
+        dropped = request.meta.get(meta.TOO_LARGE)
+        if dropped is not None:
+            evidence.append(_deny("http", response.url, dropped, Reason.DECOMPRESSION_BOMB))
+        # A non-2xx answer is an error unless a gate already said what it is (a login wall).
+        if not 200 <= response.status < 300 and not any(e.effect is Effect.DENY for e in evidence):
             evidence.append(
-                Evidence(
-                    signal="http",
-                    source=response.url,
-                    value=f"HTTP {response.status}",
-                    effect=Effect.DENY,
-                    reason=Reason.HTTP_ERROR,
-                )
+                _deny("http", response.url, f"HTTP {response.status}", Reason.HTTP_ERROR)
             )
         self._decide(request, response, evidence)
         return response
@@ -96,17 +91,11 @@ class ConsentOutcomeMiddleware:
         evidence = list(meta.evidence_of(request))
         if isinstance(exception, ConsentDenied):
             evidence.extend(exception.evidence)
+        elif isinstance(exception, IgnoreRequest):
+            evidence.append(_deny("scrapy", request.url, str(exception), Reason.FILTERED))
         else:
-            ignored = isinstance(exception, IgnoreRequest)
-            evidence.append(
-                Evidence(
-                    signal="scrapy" if ignored else "download",
-                    source=request.url,
-                    value=str(exception) if ignored else f"{type(exception).__name__}: {exception}",
-                    effect=Effect.DENY,
-                    reason=Reason.FILTERED if ignored else Reason.FETCH_ERROR,
-                )
-            )
+            text = f"{type(exception).__name__}: {exception}"
+            evidence.append(_deny("download", request.url, text, _failure_reason(exception)))
         self._decide(request, None, evidence)
         return
 
@@ -119,13 +108,7 @@ class ConsentOutcomeMiddleware:
             status = statuses[index] if index < len(statuses) else None
             hop_evidence = [
                 *(evidence if index == len(hops) - 1 else ()),
-                Evidence(
-                    signal="http",
-                    source=hops[index],
-                    value=f"redirect ({status}) to {target}",
-                    effect=Effect.DENY,
-                    reason=Reason.REDIRECT,
-                ),
+                _deny("http", hops[index], f"redirect ({status}) to {target}", Reason.REDIRECT),
             ]
             decision = decide(self.purpose, hop_evidence, require_permission=False)
             self.crawler.signals.send_catch_log(
@@ -142,6 +125,23 @@ class ConsentOutcomeMiddleware:
         self.crawler.signals.send_catch_log(
             signals.consent_decided, request=request, response=response, decision=decision
         )
+
+
+def _failure_reason(exception: Exception) -> Reason:
+    if isinstance(exception, TIMEOUTS):
+        return Reason.TIMEOUT
+    # Scrapy has no subtype for "over DOWNLOAD_MAXSIZE": an announced length over it is cancelled
+    # with a "download max size" message, a body that outgrows it while streaming with a bare
+    # cancellation (http11 _ResponseReader), and a running crawl cancels nothing else.
+    if isinstance(exception, DownloadCancelledError) and (
+        "download max size" in str(exception) or not str(exception)
+    ):
+        return Reason.TOO_LARGE
+    return Reason.FETCH_ERROR
+
+
+def _deny(signal: str, source: str, value: str, reason: Reason) -> Evidence:
+    return Evidence(signal=signal, source=source, value=value, effect=Effect.DENY, reason=reason)
 
 
 def purpose_from_settings(value: object) -> Purpose:
