@@ -7,7 +7,13 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, TextIO
 
-__all__ = ["EXPORT_FIELDS", "write_csv", "write_jsonl"]
+__all__ = [
+    "EXPORT_FIELDS",
+    "EXPORT_FIELDS_WITH_WITHDRAWN",
+    "WITHDRAWN_FIELD",
+    "write_csv",
+    "write_jsonl",
+]
 
 # The export contract, in column order; Catalog.export_rows yields dicts with these keys.
 EXPORT_FIELDS: Final = (
@@ -29,6 +35,11 @@ EXPORT_FIELDS: Final = (
     "warc_offset",
     "warc_length",
 )
+
+# Not part of the contract: only `export_rows(include_withdrawn=True)` adds it, last, True
+# for records taken down since (a plain export leaves those records out altogether).
+WITHDRAWN_FIELD: Final = "withdrawn"
+EXPORT_FIELDS_WITH_WITHDRAWN: Final = (*EXPORT_FIELDS, WITHDRAWN_FIELD)
 
 
 def write_jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:

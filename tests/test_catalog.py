@@ -27,7 +27,18 @@ from storage.errors import CatalogError
 from storage.export import EXPORT_FIELDS, write_csv, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = {"catalog_job", "catalog_document", "catalog_record", "catalog_evidence"}
+TABLES = {
+    "catalog_job",
+    "catalog_document",
+    "catalog_record",
+    "catalog_evidence",
+    "catalog_blocklist",
+    "catalog_blocklist_version",
+    "catalog_blocklist_entry",
+    "catalog_blocklist_withdrawal",
+    "catalog_takedown",
+    "catalog_job_blocklist",
+}
 T0 = datetime(2026, 11, 29, 7, 0, 0, 123456, tzinfo=UTC)
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
 

@@ -1,8 +1,38 @@
-"""The SQL catalog: which URLs a crawl collected or skipped, and the evidence why."""
+"""The SQL catalog: which URLs a crawl collected or skipped, and the evidence why; the
+rights holders' blocklists in force, and the takedowns of records collected before."""
 
 from __future__ import annotations
 
 from storage.catalog.catalog import Catalog
-from storage.catalog.records import DocumentIn, EvidenceIn, JobSpec, RecordIn
+from storage.catalog.records import (
+    BlocklistEntryIn,
+    BlocklistVersionIn,
+    DocumentIn,
+    EvidenceIn,
+    JobSpec,
+    RecordIn,
+    TakedownIn,
+)
+from storage.catalog.results import (
+    BlocklistEntryRow,
+    BlocklistVersionInfo,
+    CollectedRecord,
+    TakedownRow,
+    WithdrawalInfo,
+)
 
-__all__ = ["Catalog", "DocumentIn", "EvidenceIn", "JobSpec", "RecordIn"]
+__all__ = [
+    "BlocklistEntryIn",
+    "BlocklistEntryRow",
+    "BlocklistVersionIn",
+    "BlocklistVersionInfo",
+    "Catalog",
+    "CollectedRecord",
+    "DocumentIn",
+    "EvidenceIn",
+    "JobSpec",
+    "RecordIn",
+    "TakedownIn",
+    "TakedownRow",
+    "WithdrawalInfo",
+]

@@ -1,5 +1,9 @@
 """ORM models of the catalog: crawl jobs, the policy documents they fetched, one record per
-URL decision and the evidence behind each decision."""
+URL decision and the evidence behind each decision; rights holders' blocklists, their
+versions, entries and withdrawals, and the takedowns of records collected before a site
+was listed.
+
+The blocklist tables are append-only: the catalog never updates or deletes their rows."""
 
 from __future__ import annotations
 
@@ -17,9 +21,15 @@ __all__ = [
     "EFFECTS",
     "JOB_STATUSES",
     "OUTCOMES",
+    "Blocklist",
+    "BlocklistEntry",
+    "BlocklistVersion",
     "CrawlJob",
+    "EntryWithdrawal",
     "Evidence",
+    "JobBlocklist",
     "PolicyDocument",
+    "Takedown",
     "UrlRecord",
 ]
 
@@ -119,3 +129,103 @@ class Evidence(Base):
     # Matches PolicyDocument.sha256 of the body the signal was read from.
     document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     line: Mapped[int | None] = mapped_column(sa.Integer)
+
+
+# --- blocklists -----------------------------------------------------------------------
+# Deleting a list, version or record does not cascade into this history (the database
+# refuses it instead); only a job's own links go with the job, like its records.
+
+
+class Blocklist(Base):
+    """A rights holder's list, known by a stable name across its versions."""
+
+    __tablename__ = "catalog_blocklist"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BlocklistVersion(Base):
+    """One submission of a list (1, 2, … per list), with its provenance."""
+
+    __tablename__ = "catalog_blocklist_version"
+    __table_args__ = (sa.UniqueConstraint("blocklist_id", "version"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    blocklist_id: Mapped[int] = mapped_column(sa.ForeignKey("catalog_blocklist.id"))
+    version: Mapped[int] = mapped_column(sa.Integer)
+    submitter: Mapped[str] = mapped_column(sa.Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Of the file as received.
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    filename: Mapped[str | None] = mapped_column(sa.Text)
+    url: Mapped[str | None] = mapped_column(sa.Text)
+    etag: Mapped[str | None] = mapped_column(sa.Text)
+    last_modified: Mapped[str | None] = mapped_column(sa.Text)
+    entry_count: Mapped[int] = mapped_column(sa.Integer)
+
+
+class BlocklistEntry(Base):
+    """One entry (domain, host or URL prefix) of one list version."""
+
+    __tablename__ = "catalog_blocklist_entry"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("catalog_blocklist_version.id"), index=True
+    )
+    value: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.String)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    evidence_url: Mapped[str | None] = mapped_column(sa.Text)
+    added: Mapped[str | None] = mapped_column(sa.String)  # as the submitter wrote it
+    line: Mapped[int] = mapped_column(sa.Integer)
+
+
+class EntryWithdrawal(Base):
+    """(source, kind, value) is out of the list from `withdrawn_at` on, in every version."""
+
+    __tablename__ = "catalog_blocklist_withdrawal"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    blocklist_id: Mapped[int] = mapped_column(sa.ForeignKey("catalog_blocklist.id"), index=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str | None] = mapped_column(sa.String)  # null: every kind with this value
+    reason: Mapped[str] = mapped_column(sa.Text)
+    withdrawn_by: Mapped[str] = mapped_column(sa.Text)
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Takedown(Base):
+    """A collected record taken out of every later export because its site was listed.
+
+    The record stays in the catalog; at most one takedown per record.
+    """
+
+    __tablename__ = "catalog_takedown"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(
+        BigIntId, sa.ForeignKey("catalog_record.id"), index=True, unique=True
+    )
+    # The list version and entry that asked for it.
+    source: Mapped[str] = mapped_column(sa.String)
+    version: Mapped[int] = mapped_column(sa.Integer)
+    entry: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.String)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    taken_down_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JobBlocklist(Base):
+    """A list version that was in force for a crawl job."""
+
+    __tablename__ = "catalog_job_blocklist"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("catalog_job.id", ondelete="CASCADE"), primary_key=True
+    )
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("catalog_blocklist_version.id"), primary_key=True, index=True
+    )

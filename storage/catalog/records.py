@@ -7,12 +7,23 @@ them over in batches.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["DocumentIn", "EvidenceIn", "JobSpec", "RecordIn"]
+__all__ = [
+    "BlocklistEntryIn",
+    "BlocklistVersionIn",
+    "DocumentIn",
+    "EvidenceIn",
+    "JobSpec",
+    "RecordIn",
+    "TakedownIn",
+]
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _require_aware(name: str, value: datetime | None) -> None:
@@ -29,6 +40,8 @@ class JobSpec:
     seeds: tuple[str, ...]
     settings: Mapping[str, Any]  # JSON-serialisable
     software_version: str
+    # (source, version, sha256) of each blocklist version in force for the crawl.
+    blocklists: tuple[tuple[str, int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +95,55 @@ class RecordIn:
     def __post_init__(self) -> None:
         _require_aware("recorded_at", self.recorded_at)
         _require_aware("fetched_at", self.fetched_at)
+
+
+def _require_text(name: str, value: str) -> None:
+    if not value or not value.strip():
+        raise ValueError(f"{name} must not be empty")
+
+
+@dataclass(frozen=True, slots=True)
+class BlocklistEntryIn:
+    """One line of a rights holder's list: a domain, host or URL prefix to stay away from."""
+
+    value: str
+    kind: str  # e.g. "domain" | "host" | "prefix"; the catalog stores it as given
+    reason: str | None = None
+    evidence_url: str | None = None
+    added: str | None = None  # the date the submitter gives, verbatim
+    line: int = 0  # line number in the submitted file (0: unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class BlocklistVersionIn:
+    """One submission of a list, with where it came from; `sha256` is of the file as received."""
+
+    source: str  # the list's stable name
+    submitter: str
+    sha256: str  # 64 lowercase hex digits
+    entries: tuple[BlocklistEntryIn, ...]
+    filename: str | None = None
+    url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_text("source", self.source)
+        _require_text("submitter", self.submitter)
+        if not _SHA256.fullmatch(self.sha256):
+            raise ValueError(f"sha256 must be 64 lowercase hex digits, got {self.sha256!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class TakedownIn:
+    """A collected record to take out of every later export, and the list entry that asked."""
+
+    record_id: int
+    source: str
+    version: int
+    entry: str  # the entry's value
+    kind: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        _require_text("reason", self.reason)

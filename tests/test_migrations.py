@@ -1,0 +1,278 @@
+"""Upgrading a catalog made by the initial schema: nothing lost, the new tables usable.
+
+Downgrades are not supported past the blocklist revision (dropping append-only history
+would bring taken-down records back into exports), so only its refusal is tested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import bindparam, inspect, text
+from sqlalchemy.engine import Engine
+
+from storage.catalog import (
+    BlocklistEntryIn,
+    BlocklistVersionIn,
+    Catalog,
+    JobSpec,
+    RecordIn,
+    TakedownIn,
+)
+from storage.catalog.base import VERSION_TABLE
+from storage.catalog.db import alembic_config, make_engine, schema_diff
+
+INITIAL = "38df31d6fbc0"
+BLOCKLISTS = "8f859d167e59"
+OLD_TABLES = ("catalog_job", "catalog_document", "catalog_record", "catalog_evidence")
+NEW_TABLES = {
+    "catalog_blocklist",
+    "catalog_blocklist_version",
+    "catalog_blocklist_entry",
+    "catalog_blocklist_withdrawal",
+    "catalog_takedown",
+    "catalog_job_blocklist",
+}
+JOB_ID = uuid.UUID("0b7e4c1e-7d2f-4c9a-9d51-3f7a1d2e5c60")
+T0 = datetime(2026, 11, 1, 12, 0, 0, 250000, tzinfo=UTC)
+ROBOTS = b"User-agent: *\nDisallow: /private/\n"
+ROBOTS_SHA = hashlib.sha256(ROBOTS).hexdigest()
+
+# Types for the bound values only, so each backend gets its own form (UUID as 32 hex digits
+# on SQLite, JSON text, …) exactly as the code of that time wrote them.
+_TYPES: dict[str, Any] = {
+    "job_id": sa.Uuid(),
+    "catalog_job.id": sa.Uuid(),
+    "started_at": sa.DateTime(timezone=True),
+    "finished_at": sa.DateTime(timezone=True),
+    "fetched_at": sa.DateTime(timezone=True),
+    "recorded_at": sa.DateTime(timezone=True),
+    "seeds": sa.JSON(),
+    "settings": sa.JSON(),
+    "summary": sa.JSON(),
+    "reasons": sa.JSON(),
+    "body": sa.LargeBinary(),
+}
+
+
+def insert(engine: Engine, table: str, **values: Any) -> None:
+    """A plain INSERT as the initial schema's code would send it (no models involved)."""
+    names = list(values)
+    statement = text(
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})"
+    )
+    for name in names:
+        type_ = _TYPES.get(f"{table}.{name}", _TYPES.get(name))
+        if type_ is not None:
+            statement = statement.bindparams(bindparam(name, type_=type_))
+    with engine.begin() as connection:
+        connection.execute(statement, values)
+
+
+def at_revision(engine: Engine, revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+
+
+@pytest.fixture
+def old_catalog(catalog_url: str) -> Iterator[Engine]:
+    """A catalog at the initial revision holding one finished job's rows."""
+    engine = make_engine(catalog_url)
+    at_revision(engine, INITIAL)
+    assert current_revision(engine) == INITIAL
+    assert not NEW_TABLES & set(inspect(engine).get_table_names())
+
+    insert(
+        engine,
+        "catalog_job",
+        id=JOB_ID,
+        started_at=T0,
+        finished_at=T0,
+        status="finished",
+        purpose="old crawl",
+        agent="consentcrawl",
+        user_agent="consentcrawl/0.1",
+        seeds=["https://pirate.example/"],
+        settings={"DEPTH_LIMIT": 1},
+        software_version="0.1.0",
+        summary={"collected": 2, "skipped": 1},
+    )
+    insert(
+        engine,
+        "catalog_document",
+        job_id=JOB_ID,
+        kind="robots.txt",
+        url="https://pirate.example/robots.txt",
+        http_status=200,
+        fetched_at=T0,
+        sha256=ROBOTS_SHA,
+        body=ROBOTS,
+        error=None,
+    )
+    # Ids from the database's own sequence, as the old code let it.
+    for n, url, outcome, reasons in [
+        (1, "https://pirate.example/a", "collected", []),
+        (2, "https://pirate.example/private/b", "skipped", ["robots-disallow"]),
+        (3, "https://ok.example/c", "collected", []),
+    ]:
+        collected = outcome == "collected"
+        insert(
+            engine,
+            "catalog_record",
+            job_id=JOB_ID,
+            kind="page",
+            url=url,
+            source_url=None,
+            outcome=outcome,
+            reasons=reasons,
+            http_status=200 if collected else None,
+            content_type="text/html" if collected else None,
+            size=100 * n if collected else None,
+            sha256="ab" * 32 if collected else None,
+            warc_file="old.warc.gz" if collected else None,
+            warc_offset=10 * n if collected else None,
+            warc_length=5 if collected else None,
+            license_status="unknown",
+            license=None,
+            fetched_at=T0 if collected else None,
+            recorded_at=T0,
+        )
+    insert(
+        engine,
+        "catalog_evidence",
+        record_id=record_ids(engine)[1],
+        signal="robots.txt",
+        source="https://pirate.example/robots.txt",
+        value="Disallow: /private/",
+        effect="deny",
+        reason="robots-disallow",
+        document_sha256=ROBOTS_SHA,
+        line=2,
+    )
+    yield engine
+    engine.dispose()
+
+
+def record_ids(engine: Engine) -> list[int]:
+    with engine.connect() as connection:
+        return list(connection.scalars(text("SELECT id FROM catalog_record ORDER BY id")))
+
+
+def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as connection:
+        return {
+            table: [
+                tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY 1"))
+            ]
+            for table in OLD_TABLES
+        }
+
+
+def test_one_line_of_revisions() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [BLOCKLISTS]
+    assert script.get_revision(BLOCKLISTS).down_revision == INITIAL
+
+
+def test_upgrade_keeps_old_rows_and_adds_working_tables(
+    old_catalog: Engine, catalog_url: str
+) -> None:
+    before = table_rows(old_catalog)
+    assert [len(rows) for rows in before.values()] == [1, 1, 3, 1]
+
+    with Catalog(catalog_url) as catalog:  # opening it migrates to head
+        assert current_revision(old_catalog) == BLOCKLISTS
+        assert table_rows(old_catalog) == before  # nothing lost, nothing rewritten
+        assert NEW_TABLES <= set(inspect(old_catalog).get_table_names())
+        assert schema_diff(old_catalog) == []  # the models match the migrated database
+
+        # The old rows read back through today's code.
+        rows = list(catalog.export_rows())
+        assert [(r["url"], r["outcome"], r["reasons"]) for r in rows] == [
+            ("https://pirate.example/a", "collected", []),
+            ("https://pirate.example/private/b", "skipped", ["robots-disallow"]),
+            ("https://ok.example/c", "collected", []),
+        ]
+        assert rows[0]["job_id"] == str(JOB_ID)
+        assert rows[0]["fetched_at"] == "2026-11-01T12:00:00.250000Z"
+        assert (rows[0]["size"], rows[0]["warc_offset"]) == (100, 10)
+        first, _, third = record_ids(old_catalog)
+        assert [r.record_id for r in catalog.collected_records()] == [first, third]
+
+        # The new tables work with the old rows.
+        listed = catalog.add_blocklist_version(
+            BlocklistVersionIn(
+                source="mpa",
+                submitter="MPA",
+                sha256=hashlib.sha256(b"pirate.example").hexdigest(),
+                entries=(BlocklistEntryIn("pirate.example", "domain", line=1),),
+            )
+        )
+        assert (
+            catalog.record_takedowns(
+                [TakedownIn(first, "mpa", listed.version, "pirate.example", "domain", "listed")]
+            )
+            == 1
+        )
+        assert [r["url"] for r in catalog.export_rows(job_id=JOB_ID)] == [
+            "https://pirate.example/private/b",
+            "https://ok.example/c",
+        ]
+        new_job = catalog.start_job(
+            JobSpec(
+                purpose="new crawl",
+                agent="consentcrawl",
+                user_agent="consentcrawl/0.2",
+                seeds=(),
+                settings={},
+                software_version="0.2.0",
+                blocklists=(("mpa", listed.version, listed.sha256),),
+            )
+        )
+        assert [v.source for v in catalog.job_blocklists(new_job)] == ["mpa"]
+        catalog.write(
+            new_job,
+            records=[RecordIn("https://ok.example/d", "collected", (), "unknown", T0)],
+        )
+        assert [r["url"] for r in catalog.export_rows(job_id=new_job)] == ["https://ok.example/d"]
+        assert catalog.job_blocklists(JOB_ID) == []  # the old job had none
+
+    # The old rows are still there, as they were; the takedown is a row of its own.
+    after = table_rows(old_catalog)
+    assert after["catalog_record"][:3] == before["catalog_record"]  # then the new job's
+    assert after["catalog_evidence"] == before["catalog_evidence"]
+
+
+def test_upgrade_is_idempotent(old_catalog: Engine) -> None:
+    at_revision(old_catalog, "head")
+    at_revision(old_catalog, "head")
+    assert current_revision(old_catalog) == BLOCKLISTS
+    assert schema_diff(old_catalog) == []
+
+
+def test_downgrade_is_refused_and_changes_nothing(old_catalog: Engine) -> None:
+    at_revision(old_catalog, "head")
+    config = alembic_config()
+    with (
+        pytest.raises(NotImplementedError, match="append-only"),
+        old_catalog.begin() as connection,
+    ):
+        config.attributes["connection"] = connection
+        command.downgrade(config, INITIAL)
+    assert current_revision(old_catalog) == BLOCKLISTS
+    assert NEW_TABLES <= set(inspect(old_catalog).get_table_names())
