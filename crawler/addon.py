@@ -23,6 +23,7 @@ FORCED = 100
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.outcome.ConsentOutcomeMiddleware": 10,
+    "crawler.middlewares.blocklist.BlocklistMiddleware": 30,
     "crawler.middlewares.credentials.CredentialsMiddleware": 40,
     "crawler.middlewares.scope.SiteScopeMiddleware": 50,
     "crawler.middlewares.address.PrivateAddressMiddleware": 45,
@@ -41,6 +42,9 @@ REPLACED = (
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
 )
+# Below RefererMiddleware (700) and DepthMiddleware (900): a refused link keeps its referring
+# page, and links past the depth limit are not recorded as if they had been considered.
+SPIDER_MIDDLEWARES = {"crawler.spidermiddlewares.blocklist.BlocklistSpiderMiddleware": 650}
 EXTENSIONS = {"crawler.recorder.CatalogRecorder": 0}
 
 
@@ -56,6 +60,9 @@ class ConsentAddon:
         middlewares.update(dict.fromkeys(REPLACED))
         middlewares.update(DOWNLOADER_MIDDLEWARES)
         settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority=FORCED)
+        spider_middlewares = settings.getdict("SPIDER_MIDDLEWARES")
+        spider_middlewares.update(SPIDER_MIDDLEWARES)
+        settings.set("SPIDER_MIDDLEWARES", spider_middlewares, priority=FORCED)
         extensions = settings.getdict("EXTENSIONS")
         extensions.update(EXTENSIONS)
         settings.set("EXTENSIONS", extensions, priority=FORCED)

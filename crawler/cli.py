@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from blocklists.cli import app as blocklist_app
 from storage.cli import app as audit_app
 from storage.errors import CatalogError, WarcStoreError
 
@@ -43,6 +44,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(audit_app, name="audit")
+app.add_typer(blocklist_app, name="blocklist")
 
 out = Console()
 err = Console(stderr=True)
@@ -163,6 +165,10 @@ def crawl(
     ] = False,
     resolve: ResolveOption = None,
     allow_private_addresses: PrivateOption = False,
+    blocklist: Annotated[
+        list[Path] | None,
+        typer.Option(metavar="FILE", help="A piracy-site list to store and apply (repeatable)."),
+    ] = None,
     allow_offsite: Annotated[
         bool, typer.Option("--allow-offsite", help="Follow links to other sites.")
     ] = False,
@@ -193,6 +199,7 @@ def crawl(
         require_permission=require_permission,
         resolve=tuple(resolve or ()),
         allow_private=allow_private_addresses,
+        blocklists=tuple(blocklist or ()),
         allow_offsite=allow_offsite,
         concurrency=concurrency,
         delay=delay,
@@ -225,6 +232,8 @@ def demo(
     folder = workdir or Path(tempfile.mkdtemp(prefix="consentcrawl-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     catalog_url = f"sqlite:///{(folder / 'catalog.sqlite').resolve()}"
+    piracy_list = folder / "piracy-list.csv"  # a rights holder's list, submitted first
+    piracy_list.write_text(web.PIRACY_LIST, encoding="utf-8")
     with serve(web.demo_web) as server:
         out.print(
             f"Demo web: {len(web.HOSTS)} sites under *.{web.DOMAIN}, served on 127.0.0.1:{server.port}"
@@ -236,6 +245,7 @@ def demo(
             warc_dir=folder / "warc",
             resolve=(f"*.{web.DOMAIN}:127.0.0.1",),
             allow_private=True,  # the demo web is on loopback; metadata addresses stay refused
+            blocklists=(piracy_list,),
             delay=0.0,
             depth=5,
         )

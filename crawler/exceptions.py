@@ -12,6 +12,7 @@ from .consent.model import Evidence, Reason
 
 __all__ = [
     "AuthAreaSkipped",
+    "BlocklistDenied",
     "ConfigError",
     "ConsentDenied",
     "CredentialsRefused",
@@ -76,6 +77,10 @@ class AuthAreaSkipped(ConsentDenied):
     """A login or account URL, or an origin that answers login walls for most pages."""
 
     reason = Reason.AUTH_URL
+
+
+class BlocklistDenied(ConsentDenied):
+    """A rights holder's list names the site as distributing pirated copies."""
 
 
 class LimitExceeded(ConsentDenied):

@@ -32,6 +32,7 @@ from storage.catalog.catalog import Catalog
 from storage.catalog.records import DocumentIn, JobSpec
 
 from . import __version__, meta, signals, stats, writer
+from .blocklist_gate import gate_for
 from .consent.model import Decision
 from .writer import Batch, Entry, Exchange, WriterConfig, WriteResult
 
@@ -112,7 +113,9 @@ class CatalogRecorder:
             seeds=tuple(str(s) for s in getattr(spider, "start_urls", ()) or ()),
             settings={name: _jsonable(settings.get(name)) for name in RECORDED_SETTINGS},
             software_version=__version__,
+            blocklists=gate_for(self.crawler).versions,
         )
+        self._review_blocklists(spider)
         self._event_loop = asyncio.get_running_loop()
         self.job_id = self.catalog.start_job(spec)
         self.catalog.close()  # from here on, only the writer process touches the catalog
@@ -128,6 +131,14 @@ class CatalogRecorder:
         if self.flush_interval > 0:
             self._loop = LoopingCall(self._submit)
             self._loop.start(self.flush_interval, now=False)
+
+    def _review_blocklists(self, spider: Spider) -> None:
+        threshold = self.crawler.settings.getfloat("CONSENT_BLOCKLIST_REVIEW_SHARE")
+        seeds = getattr(spider, "start_urls", ()) or ()
+        for source, share in gate_for(self.crawler).review(seeds, threshold).items():
+            # Applied all the same (blocking more never collects more), but a person should look.
+            logger.warning("Blocklist %s blocks %.0f%% of the seeds: review it", source, 100 * share)
+            self.crawler.stats.set_value(stats.blocklist_review(source), round(share, 3))
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._loop is not None and self._loop.running:

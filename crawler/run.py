@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from blocklists.formats import load_blocklist
+from blocklists.model import BlocklistFormatError
 from storage.catalog.catalog import Catalog
 from storage.warc import WarcStore
 
@@ -47,6 +49,7 @@ class CrawlOptions:
     resolve: tuple[str, ...] = ()
     allow_offsite: bool = False
     allow_private: bool = False  # loopback and private networks (tests, the demo, intranets)
+    blocklists: tuple[Path, ...] = ()  # rights holders' lists to store and apply
     concurrency: int = 16
     per_site_concurrency: int = 4
     delay: float = 0.25
@@ -102,6 +105,7 @@ def settings_for(options: CrawlOptions) -> Settings:
             "CONSENT_ALLOW_OFFSITE": options.allow_offsite,
             "CONSENT_ALLOW_PRIVATE_NETWORKS": list(LOCAL_NETWORKS if options.allow_private else ()),
             "CONSENT_SEEDS": list(options.seeds),
+            "CONSENT_BLOCKLIST_FILES": [str(p) for p in options.blocklists],
             "DEPTH_LIMIT": options.depth,
             "CONSENT_FOLLOW_LINKS": options.depth > 0,
             "CONCURRENT_REQUESTS": options.concurrency,
@@ -121,6 +125,13 @@ def preflight(options: CrawlOptions) -> None:
     if not is_valid_token(options.agent):
         raise ConfigError(f"agent {options.agent!r} is not a robots.txt product token ([A-Za-z_-]+)")
     HostMap.parse(options.resolve)
+    for path in options.blocklists:  # every problem of every list, before anything is written
+        try:
+            load_blocklist(path)
+        except BlocklistFormatError as exc:
+            raise ConfigError(f"{path}: not a valid blocklist:\n{exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: {exc.strerror or exc}") from None
     created = not options.warc_dir.exists()
     WarcStore(options.warc_dir).close()
     try:

@@ -14,6 +14,7 @@ PRIVATE_ADDRESS = f"{CONSENT}/address/refused"
 CREDENTIALS_STRIPPED = f"{CONSENT}/credentials/stripped"
 AUTH_WALLS = f"{CONSENT}/auth/walls"
 WALLED_ORIGINS = f"{CONSENT}/auth/walled_origins"
+BLOCKLIST_HITS = f"{CONSENT}/blocklist/hit"
 JOB_ID = f"{CATALOG}/job_id"
 CATALOG_RECORDS = f"{CATALOG}/records"
 CATALOG_DOCUMENTS = f"{CATALOG}/documents"
@@ -44,6 +45,14 @@ def document_status(kind: str, status: int | str) -> str:
 
 
 ROBOTS_FETCHED = document_fetched("robots.txt")
+
+
+def blocklist_version(source: str) -> str:
+    return f"{CONSENT}/blocklist/version/{source}"
+
+
+def blocklist_review(source: str) -> str:
+    return f"{CONSENT}/blocklist/review/{source}"
 
 
 def walled_origin(origin: str) -> str:

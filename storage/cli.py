@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
 
 from .catalog.catalog import Catalog
 from .errors import CatalogError
-from .export import write_csv, write_jsonl
+from .export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, write_csv, write_jsonl
 
 DEFAULT_CATALOG = "sqlite:///consentcrawl.sqlite"
 
@@ -47,6 +48,13 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
     ] = None,
+    include_withdrawn: Annotated[
+        bool,
+        typer.Option(
+            "--include-withdrawn",
+            help="Also the items taken down since (with a trailing 'withdrawn' field).",
+        ),
+    ] = False,
 ) -> None:
     """One row per URL considered, collected and skipped, with the contract fields.
 
@@ -54,22 +62,29 @@ def export(
     """
     job_id = _job_id(job)
     try:
-        with Catalog(catalog, migrate=False) as cat:
-            rows = cat.export_rows(job_id=job_id)
+        with Catalog(catalog) as cat:  # brings an older catalog to the current schema
+            rows = cat.export_rows(job_id=job_id, include_withdrawn=include_withdrawn)
+            fields = EXPORT_FIELDS_WITH_WITHDRAWN if include_withdrawn else EXPORT_FIELDS
             if output is None:
-                count = _write(format, rows, sys.stdout)
+                count = _write(format, rows, sys.stdout, fields)
             else:
                 with output.open("w", encoding="utf-8", newline="") as out:
-                    count = _write(format, rows, out)
+                    count = _write(format, rows, out, fields)
     except (CatalogError, OSError) as exc:
         typer.echo(f"consentcrawl: error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{count} rows exported", err=True)
 
 
-def _write(format: ExportFormat, rows: object, out: TextIO) -> int:
-    writer = write_jsonl if format is ExportFormat.JSONL else write_csv
-    return writer(rows, out)  # type: ignore[arg-type]
+def _write(
+    format: ExportFormat,
+    rows: Iterable[Mapping[str, Any]],
+    out: TextIO,
+    fields: Sequence[str],
+) -> int:
+    if format is ExportFormat.JSONL:
+        return write_jsonl(rows, out)
+    return write_csv(rows, out, fields=fields)
 
 
 def _job_id(job: str | None) -> uuid.UUID | None:

@@ -57,6 +57,12 @@ EXPECTED: dict[tuple[str, str], dict[str, list[str]]] = {
         p: ["private-address"] for p in ("train-genai", "search", "ai-input")
     },
     ("walls", "/news"): {},
+    # the piracy list the demo submits first: seeds, subdomains and a redirect into it
+    **{
+        key: {p: ["blocklist:piracy-list"] for p in ("train-genai", "search", "ai-input")}
+        for key in (("piracy", "/"), ("dl", "/"), ("mirror", "/"), ("dl", "/free-books"))
+    },
+    ("moved", "/to-piracy"): {p: ["redirect"] for p in ("train-genai", "search", "ai-input")},
 }
 PURPOSES = ("train-genai", "search", "ai-input")
 
@@ -85,7 +91,7 @@ def test_outcome(demo: dict[str, Any], key: tuple[str, str]) -> None:
     assert row["outcome"] == ("skipped" if reasons else "collected")
     if "tdmrep-reserved" in reasons and key[1].startswith("/directory-b/html/"):
         assert row["license_status"] == "licensable"  # reserved, with a policy to license
-    elif reasons and reasons[0] not in ("redirect", "private-address"):
+    elif reasons and reasons[0] not in ("redirect", "private-address", "blocklist:piracy-list"):
         assert row["license_status"] == "reserved"
 
 

@@ -15,6 +15,7 @@
 | noai.demo.test | X-Robots-Tag `noai`, robots meta `noai`, a tag scoped to another bot |
 | aitxt.demo.test | /ai.txt disallowing /gallery/ for training |
 | walls.demo.test | a login wall, a 401 area, a paywalled article, a redirect to a metadata address |
+| piracy.demo.test | a site on the demo's piracy list, with subdomains; moved.demo.test redirects into it |
 
 Later gates add their sites here, so the demo keeps showing every behaviour in one run.
 """
@@ -27,7 +28,13 @@ DOMAIN = "demo.test"
 HOSTS = (
     "open", "partial", "outage", "norobots", "agents", "moved",
     "aibots", "signals", "aipref", "tdmrep", "noai", "aitxt", "walls",
+    "piracy", "dl.piracy", "mirror.cdn.piracy",
 )
+
+#: The rights holder's list the demo submits before crawling (CSV, as rights holders send).
+PIRACY_LIST = """entry,kind,reason,evidence_url,added
+piracy.demo.test,domain,distributes copies of the demo publisher's books,https://rights.example/cases/1,2026-11-01
+"""
 
 
 def host(name: str) -> str:
@@ -124,7 +131,11 @@ def demo_web(port: int) -> Sites:
             "/home": _html(
                 "Moved site",
                 "Reached through a redirect.",
-                [("/gone", "a broken link"), ("/loop/0", "a redirect loop")],
+                [("/gone", "a broken link"), ("/loop/0", "a redirect loop"),
+                 ("/to-piracy", "a redirect into a listed site")],
+            ),
+            "/to-piracy": Page(
+                status=302, headers={"Location": f"http://dl.{host('piracy')}:{port}/free-books"}
             ),
             **{
                 f"/loop/{i}": Page(status=302, headers={"Location": f"/loop/{i + 1}"})
@@ -133,6 +144,11 @@ def demo_web(port: int) -> Sites:
         },
         **signal_sites(),
         host("walls"): wall_site(),
+        # Listed: nothing here is ever fetched, robots.txt included.
+        **{
+            f"{sub}{host('piracy')}": {"/": _html("Free books", "Pirated copies.")}
+            for sub in ("", "dl.", "mirror.cdn.")
+        },
     }
 
 

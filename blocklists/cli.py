@@ -1,0 +1,285 @@
+"""``consentcrawl blocklist …``: rights holders' piracy-site lists (submit, inspect, withdraw, apply).
+
+Thin: parse, call intake/catalog, render. Human tables by default, ``--json`` for machines.
+Exit codes: 0 done, 1 runtime failure (catalog, fetch), 2 bad input (a list that does not
+validate: every problem is printed with file, line and entry, and nothing is written).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from storage.catalog.catalog import BlocklistVersionInfo, Catalog
+from storage.errors import CatalogError
+
+from .formats import load_blocklist
+from .intake import apply_takedowns, in_force, submit
+from .model import BlocklistFormatError
+from .subscribe import SubscriptionError, subscribe
+
+app = typer.Typer(
+    help="Rights holders' lists of piracy sites: submit, inspect, withdraw, apply.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+out = Console(soft_wrap=True)  # one line per message, also in narrow terminals and pipes
+err = Console(stderr=True)
+
+CatalogOption = Annotated[
+    str,
+    typer.Option(metavar="URL", envvar="CONSENT_CATALOG_URL", help="Catalog database URL."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+DEFAULT_CATALOG = "sqlite:///consentcrawl.sqlite"
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err.print(f"consentcrawl: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _open(catalog: str) -> Catalog:
+    try:
+        return Catalog(catalog)
+    except CatalogError as exc:
+        raise _fail(str(exc), 1) from None
+
+
+def _emit(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _version_table(title: str, versions: list[BlocklistVersionInfo]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("list", "version", "entries", "submitter", "submitted", "sha256", "from"):
+        table.add_column(column)
+    for v in versions:
+        table.add_row(
+            v.source, str(v.version), str(v.entry_count), v.submitter,
+            v.submitted_at.strftime("%Y-%m-%d %H:%M"), v.sha256[:12], v.url or v.filename or "",
+        )
+    return table
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(metavar="FILE")],
+             strip_www: Annotated[bool, typer.Option("--strip-www")] = False,
+             json_: JsonOption = False) -> None:
+    """Check a list without storing it: every problem, with its line.
+
+    Example: consentcrawl blocklist validate piracy.csv
+    """
+    try:
+        entries = load_blocklist(file, strip_www=strip_www)
+    except BlocklistFormatError as exc:
+        if json_:
+            _emit({"valid": False, "problems": [asdict(p) for p in exc.problems]})
+        else:
+            for problem in exc.problems:
+                err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        raise _fail(f"{file}: {len(exc.problems)} problem(s), nothing stored", 2) from None
+    except OSError as exc:
+        raise _fail(f"{file}: {exc.strerror or exc}", 2) from None
+    kinds: dict[str, int] = {}
+    for entry in entries:
+        kinds[entry.kind.value] = kinds.get(entry.kind.value, 0) + 1
+    if json_:
+        _emit({"valid": True, "entries": len(entries), "kinds": kinds})
+    else:
+        out.print(f"{file}: {len(entries)} valid entries ({kinds})")
+
+
+@app.command()
+def add(
+    file: Annotated[Path, typer.Argument(metavar="FILE")],
+    submitter: Annotated[str, typer.Option(help="Who submits the list (recorded).")],
+    source: Annotated[str | None, typer.Option(help="The list's stable id (default: file name).")] = None,
+    strip_www: Annotated[bool, typer.Option("--strip-www", help="Remove a leading www.")] = False,
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    json_: JsonOption = False,
+) -> None:
+    """Validate a list and store it as a new version of its source (all or nothing).
+
+    Example: consentcrawl blocklist add piracy.csv --submitter "Publisher Association"
+    """
+    if not submitter.strip():
+        raise _fail("--submitter must name who submits the list", 2)
+    with _open(catalog) as cat:
+        try:
+            info = submit(cat, file, submitter=submitter, source=source, strip_www=strip_www)
+        except BlocklistFormatError as exc:
+            for problem in exc.problems:
+                err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+            raise _fail(f"{file}: {len(exc.problems)} problem(s), nothing stored", 2) from None
+        except OSError as exc:
+            raise _fail(f"{file}: {exc.strerror or exc}", 2) from None
+        except CatalogError as exc:
+            raise _fail(str(exc), 1) from None
+    if json_:
+        _emit(asdict(info))
+    elif info.unchanged:
+        out.print(f"{info.source}: unchanged (same file as version {info.version})")
+    else:
+        out.print(f"{info.source}: version {info.version} stored, {info.entry_count} entries")
+
+
+@app.command("list")
+def list_(catalog: CatalogOption = DEFAULT_CATALOG, json_: JsonOption = False) -> None:
+    """The lists in force (their current versions).
+
+    Example: consentcrawl blocklist list --json
+    """
+    with _open(catalog) as cat:
+        versions = cat.blocklists()
+    if json_:
+        _emit([asdict(v) for v in versions])
+    else:
+        out.print(_version_table("Lists in force", versions))
+
+
+@app.command()
+def show(
+    source: Annotated[str, typer.Argument(metavar="LIST")],
+    version: Annotated[int | None, typer.Option(help="A past version (default: current).")] = None,
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    json_: JsonOption = False,
+) -> None:
+    """A list's versions, entries and withdrawals.
+
+    Example: consentcrawl blocklist show piracy
+    """
+    with _open(catalog) as cat:
+        try:
+            history = cat.blocklist_history(source)
+            entries = list(cat.blocklist_entries(source, version, include_withdrawn=True))
+            withdrawals = cat.withdrawals(source)
+        except CatalogError as exc:
+            raise _fail(str(exc), 1) from None
+    if json_:
+        _emit({"versions": [asdict(v) for v in history],
+               "entries": [asdict(e) for e in entries],
+               "withdrawals": [asdict(w) for w in withdrawals]})
+        return
+    out.print(_version_table(f"{source}: versions", history))
+    table = Table(title=f"{source}: entries", title_justify="left")
+    for column in ("line", "kind", "entry", "reason", "evidence", "withdrawn"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(str(e.line), e.kind, e.value, e.reason or "", e.evidence_url or "",
+                      e.withdrawn.reason if e.withdrawn else "")
+    out.print(table)
+
+
+@app.command()
+def withdraw(
+    source: Annotated[str, typer.Argument(metavar="LIST")],
+    entry: Annotated[str, typer.Argument(metavar="ENTRY")],
+    reason: Annotated[str, typer.Option(help="Why (an appeal granted…); recorded.")],
+    by: Annotated[str, typer.Option(help="Who withdraws it (recorded).")] = "consentcrawl",
+    catalog: CatalogOption = DEFAULT_CATALOG,
+) -> None:
+    """Withdraw one entry from a list (the withdrawal is recorded, history kept).
+
+    Example: consentcrawl blocklist withdraw piracy mirror.example --reason "appeal granted"
+    """
+    if not reason.strip():
+        raise _fail("--reason is required", 2)
+    with _open(catalog) as cat:
+        try:
+            covered = cat.withdraw_blocklist_entry(source, entry, None, reason=reason, by=by)
+        except CatalogError as exc:
+            raise _fail(str(exc), 1) from None
+    out.print(f"{source}: {entry} withdrawn ({covered} entry)")
+
+
+@app.command("subscribe")
+def subscribe_(
+    url: Annotated[str, typer.Argument(metavar="URL")],
+    submitter: Annotated[str, typer.Option(help="Who publishes the list (recorded).")],
+    source: Annotated[str | None, typer.Option(help="The list's stable id.")] = None,
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    json_: JsonOption = False,
+) -> None:
+    """Fetch a published list (conditionally) and store it when it changed.
+
+    Example: consentcrawl blocklist subscribe https://rights.example/piracy.csv --submitter X
+    """
+    with _open(catalog) as cat:
+        try:
+            result = subscribe(cat, url, submitter=submitter, source=source)
+        except BlocklistFormatError as exc:
+            for problem in exc.problems:
+                err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+            raise _fail(f"{url}: {len(exc.problems)} problem(s), nothing stored", 2) from None
+        except (SubscriptionError, CatalogError) as exc:
+            raise _fail(str(exc), 1) from None
+    if json_:
+        _emit({"url": url, "status": result.status, "changed": result.changed,
+               "version": asdict(result.version) if result.version else None})
+    elif result.version is None or result.version.unchanged:
+        out.print(f"{url}: not modified")
+    else:
+        out.print(f"{result.version.source}: version {result.version.version} stored, "
+                  f"{result.version.entry_count} entries")
+
+
+@app.command("apply")
+def apply_(catalog: CatalogOption = DEFAULT_CATALOG, json_: JsonOption = False) -> None:
+    """Retroactive takedown: withdraw collected items of listed sites from every later export.
+
+    Example: consentcrawl blocklist apply
+    """
+    with _open(catalog) as cat:
+        try:
+            done = apply_takedowns(cat)
+        except CatalogError as exc:
+            raise _fail(str(exc), 1) from None
+    if json_:
+        _emit([asdict(t) for t in done])
+        return
+    table = Table(title="Taken down", title_justify="left")
+    for column in ("list", "version", "kind", "entry", "items", "bytes"):
+        table.add_column(column)
+    for t in done:
+        table.add_row(t.source, str(t.version), t.kind, t.entry, str(t.items), f"{t.bytes:,}")
+    out.print(table)
+    out.print(f"{sum(t.items for t in done)} items, {sum(t.bytes for t in done):,} bytes withdrawn")
+
+
+@app.command("check")
+def check_(
+    url: Annotated[str, typer.Argument(metavar="URL")],
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    json_: JsonOption = False,
+) -> None:
+    """Which entry of which list would block URL (exit 0 either way).
+
+    Example: consentcrawl blocklist check https://dl.piracy.example/file
+    """
+    with _open(catalog) as cat:
+        match = in_force(cat).matcher.match(url)
+    if json_:
+        _emit({"url": url, "blocked": match is not None,
+               "match": None if match is None else {
+                   "list": match.source, "version": match.version,
+                   "entry": match.entry.value, "kind": match.entry.kind.value,
+                   "reason": match.entry.reason, "evidence_url": match.entry.evidence_url}})
+    elif match is None:
+        out.print(f"{url}: not listed")
+    else:
+        out.print(f"{url}: blocked by {match.source} v{match.version}: "
+                  f"{match.entry.kind.value} {match.entry.value} ({match.entry.reason or 'no reason given'})")

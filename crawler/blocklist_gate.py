@@ -1,0 +1,80 @@
+"""The piracy-site lists in force for one crawl, shared by the gates that apply them.
+
+Loaded once per crawler from the catalog (every list's current version, withdrawn entries left
+out), after the files named in CONSENT_BLOCKLIST_FILES were validated and stored as versions;
+the versions in force are recorded with the job. Both the downloader gate (seeds, requests,
+redirect hops) and the spider gate (links, before they are queued) ask it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from blocklists.intake import InForce, in_force, submit
+from storage.catalog.catalog import Catalog
+
+from . import stats
+from .consent.model import Effect, Evidence, reason
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+SIGNAL = "blocklist"
+
+
+class BlocklistGate:
+    def __init__(self, lists: InForce) -> None:
+        self.lists = lists
+
+    @property
+    def versions(self) -> tuple[tuple[str, int, str], ...]:
+        return self.lists.versions
+
+    def evidence(self, url: str) -> Evidence | None:
+        match = self.lists.matcher.match(url)
+        if match is None:
+            return None
+        entry = match.entry
+        because = f": {entry.reason}" if entry.reason else ""
+        return Evidence(
+            signal=SIGNAL,
+            source=f"{match.source} v{match.version}",
+            value=f"{entry.kind.value} {entry.value} (line {entry.line}){because}",
+            effect=Effect.DENY,
+            reason=reason(SIGNAL, match.source),
+        )
+
+    def review(self, seeds: Iterable[str], share: float) -> dict[str, float]:
+        """Lists that block more than ``share`` of the seeds: applied, but flagged for review."""
+        urls = list(seeds)
+        blocked: Counter[str] = Counter()
+        for url in urls:
+            match = self.lists.matcher.match(url)
+            if match is not None:
+                blocked[match.source] += 1
+        return {s: n / len(urls) for s, n in blocked.items() if urls and n / len(urls) > share}
+
+
+_gates: WeakKeyDictionary[Crawler, BlocklistGate] = WeakKeyDictionary()
+
+
+def gate_for(crawler: Crawler) -> BlocklistGate:
+    """The crawler's gate, built on first use (intake of CONSENT_BLOCKLIST_FILES, then load)."""
+    gate = _gates.get(crawler)
+    if gate is None:
+        settings = crawler.settings
+        with Catalog(settings.get("CONSENT_CATALOG_URL")) as catalog:
+            for path in settings.getlist("CONSENT_BLOCKLIST_FILES"):
+                info = submit(catalog, path, submitter=settings.get("CONSENT_BLOCKLIST_SUBMITTER"))
+                logger.info("Blocklist %s version %s (%d entries)", info.source, info.version,
+                            info.entry_count)
+            gate = _gates[crawler] = BlocklistGate(in_force(catalog))
+        for source, version, _ in gate.versions:
+            crawler.stats.set_value(stats.blocklist_version(source), version)
+    return gate
