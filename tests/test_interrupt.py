@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from storage.catalog import Catalog
 from storage.catalog.db import make_engine
 from storage.catalog.models import CrawlJob
 
-from .sites import ROOT
+from .sites import start_crawl
 
 PAGES = 400
 POLICY_DOCUMENTS = {"/robots.txt", "/.well-known/tdmrep.json", "/ai.txt"}
@@ -33,13 +31,8 @@ def web(port: int) -> dict[str, dict[str, Page]]:
 def test_sigint_flushes_everything(tmp_path: Path) -> None:
     catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
     with serve(web) as server:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "crawl", server.url("slow.example.com"),
-             "--purpose", "search", "--catalog", catalog_url, "--warc-dir", str(tmp_path / "w"),
-             "--resolve", "slow.example.com:127.0.0.1", "--delay", "0", "--allow-private-addresses", "--depth", "1000",
-             "--concurrency", "2"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
+        process = start_crawl(server.url("slow.example.com"), "slow.example.com", tmp_path,
+                              "--concurrency", "2")
         deadline = time.monotonic() + 60
         while len(server.hits_for("slow.example.com")) < 25 and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from crawler.demo.server import Page, serve
 from storage.catalog.db import make_engine
 from storage.catalog.models import CrawlJob, UrlRecord
 
-from .sites import ROOT
+from .sites import start_crawl
 
 
 def descendants(pid: int) -> list[int]:
@@ -35,13 +34,8 @@ def web(port: int) -> dict[str, dict[str, Page]]:
 def test_a_dead_writer_stops_the_crawl_and_fails_the_job(tmp_path: Path) -> None:
     catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
     with serve(web) as server:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "crawl", server.url("slow.example.com"),
-             "--purpose", "search", "--catalog", catalog_url, "--warc-dir", str(tmp_path / "w"),
-             "--resolve", "slow.example.com:127.0.0.1", "--delay", "0", "--allow-private-addresses", "--depth", "1000",
-             "--set", "CONSENT_CATALOG_FLUSH_INTERVAL=0.2"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
+        process = start_crawl(server.url("slow.example.com"), "slow.example.com", tmp_path,
+                              "--set", "CONSENT_CATALOG_FLUSH_INTERVAL=0.2")
         deadline = time.monotonic() + 60
         while len(server.hits_for("slow.example.com")) < 20 and time.monotonic() < deadline:
             time.sleep(0.05)

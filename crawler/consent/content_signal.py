@@ -30,6 +30,7 @@ from typing import Final
 from .memo import EvidenceMemo
 from .model import Effect, Evidence, Purpose, reason
 from .robots import Line, PathPattern, RobotsTxt, Rule, match_path
+from .text import clip
 
 __all__ = ["FIELD", "KEYS", "SIGNAL", "content_signals"]
 
@@ -47,7 +48,6 @@ _USE: Final = "use"
 _USE_ORDER: Final = ("immediate", "reference", "full")
 _VALUES: Final = ("no", "yes")  # most restrictive first
 _WHITESPACE: Final = " \t\v\f"
-_MAX_VALUE: Final = 300  # evidence text is stored per URL: keep a huge line from bloating it
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +172,7 @@ def _split(value: str) -> tuple[str | None, list[tuple[str, str]]]:
 
 
 def _evidence(pref: _Pref, source: str, document_sha256: str | None) -> Evidence:
-    text = _clip(f"Content-Signal: {pref.line.value}")
+    text = clip(f"Content-Signal: {pref.line.value}")
     if pref.key == _USE:
         # What may be kept, not whether to collect: recorded for the audit trail only.
         return Evidence(SIGNAL, source, text, Effect.INFO, None, document_sha256, pref.line.line)
@@ -187,7 +187,3 @@ def _evidence(pref: _Pref, source: str, document_sha256: str | None) -> Evidence
         line=pref.line.line,
         purposes=KEYS[pref.key],
     )
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"

@@ -35,6 +35,7 @@ import http_sf
 from .memo import EvidenceMemo
 from .model import Effect, Evidence, Purpose, reason
 from .robots import Line, PathPattern, RobotsTxt, Rule, match_path
+from .text import clip
 
 __all__ = [
     "FIELD",
@@ -56,7 +57,6 @@ KEYS: Final = {
 }
 _WHITESPACE: Final = " \t"  # attach-05: the path ends at SP or HTAB
 _CACHEABLE: Final = 512  # longest value whose parse is remembered
-_MAX_VALUE: Final = 300  # evidence text is stored per URL: keep 10 KB of junk from bloating it
 
 
 def parse_preferences(text: str) -> dict[str, bool] | str:
@@ -96,7 +96,7 @@ def content_usage_header(
     text = _combine(value)
     if not text.strip(_WHITESPACE):
         return ()
-    shown = _clip(f"Content-Usage: {text}")
+    shown = clip(f"Content-Usage: {text}")
     prefs = parse_preferences(text)
     if isinstance(prefs, str):
         return (_malformed(shown, prefs, source, None, None),)
@@ -131,7 +131,7 @@ class ContentUsageRules:
                 matcher = PathPattern.compile(Rule(line.line, False, pattern))
                 # The rule's grammar needs preferences after the path; an empty one is not "none".
                 prefs = parse_preferences(prefs_text) if prefs_text else "no preferences"
-                rules.append(_Rule(matcher, line, _clip(f"Content-Usage: {line.value}"), prefs))
+                rules.append(_Rule(matcher, line, clip(f"Content-Usage: {line.value}"), prefs))
         return cls(tuple(rules))
 
     def evidence(
@@ -246,12 +246,8 @@ def _malformed(
     return Evidence(
         signal=SIGNAL,
         source=source,
-        value=_clip(f"malformed, ignored ({error}): {shown}"),
+        value=clip(f"malformed, ignored ({error}): {shown}"),
         effect=Effect.INFO,
         document_sha256=document_sha256,
         line=line,
     )
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"

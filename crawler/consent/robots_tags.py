@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import Final
 
 from .model import Effect, Evidence, Purpose, reason
+from .text import header_strings
 
 __all__ = [
     "DIRECTIVES",
@@ -125,7 +126,7 @@ def parse_x_robots_tag(values: Iterable[str | bytes]) -> tuple[RobotsTag, ...]:
     (``googlebot: nofollow, otherbot: noindex``), which is how a proxy joins repeated lines.
     """
     tags: list[RobotsTag] = []
-    for raw in _strings(values):
+    for raw in header_strings(values):
         tags.extend(_parse_list(raw, None))
     return tuple(tags)
 
@@ -149,22 +150,6 @@ def parse_meta_robots(metas: Iterable[tuple[str, str]]) -> tuple[RobotsTag, ...]
     except (TypeError, ValueError):
         pass  # an unreadable pair ends the list; what was read stands
     return tuple(tags)
-
-
-def _strings(values: Iterable[str | bytes]) -> list[str]:
-    if isinstance(values, str | bytes):
-        values = [values]  # one header value passed on its own
-    out: list[str] = []
-    try:
-        for value in values:
-            # Anything but text is skipped: str(None) would read as the directive "none".
-            if isinstance(value, bytes):
-                out.append(value.decode("latin-1"))
-            elif isinstance(value, str):
-                out.append(value)
-    except TypeError:
-        pass
-    return out
 
 
 def _is_scope(text: str) -> bool:

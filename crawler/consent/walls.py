@@ -32,6 +32,7 @@ from lxml import etree
 from parsel import Selector
 
 from .model import Effect, Evidence, reason
+from .text import clip, header_strings
 
 __all__ = [
     "AUTH_FORBIDDEN",
@@ -248,7 +249,7 @@ class AuthPatterns:
         matched = self.match(url)
         if matched is None:
             return None
-        return WallFinding(AUTH_URL, _clip(f"URL path matches {matched}"))
+        return WallFinding(AUTH_URL, clip(f"URL path matches {matched}", _MAX_VALUE))
 
 
 def auth_response(status: int, www_authenticate: Iterable[str | bytes]) -> WallFinding | None:
@@ -257,9 +258,11 @@ def auth_response(status: int, www_authenticate: Iterable[str | bytes]) -> WallF
     ``www_authenticate`` are the WWW-Authenticate header values (Scrapy's ``getlist`` bytes
     are read as Latin-1). A challenge means credentials are wanted whatever the status.
     """
-    challenges = [v for v in (s.strip() for s in _strings(www_authenticate)) if v]
+    challenges = [v for v in (s.strip() for s in header_strings(www_authenticate)) if v]
     if challenges:
-        return WallFinding(AUTH_REQUIRED, _clip("WWW-Authenticate: " + ", ".join(challenges)))
+        return WallFinding(
+            AUTH_REQUIRED, clip("WWW-Authenticate: " + ", ".join(challenges), _MAX_VALUE)
+        )
     if status == 401:
         return WallFinding(AUTH_REQUIRED, "HTTP 401 Unauthorized")
     if status == 407:
@@ -291,7 +294,8 @@ def login_form(page: Selector) -> WallFinding | None:
         if words < SHORT_PAGE_WORDS or (in_content and words < CONTENT_PAGE_WORDS):
             where = "in <main>/<article>, " if in_content else ""
             return WallFinding(
-                LOGIN_FORM, _clip(f"{_describe_form(container)} ({where}{words} words of text)")
+                LOGIN_FORM,
+                clip(f"{_describe_form(container)} ({where}{words} words of text)", _MAX_VALUE),
             )
     return None
 
@@ -321,7 +325,7 @@ def paywall(page: Selector, body: bytes | str) -> WallFinding | None:
             for attr in ("class", "id"):
                 value = element.get(attr) or ""
                 if any(_is_paywall_token(token) for token in value.split()):
-                    return WallFinding(PAYWALL, f'element {attr}="{_clip(value, _MAX_ATTR)}"')
+                    return WallFinding(PAYWALL, f'element {attr}="{clip(value, _MAX_ATTR)}"')
     return None
 
 
@@ -345,25 +349,6 @@ def _root(page: Selector) -> Any:
         return None
     root = page.root
     return root if isinstance(root, etree._Element) else None
-
-
-def _clip(text: str, limit: int = _MAX_VALUE) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _strings(values: Iterable[str | bytes]) -> list[str]:
-    if isinstance(values, str | bytes):
-        values = [values]  # one header value passed on its own
-    out: list[str] = []
-    try:
-        for value in values:
-            if isinstance(value, bytes):
-                out.append(value.decode("latin-1"))
-            elif isinstance(value, str):
-                out.append(value)
-    except TypeError:
-        pass
-    return out
 
 
 def _password_containers(root: Any) -> list[Any]:
@@ -424,7 +409,7 @@ def _describe_form(container: Any) -> str:
     action = (container.get("action") or "").strip()
     if not action:
         return "form with a password input"
-    return f'form action="{_clip(action, _MAX_ATTR)}" with a password input'
+    return f'form action="{clip(action, _MAX_ATTR)}" with a password input'
 
 
 def _lowered(body: bytes | str) -> bytes | str:
@@ -471,7 +456,7 @@ def _schema_paywall(root: Any) -> WallFinding | None:
         microdata = data.get("microdata")
         if isinstance(microdata, list):
             found = _walk(microdata, "microdata", microdata=True)
-    return None if found is None else WallFinding(PAYWALL, _clip(found))
+    return None if found is None else WallFinding(PAYWALL, clip(found, _MAX_VALUE))
 
 
 def _jsonld_by_block(root: Any) -> str | None:
@@ -513,7 +498,7 @@ def _walk(items: list[Any], syntax: str, *, microdata: bool) -> str | None:
             label = _type_name(kind)
             selector = _prop(props, "cssSelector")
             if isinstance(selector, str) and selector.strip():
-                label += f', cssSelector "{_clip(selector.strip(), _MAX_ATTR)}"'
+                label += f', cssSelector "{clip(selector.strip(), _MAX_ATTR)}"'
             return f"{syntax} {via}isAccessibleForFree: false ({label})"
         if depth >= _MAX_DEPTH:
             continue
