@@ -1,20 +1,32 @@
 """``consentcrawl audit …``: read the catalog (the commands auditors use).
 
-Thin: parse options, call the catalog, render. Errors become one line and exit code 1.
+Thin: parse options, call the read-only queries (`storage.catalog.queries`), render a rich
+table, JSON (``--json``) or CSV (``--csv``). Errors become one line on stderr: exit code 2
+for a bad option value (a date, a job id, a limit), 1 for anything that goes wrong at run
+time (no such job, catalog unreachable).
 """
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import json
 import sys
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from .catalog import queries
 from .catalog.catalog import Catalog
+from .catalog.models import OUTCOMES
 from .errors import CatalogError
 from .export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, write_csv, write_jsonl
 
@@ -39,12 +51,428 @@ CatalogOption = Annotated[
     ),
 ]
 
+# --- the options the commands share ------------------------------------------------------
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV, not a table.")]
+DomainOption = Annotated[
+    str | None, typer.Option("--domain", help="Only URLs on this host or its subdomains.")
+]
+JobOption = Annotated[str | None, typer.Option("--job", help="Only this crawl job (its id).")]
+PurposeOption = Annotated[
+    str | None, typer.Option("--purpose", help="Only jobs with this purpose.")
+]
+OutcomeOption = Annotated[
+    str | None, typer.Option("--outcome", help="Only 'collected' or only 'skipped' records.")
+]
+ReasonOption = Annotated[
+    str | None,
+    typer.Option(
+        "--reason", help="Only records with this reason code, or family (content-signal)."
+    ),
+]
+LicenseStatusOption = Annotated[
+    str | None, typer.Option("--license-status", help="Only records with this licence status.")
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", help="Recorded at or after this ISO 8601 time (no offset: UTC)."),
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", help="Recorded before this ISO 8601 time (no offset: UTC).")
+]
+LimitOption = Annotated[int, typer.Option("--limit", help="Rows per page.")]
+OffsetOption = Annotated[int, typer.Option("--offset", help="Rows to skip first.")]
+
+
+def _bad(option: str, message: str) -> NoReturn:
+    typer.echo(f"consentcrawl: error: {option}: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _when(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        _bad(option, f"{value!r} is not an ISO 8601 date or time (e.g. 2026-11-29T07:00:00Z)")
+    return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=UTC)
+
+
+def _filters(
+    *,
+    domain: str | None = None,
+    job: str | None = None,
+    purpose: str | None = None,
+    outcome: str | None = None,
+    reason: str | None = None,
+    license_status: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> queries.RecordFilter:
+    if outcome is not None and outcome not in OUTCOMES:
+        _bad("--outcome", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")
+    if domain is not None and not queries.normalise_domain(domain):
+        _bad("--domain", f"{domain!r} names no domain")
+    return queries.RecordFilter(
+        domain=domain,
+        job_id=_job_id(job),
+        purpose=purpose,
+        outcome=outcome,
+        reason=reason,
+        license_status=license_status,
+        since=_when(since, "--since"),
+        until=_when(until, "--until"),
+    )
+
+
+def _page(limit: int, offset: int) -> None:
+    if not 0 < limit <= queries.MAX_LIMIT:
+        _bad("--limit", f"must be between 1 and {queries.MAX_LIMIT}, got {limit}")
+    if offset < 0:
+        _bad("--offset", f"must not be negative, got {offset}")
+
+
+class _Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def _format(as_json: bool, as_csv: bool) -> _Format:
+    if as_json and as_csv:
+        _bad("--json/--csv", "choose one")
+    return _Format.JSON if as_json else _Format.CSV if as_csv else _Format.TABLE
+
+
+@contextmanager
+def _opened(url: str) -> Iterator[Catalog]:
+    """The catalog, with run-time failures turned into one line and exit code 1."""
+    try:
+        with Catalog(url) as cat:
+            yield cat
+    except (CatalogError, OSError) as exc:
+        typer.echo(f"consentcrawl: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: datetimes as ISO 8601 UTC, UUIDs as text, dataclasses as dicts."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _console() -> Console:
+    return Console(soft_wrap=False, width=max(Console().width, 160))
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(_plain(value), ensure_ascii=False, indent=2))
+
+
+def _print_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+
+
+def _print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(v) for v in row))
+    _console().print(table)
+
+
+def _emit(
+    fmt: _Format,
+    title: str,
+    columns: Sequence[str],
+    items: Sequence[Any],
+    row: Callable[[Any], Sequence[Any]],
+    page: queries.Page[Any] | None = None,
+) -> None:
+    if fmt is _Format.JSON:
+        if page is None:
+            _print_json(list(items))
+        else:
+            _print_json(
+                {
+                    "total": page.total,
+                    "limit": page.limit,
+                    "offset": page.offset,
+                    "items": list(items),
+                }
+            )
+    elif fmt is _Format.CSV:
+        _print_csv(columns, (row(item) for item in items))
+    else:
+        if page is not None:
+            title += (
+                f" ({page.offset + 1 if items else 0}-{page.offset + len(items)} of {page.total})"
+            )
+        _print_table(title, columns, (row(item) for item in items))
+
+
+# --- commands -------------------------------------------------------------------------------
+
+_EVIDENCE_COLUMNS = ("signal", "effect", "reason", "value", "source", "line", "document")
+
+
+def _document_cell(evidence: queries.EvidenceView) -> str:
+    doc = evidence.document
+    if doc is None:
+        return evidence.document_sha256 or ""
+    return (
+        f"{doc.kind} {doc.url} (HTTP {doc.http_status if doc.http_status is not None else '-'}, "
+        f"fetched {_plain(doc.fetched_at)}, sha256 {doc.sha256[:12]}…)"
+    )
+
+
+@app.command()
+def show(
+    url: Annotated[str, typer.Argument(help="The URL exactly as crawled.")],
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Every decision about one URL, in every job, with the evidence behind it.
+
+    Evidence read from a policy document names it (URL, status, fetch time); JSON has its
+    sha256. Exit code 1 when the catalog has no record of the URL.
+
+    Example: consentcrawl audit show https://example.org/private/page --catalog sqlite:///demo.sqlite
+    """
+    fmt = _format(as_json, as_csv)
+    with _opened(catalog) as cat:
+        history = queries.record_history(cat, url)
+    if not history:
+        typer.echo(f"consentcrawl: error: no record of {url!r} in catalog {cat.url}", err=True)
+        raise typer.Exit(1)
+    if fmt is _Format.JSON:
+        _print_json(history)
+        return
+    record_fields = [f.name for f in dataclasses.fields(queries.RecordView) if f.name != "evidence"]
+    if fmt is _Format.CSV:
+        evidence_fields = [f"evidence_{name}" for name in _EVIDENCE_COLUMNS]
+        rows = []
+        for view in history:
+            base = [getattr(view, name) for name in record_fields]
+            for e in view.evidence or (None,):
+                rows.append(
+                    base
+                    + (
+                        [""] * len(evidence_fields)
+                        if e is None
+                        else [
+                            e.signal,
+                            e.effect,
+                            e.reason,
+                            e.value,
+                            e.source,
+                            e.line,
+                            _document_cell(e),
+                        ]
+                    )
+                )
+        _print_csv([*record_fields, *evidence_fields], rows)
+        return
+    for view in history:
+        _print_table(
+            f"record {view.id} — {view.outcome}",
+            ("field", "value"),
+            [(name, getattr(view, name)) for name in record_fields],
+        )
+        if view.evidence:
+            _print_table(
+                f"evidence of record {view.id}",
+                _EVIDENCE_COLUMNS,
+                [
+                    (e.signal, e.effect, e.reason, e.value, e.source, e.line, _document_cell(e))
+                    for e in view.evidence
+                ],
+            )
+
+
+_RECORD_COLUMNS = tuple(f.name for f in dataclasses.fields(queries.RecordRow))
+
+
+@app.command("query")
+def query_command(
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    domain: DomainOption = None,
+    job: JobOption = None,
+    purpose: PurposeOption = None,
+    outcome: OutcomeOption = None,
+    reason: ReasonOption = None,
+    license_status: LicenseStatusOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    limit: LimitOption = 100,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Records matching every filter given, in the order they were written, a page at a time.
+
+    Example: consentcrawl audit query --domain example.org --outcome skipped --reason robots-disallow --since 2026-11-01
+    """
+    fmt = _format(as_json, as_csv)
+    filters = _filters(
+        domain=domain,
+        job=job,
+        purpose=purpose,
+        outcome=outcome,
+        reason=reason,
+        license_status=license_status,
+        since=since,
+        until=until,
+    )
+    _page(limit, offset)
+    with _opened(catalog) as cat:
+        page = queries.query_records(cat, filters, limit=limit, offset=offset)
+    _emit(
+        fmt,
+        "records",
+        _RECORD_COLUMNS,
+        page.items,
+        lambda r: [getattr(r, name) for name in _RECORD_COLUMNS],
+        page,
+    )
+
+
+_JOB_COLUMNS = tuple(f.name for f in dataclasses.fields(queries.JobRow))
+
+
+@app.command("jobs")
+def jobs_command(
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Every crawl job, newest first: purpose, agent token, status, times, records.
+
+    Example: consentcrawl audit jobs --catalog sqlite:///demo.sqlite
+    """
+    fmt = _format(as_json, as_csv)
+    with _opened(catalog) as cat:
+        rows = queries.jobs(cat)
+    _emit(fmt, "crawl jobs", _JOB_COLUMNS, rows, lambda r: [getattr(r, n) for n in _JOB_COLUMNS])
+
+
+@app.command("job")
+def job_command(
+    job_id: Annotated[str, typer.Argument(metavar="ID", help="The job's id (a UUID).")],
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """One job: settings, agent token, purpose, status, times, blocklist versions in force,
+    records by outcome and by reason. CSV has one (section, key, value) row per fact.
+
+    Example: consentcrawl audit job 0b5cbb4e-8a9f-4d7e-9a57-3f0f2c1f6b11 --json
+    """
+    fmt = _format(as_json, as_csv)
+    parsed = _job_id(job_id, "ID")
+    assert parsed is not None
+    with _opened(catalog) as cat:
+        detail = queries.job(cat, parsed)
+    if fmt is _Format.JSON:
+        _print_json(detail)
+        return
+    facts: list[tuple[str, str, Any]] = [
+        ("job", name, getattr(detail, name))
+        for name in (
+            "id",
+            "purpose",
+            "agent",
+            "user_agent",
+            "status",
+            "started_at",
+            "finished_at",
+            "software_version",
+            "seeds",
+            "records",
+        )
+    ]
+    facts += [("setting", key, value) for key, value in sorted(detail.settings.items())]
+    facts += [
+        ("blocklist", b.source, f"version {b.version} sha256 {b.sha256}") for b in detail.blocklists
+    ]
+    facts += [("outcome", key, value) for key, value in detail.outcomes.items()]
+    facts += [("reason", key, value) for key, value in detail.reasons.items()]
+    if fmt is _Format.CSV:
+        _print_csv(("section", "key", "value"), facts)
+    else:
+        _print_table(f"crawl job {detail.id}", ("section", "key", "value"), facts)
+
+
+_DOMAIN_COLUMNS = ("host", "considered", "collected", "skipped", "bytes_collected", "top_reasons")
+
+
+@app.command("domains")
+def domains_command(
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    limit: LimitOption = 100,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Records per host, most first: considered, collected, skipped, bytes collected and the
+    three most frequent reasons (code=count).
+
+    Example: consentcrawl audit domains --limit 20 --csv
+    """
+    fmt = _format(as_json, as_csv)
+    _page(limit, offset)
+    with _opened(catalog) as cat:
+        page = queries.domains(cat, limit=limit, offset=offset)
+
+    def row(d: queries.DomainRow) -> list[Any]:
+        reasons = [f"{code}={count}" for code, count in d.top_reasons]
+        return [d.host, d.considered, d.collected, d.skipped, d.bytes_collected, reasons]
+
+    _emit(fmt, "domains", _DOMAIN_COLUMNS, page.items, row, page)
+
 
 @app.command()
 def export(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")],
     catalog: CatalogOption = DEFAULT_CATALOG,
-    job: Annotated[str | None, typer.Option(help="Only this crawl job (its id).")] = None,
+    domain: DomainOption = None,
+    job: JobOption = None,
+    purpose: PurposeOption = None,
+    outcome: OutcomeOption = None,
+    reason: ReasonOption = None,
+    license_status: LicenseStatusOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
     ] = None,
@@ -56,14 +484,24 @@ def export(
         ),
     ] = False,
 ) -> None:
-    """One row per URL considered, collected and skipped, with the contract fields.
+    """One row per URL considered, collected and skipped, with the contract fields; the
+    same filters as `audit query`.
 
     Example: consentcrawl audit export --catalog sqlite:///demo.sqlite --format jsonl
     """
-    job_id = _job_id(job)
+    filters = _filters(
+        domain=domain,
+        job=job,
+        purpose=purpose,
+        outcome=outcome,
+        reason=reason,
+        license_status=license_status,
+        since=since,
+        until=until,
+    )
     try:
         with Catalog(catalog) as cat:  # brings an older catalog to the current schema
-            rows = cat.export_rows(job_id=job_id, include_withdrawn=include_withdrawn)
+            rows = queries.export_rows(cat, filters, include_withdrawn=include_withdrawn)
             fields = EXPORT_FIELDS_WITH_WITHDRAWN if include_withdrawn else EXPORT_FIELDS
             if output is None:
                 count = _write(format, rows, sys.stdout, fields)
@@ -87,10 +525,10 @@ def _write(
     return write_csv(rows, out, fields=fields)
 
 
-def _job_id(job: str | None) -> uuid.UUID | None:
+def _job_id(job: str | None, option: str = "--job") -> uuid.UUID | None:
     if job is None:
         return None
     try:
-        return uuid.UUID(job)
+        return uuid.UUID(job.strip())
     except ValueError:
-        raise typer.BadParameter(f"{job!r} is not a job id (a UUID)", param_hint="--job") from None
+        _bad(option, f"{job!r} is not a job id (a UUID)")

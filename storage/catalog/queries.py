@@ -1,0 +1,686 @@
+"""Read-only queries for auditors: a URL's history, filtered records, jobs, domains.
+
+Every function takes a SQLAlchemy ``Engine`` or an open ``Catalog`` and only reads. Queries
+are built with ``select()`` and bound parameters; user input never becomes SQL text, and
+``LIKE`` patterns built from it are escaped (``escape="\\"``) so ``%`` and ``_`` are literals.
+
+Two expressions differ by backend and are built here once:
+
+* a URL's host: the part between ``scheme://`` (and any ``user@``) and the first ``:``,
+  ``/``, ``?`` or ``#``, lower-cased. PostgreSQL computes it with ``substring(url, regex)``;
+  on SQLite the same regular expression runs as a Python function registered on the
+  connection (``consent_url_host``). The ``domain`` filter matches the host itself and every
+  subdomain (``host = d OR host LIKE '%.d'``), so ``a.example.com:8080`` is in
+  ``example.com`` and ``notexample.com`` is not. ``domains()`` groups by this host.
+* a record's reason codes: the elements of the JSON ``reasons`` array, read with
+  ``json_each`` (SQLite) or ``jsonb_array_elements_text`` (PostgreSQL), so a reason filter
+  compares whole codes, never a substring of the JSON text.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, true
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.catalog.catalog import Catalog
+from storage.catalog.db import describe_error, mask_url
+from storage.catalog.models import (
+    Blocklist,
+    BlocklistVersion,
+    CrawlJob,
+    Evidence,
+    JobBlocklist,
+    PolicyDocument,
+    Takedown,
+    UrlRecord,
+)
+from storage.errors import CatalogError
+from storage.export import EXPORT_FIELDS, WITHDRAWN_FIELD
+
+__all__ = [
+    "DocumentRef",
+    "DomainRow",
+    "EvidenceView",
+    "JobDetail",
+    "JobRow",
+    "Page",
+    "RecordFilter",
+    "RecordRow",
+    "RecordView",
+    "TakedownView",
+    "document",
+    "domains",
+    "export_rows",
+    "job",
+    "jobs",
+    "query_records",
+    "record_history",
+    "url_host",
+]
+
+_T = TypeVar("_T")
+_AnySelect = Select[*tuple[Any, ...]]
+_S = TypeVar("_S", bound=_AnySelect)
+
+# The host of an absolute URL: after "scheme://" and any "user:pass@", up to ":", "/", "?"
+# or "#" (an IPv6 literal keeps its brackets). POSIX ARE (PostgreSQL) and Python agree on it.
+HOST_PATTERN: Final = r"^[^:/?#]+://(?:[^/?#@]*@)?(\[[^]/?#]*\]|[^/?#:]*)"
+_HOST_RE: Final = re.compile(HOST_PATTERN)
+assert "'" not in HOST_PATTERN
+_PG_HOST_PATTERN: Final = f"'{HOST_PATTERN}'"
+_SQLITE_HOST_FUNCTION: Final = "consent_url_host"
+_LIKE_ESCAPE: Final = "\\"
+_EXPORT_COLUMNS = tuple(getattr(UrlRecord, name) for name in EXPORT_FIELDS)
+_EXPORT_BATCH = 1000
+_RECORD_TABLE: Final = UrlRecord.__table__
+MAX_LIMIT: Final = 10_000
+
+
+def url_host(url: str | None) -> str | None:
+    """The lower-cased host of an absolute URL, as the SQL host expression computes it."""
+    if url is None:
+        return None
+    found = _HOST_RE.match(url)
+    return found.group(1).lower() if found else ""
+
+
+def _like_literal(text: str) -> str:
+    """`text` with LIKE's wildcards and the escape character made literal."""
+    return (text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", _LIKE_ESCAPE + "%")).replace(
+        "_", _LIKE_ESCAPE + "_"
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- values handed back ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[_T]):
+    items: list[_T]
+    total: int  # rows matching, over all pages
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFilter:
+    """Which records to return; every field left None matches everything.
+
+    `reason` is a whole code (``robots-disallow``) or a family: ``content-signal`` also
+    matches ``content-signal:ai-train=no``. `since` is inclusive, `until` exclusive; both
+    must be timezone-aware and compare with ``recorded_at``.
+    """
+
+    domain: str | None = None
+    job_id: uuid.UUID | None = None
+    purpose: str | None = None
+    outcome: str | None = None
+    reason: str | None = None
+    license_status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(f"{name} must be timezone-aware, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    id: int
+    job_id: uuid.UUID
+    url: str
+    kind: str
+    outcome: str
+    reasons: tuple[str, ...]
+    http_status: int | None
+    license_status: str
+    license: str | None
+    size: int | None
+    fetched_at: datetime | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """The policy document an evidence row was read from (its body: `document(sha256)`)."""
+
+    sha256: str
+    kind: str
+    url: str
+    http_status: int | None
+    fetched_at: datetime
+    job_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceView:
+    signal: str
+    source: str
+    value: str
+    effect: str
+    reason: str | None
+    document_sha256: str | None
+    line: int | None
+    document: DocumentRef | None  # None when no stored document has that hash
+
+
+@dataclass(frozen=True, slots=True)
+class TakedownView:
+    source: str
+    version: int
+    entry: str
+    kind: str
+    reason: str
+    taken_down_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """One decision about the URL, with everything behind it."""
+
+    id: int
+    job_id: uuid.UUID
+    purpose: str
+    url: str
+    kind: str
+    source_url: str | None
+    outcome: str
+    reasons: tuple[str, ...]
+    http_status: int | None
+    content_type: str | None
+    size: int | None
+    sha256: str | None
+    license_status: str
+    license: str | None
+    fetched_at: datetime | None
+    recorded_at: datetime
+    warc_file: str | None
+    warc_offset: int | None
+    warc_length: int | None
+    takedown: TakedownView | None
+    evidence: tuple[EvidenceView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    id: uuid.UUID
+    purpose: str
+    agent: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    records: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobBlocklistRow:
+    source: str
+    version: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobDetail:
+    id: uuid.UUID
+    purpose: str
+    agent: str
+    user_agent: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    software_version: str
+    seeds: list[str]
+    settings: dict[str, Any]
+    summary: dict[str, Any] | None
+    blocklists: list[JobBlocklistRow]  # list versions in force, by source
+    outcomes: dict[str, int]  # records by outcome
+    reasons: dict[str, int]  # records by reason code, most frequent first
+    records: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DomainRow:
+    """Records of one host (grouped by the URL's host, not the registrable domain)."""
+
+    host: str
+    considered: int
+    collected: int
+    skipped: int
+    bytes_collected: int
+    top_reasons: tuple[tuple[str, int], ...] = field(default=())  # up to 3, most frequent
+
+
+# --- plumbing ---------------------------------------------------------------------------
+
+
+def _engine_of(source: Engine | Catalog) -> Engine:
+    if isinstance(source, Engine):
+        return source
+    # The Catalog keeps its engine private; this module is its read-only companion.
+    return source._engine
+
+
+@contextmanager
+def _reading(source: Engine | Catalog, action: str) -> Iterator[Connection]:
+    """A read-only connection in one transaction (one snapshot), errors as CatalogError."""
+    engine = _engine_of(source)
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                driver: Any = connection.connection.driver_connection
+                driver.create_function(_SQLITE_HOST_FUNCTION, 1, url_host, deterministic=True)
+            elif connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
+    except SQLAlchemyError as exc:
+        raise CatalogError(
+            f"{action} failed in catalog {mask_url(engine.url)}: {describe_error(exc)}"
+        ) from exc
+
+
+def _host(connection: Connection, url: Any = UrlRecord.url) -> ColumnElement[str]:
+    if connection.dialect.name == "postgresql":
+        # The pattern inline (a constant, never input): the same text in SELECT and GROUP BY.
+        return func.lower(func.substring(url, sa.literal_column(_PG_HOST_PATTERN)))
+    return sa.func.consent_url_host(url, type_=sa.String)
+
+
+def _reason_values(connection: Connection) -> Any:
+    """The reasons array of UrlRecord as a table of one `value` column (correlated)."""
+    if connection.dialect.name == "postgresql":
+        return func.jsonb_array_elements_text(UrlRecord.reasons).table_valued("value")
+    return func.json_each(UrlRecord.reasons).table_valued("value")
+
+
+def normalise_domain(domain: str) -> str:
+    return domain.strip().strip(".").lower()
+
+
+def _where(connection: Connection, query: _S, filters: RecordFilter) -> _S:
+    """`query` (over UrlRecord) narrowed to the records `filters` matches."""
+    if filters.domain is not None:
+        domain = normalise_domain(filters.domain)
+        host = _host(connection)
+        query = query.where(
+            or_(host == domain, host.like("%." + _like_literal(domain), escape=_LIKE_ESCAPE))
+        )
+    if filters.job_id is not None:
+        query = query.where(UrlRecord.job_id == filters.job_id)
+    if filters.purpose is not None:
+        query = query.where(
+            UrlRecord.job_id.in_(select(CrawlJob.id).where(CrawlJob.purpose == filters.purpose))
+        )
+    if filters.outcome is not None:
+        query = query.where(UrlRecord.outcome == filters.outcome)
+    if filters.license_status is not None:
+        query = query.where(UrlRecord.license_status == filters.license_status)
+    if filters.since is not None:
+        query = query.where(UrlRecord.recorded_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(UrlRecord.recorded_at < filters.until)
+    if filters.reason is not None:
+        reasons = _reason_values(connection)
+        code = filters.reason
+        family = _like_literal(code) + ":%"
+        query = query.where(
+            select(1)
+            .select_from(reasons)
+            .where(or_(reasons.c.value == code, reasons.c.value.like(family, escape=_LIKE_ESCAPE)))
+            .exists()
+        )
+    return query
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 0 < limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    if offset < 0:
+        raise ValueError(f"offset must not be negative, got {offset}")
+
+
+def _count(connection: Connection, query: _AnySelect) -> int:
+    return connection.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+# --- queries ----------------------------------------------------------------------------
+
+
+def record_history(source: Engine | Catalog, url: str) -> list[RecordView]:
+    """Every record of exactly this URL, in every job, oldest first, with its evidence."""
+    with _reading(source, f"reading the history of {url!r}") as connection:
+        rows = connection.execute(
+            select(
+                _RECORD_TABLE,
+                CrawlJob.purpose.label("purpose"),
+                Takedown.id.label("takedown_id"),
+                Takedown.source.label("takedown_source"),
+                Takedown.version.label("takedown_version"),
+                Takedown.entry.label("takedown_entry"),
+                Takedown.kind.label("takedown_kind"),
+                Takedown.reason.label("takedown_reason"),
+                Takedown.taken_down_at.label("taken_down_at"),
+            )
+            .join(CrawlJob, CrawlJob.id == UrlRecord.job_id)
+            .outerjoin(Takedown, Takedown.record_id == UrlRecord.id)
+            .where(UrlRecord.url == url)
+            .order_by(UrlRecord.recorded_at, UrlRecord.id)
+        ).all()
+        records = [row._mapping for row in rows]
+        ids = [m["id"] for m in records]
+        evidence: dict[int, list[Mapping[str, Any]]] = {}
+        if ids:
+            for row in connection.execute(
+                select(Evidence.__table__).where(Evidence.record_id.in_(ids)).order_by(Evidence.id)
+            ):
+                evidence.setdefault(row.record_id, []).append(dict(row._mapping))
+        hashes = {
+            e["document_sha256"] for es in evidence.values() for e in es if e["document_sha256"]
+        }
+        documents: dict[str, list[DocumentRef]] = {}
+        if hashes:
+            for doc in connection.execute(
+                select(
+                    PolicyDocument.sha256,
+                    PolicyDocument.kind,
+                    PolicyDocument.url,
+                    PolicyDocument.http_status,
+                    PolicyDocument.fetched_at,
+                    PolicyDocument.job_id,
+                )
+                .where(PolicyDocument.sha256.in_(sorted(hashes)))
+                .order_by(PolicyDocument.fetched_at, PolicyDocument.id)
+            ):
+                documents.setdefault(doc.sha256, []).append(
+                    DocumentRef(
+                        sha256=doc.sha256,
+                        kind=doc.kind,
+                        url=doc.url,
+                        http_status=doc.http_status,
+                        fetched_at=doc.fetched_at,
+                        job_id=doc.job_id,
+                    )
+                )
+
+    def document_for(sha256: str | None, job_id: uuid.UUID) -> DocumentRef | None:
+        candidates = documents.get(sha256 or "", [])
+        same_job = [d for d in candidates if d.job_id == job_id]
+        chosen = same_job or candidates
+        return chosen[-1] if chosen else None  # the latest fetch, of the record's job first
+
+    views = []
+    for m in records:
+        record_id = m["id"]
+        job_id = m["job_id"]
+        takedown = None
+        if m["takedown_id"] is not None:
+            takedown = TakedownView(
+                source=m["takedown_source"],
+                version=m["takedown_version"],
+                entry=m["takedown_entry"],
+                kind=m["takedown_kind"],
+                reason=m["takedown_reason"],
+                taken_down_at=m["taken_down_at"],
+            )
+        views.append(
+            RecordView(
+                id=record_id,
+                job_id=job_id,
+                purpose=m["purpose"],
+                url=m["url"],
+                kind=m["kind"],
+                source_url=m["source_url"],
+                outcome=m["outcome"],
+                reasons=tuple(m["reasons"] or ()),
+                http_status=m["http_status"],
+                content_type=m["content_type"],
+                size=m["size"],
+                sha256=m["sha256"],
+                license_status=m["license_status"],
+                license=m["license"],
+                fetched_at=m["fetched_at"],
+                recorded_at=m["recorded_at"],
+                warc_file=m["warc_file"],
+                warc_offset=m["warc_offset"],
+                warc_length=m["warc_length"],
+                takedown=takedown,
+                evidence=tuple(
+                    EvidenceView(
+                        signal=e["signal"],
+                        source=e["source"],
+                        value=e["value"],
+                        effect=e["effect"],
+                        reason=e["reason"],
+                        document_sha256=e["document_sha256"],
+                        line=e["line"],
+                        document=document_for(e["document_sha256"], job_id),
+                    )
+                    for e in evidence.get(record_id, [])
+                ),
+            )
+        )
+    return views
+
+
+def document(source: Engine | Catalog, sha256: str) -> bytes | None:
+    """The verbatim body of a stored policy document with this hash, or None."""
+    with _reading(source, f"reading document {sha256!r}") as connection:
+        return connection.scalar(
+            select(PolicyDocument.body)
+            .where(PolicyDocument.sha256 == sha256, PolicyDocument.body.is_not(None))
+            .order_by(PolicyDocument.id)
+            .limit(1)
+        )
+
+
+_RECORD_ROW_COLUMNS = (
+    UrlRecord.id,
+    UrlRecord.job_id,
+    UrlRecord.url,
+    UrlRecord.kind,
+    UrlRecord.outcome,
+    UrlRecord.reasons,
+    UrlRecord.http_status,
+    UrlRecord.license_status,
+    UrlRecord.license,
+    UrlRecord.size,
+    UrlRecord.fetched_at,
+    UrlRecord.recorded_at,
+)
+
+
+def query_records(
+    source: Engine | Catalog, filters: RecordFilter, *, limit: int = 100, offset: int = 0
+) -> Page[RecordRow]:
+    """The records `filters` matches, in id order (the order they were written)."""
+    _check_page(limit, offset)
+    with _reading(source, "querying records") as connection:
+        query = _where(connection, select(*_RECORD_ROW_COLUMNS), filters)
+        total = _count(connection, query)
+        rows = connection.execute(query.order_by(UrlRecord.id).limit(limit).offset(offset))
+        items = [
+            RecordRow(**{**row._asdict(), "reasons": tuple(row.reasons or ())}) for row in rows
+        ]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def export_rows(
+    source: Engine | Catalog,
+    filters: RecordFilter = RecordFilter(),
+    *,
+    include_withdrawn: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Like `Catalog.export_rows`, narrowed by `filters`: rows keyed by EXPORT_FIELDS.
+
+    Records with a takedown are left out unless `include_withdrawn`, which adds a last
+    "withdrawn" key (bool) to every row.
+    """
+    taken_down = sa.exists().where(Takedown.record_id == UrlRecord.id)
+    fields: tuple[str, ...] = EXPORT_FIELDS
+    with _reading(source, "exporting") as connection:
+        if include_withdrawn:
+            query = select(*_EXPORT_COLUMNS, taken_down)
+            fields = (*EXPORT_FIELDS, WITHDRAWN_FIELD)
+        else:
+            query = select(*_EXPORT_COLUMNS).where(~taken_down)
+        query = _where(connection, query, filters).order_by(UrlRecord.id)
+        with connection.execution_options(yield_per=_EXPORT_BATCH).execute(query) as result:
+            for row in result:
+                values: dict[str, Any] = dict(zip(fields, row, strict=True))
+                values["job_id"] = str(values["job_id"])
+                values["reasons"] = list(values["reasons"] or [])
+                values["fetched_at"] = _iso(values["fetched_at"])
+                values["recorded_at"] = _iso(values["recorded_at"])
+                if include_withdrawn:
+                    values[WITHDRAWN_FIELD] = bool(values[WITHDRAWN_FIELD])
+                yield values
+
+
+def jobs(source: Engine | Catalog) -> list[JobRow]:
+    """Every crawl job, newest first, with its number of records."""
+    counts = (
+        select(UrlRecord.job_id, func.count().label("records"))
+        .group_by(UrlRecord.job_id)
+        .subquery()
+    )
+    query = (
+        select(
+            CrawlJob.id,
+            CrawlJob.purpose,
+            CrawlJob.agent,
+            CrawlJob.status,
+            CrawlJob.started_at,
+            CrawlJob.finished_at,
+            func.coalesce(counts.c.records, 0),
+        )
+        .outerjoin(counts, counts.c.job_id == CrawlJob.id)
+        .order_by(CrawlJob.started_at.desc(), CrawlJob.id)
+    )
+    with _reading(source, "listing jobs") as connection:
+        return [JobRow(*row) for row in connection.execute(query)]
+
+
+def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
+    """One job: its settings, lists in force, and its records by outcome and by reason.
+
+    Raises CatalogError when there is no such job.
+    """
+    with _reading(source, f"reading job {job_id}") as connection:
+        found = connection.execute(select(CrawlJob.__table__).where(CrawlJob.id == job_id)).first()
+        if found is None:
+            raise CatalogError(
+                f"no crawl job {job_id} in catalog {mask_url(connection.engine.url)}"
+            )
+        lists = [
+            JobBlocklistRow(*row)
+            for row in connection.execute(
+                select(Blocklist.source, BlocklistVersion.version, BlocklistVersion.sha256)
+                .join(BlocklistVersion, BlocklistVersion.blocklist_id == Blocklist.id)
+                .join(JobBlocklist, JobBlocklist.version_id == BlocklistVersion.id)
+                .where(JobBlocklist.job_id == job_id)
+                .order_by(Blocklist.source, BlocklistVersion.version)
+            )
+        ]
+        outcomes = {
+            outcome: count
+            for outcome, count in connection.execute(
+                select(UrlRecord.outcome, func.count())
+                .where(UrlRecord.job_id == job_id)
+                .group_by(UrlRecord.outcome)
+                .order_by(UrlRecord.outcome)
+            )
+        }
+        reasons = _reason_values(connection)
+        by_reason = connection.execute(
+            select(reasons.c.value, func.count())
+            .select_from(UrlRecord)
+            .join(reasons, true())
+            .where(UrlRecord.job_id == job_id)
+            .group_by(reasons.c.value)
+            .order_by(func.count().desc(), reasons.c.value)
+        ).all()
+    j = found._mapping
+    return JobDetail(
+        id=j["id"],
+        purpose=j["purpose"],
+        agent=j["agent"],
+        user_agent=j["user_agent"],
+        status=j["status"],
+        started_at=j["started_at"],
+        finished_at=j["finished_at"],
+        software_version=j["software_version"],
+        seeds=list(j["seeds"] or []),
+        settings=dict(j["settings"] or {}),
+        summary=None if j["summary"] is None else dict(j["summary"]),
+        blocklists=lists,
+        outcomes=outcomes,
+        reasons={str(code): count for code, count in by_reason},
+        records=sum(outcomes.values()),
+    )
+
+
+def domains(source: Engine | Catalog, *, limit: int = 100, offset: int = 0) -> Page[DomainRow]:
+    """Records per URL host (most records first): considered, collected, skipped, bytes
+    collected and the three most frequent reasons."""
+    _check_page(limit, offset)
+    with _reading(source, "counting domains") as connection:
+        host = _host(connection).label("host")
+        collected = UrlRecord.outcome == "collected"
+        grouped = select(
+            host,
+            func.count().label("considered"),
+            func.sum(case((collected, 1), else_=0)).label("collected"),
+            func.sum(case((UrlRecord.outcome == "skipped", 1), else_=0)).label("skipped"),
+            func.coalesce(func.sum(case((collected, UrlRecord.size), else_=0)), 0).label("bytes"),
+        ).group_by(host)
+        total = _count(connection, grouped)
+        rows = connection.execute(
+            grouped.order_by(sa.literal_column("considered").desc(), host)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        hosts = [row.host for row in rows]
+        top: dict[str, Counter[str]] = {h: Counter() for h in hosts}
+        if hosts:
+            reasons = _reason_values(connection)
+            reason_host = _host(connection)
+            for h, code, count in connection.execute(
+                select(reason_host, reasons.c.value, func.count())
+                .select_from(UrlRecord)
+                .join(reasons, true())
+                .where(reason_host.in_(hosts))
+                .group_by(reason_host, reasons.c.value)
+            ):
+                top[h][str(code)] = count
+    items = [
+        DomainRow(
+            host=row.host,
+            considered=row.considered,
+            collected=int(row.collected or 0),
+            skipped=int(row.skipped or 0),
+            bytes_collected=int(row.bytes or 0),
+            top_reasons=tuple(
+                sorted(top[row.host].items(), key=lambda item: (-item[1], item[0]))[:3]
+            ),
+        )
+        for row in rows
+    ]
+    return Page(items=items, total=total, limit=limit, offset=offset)

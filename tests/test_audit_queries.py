@@ -1,0 +1,592 @@
+"""Auditors' read-only queries (storage.catalog.queries) and the `audit` commands, on SQLite
+and PostgreSQL: a URL's history, filtered records, jobs, domains, filtered export; filter
+values that look like SQL are plain data."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from storage.catalog import (
+    BlocklistEntryIn,
+    BlocklistVersionIn,
+    Catalog,
+    DocumentIn,
+    EvidenceIn,
+    JobSpec,
+    RecordIn,
+    TakedownIn,
+    queries,
+)
+from storage.catalog.models import (
+    CrawlJob,
+    Evidence,
+    JobBlocklist,
+    PolicyDocument,
+    Takedown,
+    UrlRecord,
+)
+from storage.catalog.queries import RecordFilter
+from storage.cli import app
+from storage.errors import CatalogError
+
+T0 = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
+ROBOTS = b"User-agent: *\nDisallow: /private/\n"
+ROBOTS_SHA = hashlib.sha256(ROBOTS).hexdigest()
+LIST_SHA = "a" * 64
+INJECTION = "' OR 1=1 --"
+
+
+def spec(purpose: str, blocklists: tuple[tuple[str, int, str], ...] = ()) -> JobSpec:
+    return JobSpec(
+        purpose=purpose,
+        agent="consentcrawl",
+        user_agent="consentcrawl/0.1 (+https://example.org/bot)",
+        seeds=("https://example.com/",),
+        settings={"DEPTH_LIMIT": 2, "ROBOTSTXT_OBEY": True},
+        software_version="0.1.0",
+        blocklists=blocklists,
+    )
+
+
+def rec(url: str, outcome: str, at: timedelta, **fields: Any) -> RecordIn:
+    return RecordIn(
+        url=url,
+        outcome=outcome,
+        reasons=tuple(fields.pop("reasons", ())),
+        license_status=fields.pop("license_status", "unknown"),
+        recorded_at=T0 + at,
+        fetched_at=T0 + at if outcome == "collected" else None,
+        **fields,
+    )
+
+
+@dataclass
+class Built:
+    catalog: Catalog
+    job_a: uuid.UUID
+    job_b: uuid.UUID
+
+
+def build(cat: Catalog) -> Built:
+    """Two jobs: an AI-training crawl and a research crawl with a blocklist in force."""
+    h = timedelta(hours=1)
+    job_a = cat.start_job(spec("ai-training"))
+    cat.write(
+        job_a,
+        documents=[
+            DocumentIn(
+                kind="robots.txt",
+                url="https://example.com/robots.txt",
+                http_status=200,
+                fetched_at=T0,
+                body=ROBOTS,
+            )
+        ],
+        records=[
+            rec(
+                "https://example.com/",
+                "collected",
+                0 * h,
+                size=100,
+                http_status=200,
+                warc_file="a.warc.gz",
+                warc_offset=0,
+                warc_length=90,
+                sha256="b" * 64,
+            ),
+            rec("http://a.example.com:8080/x", "collected", 1 * h, size=50, http_status=200),
+            rec(
+                "https://example.com/private/p",
+                "skipped",
+                2 * h,
+                reasons=("robots-disallow",),
+                license_status="reserved",
+                evidence=(
+                    EvidenceIn(
+                        signal="robots.txt",
+                        source="https://example.com/robots.txt",
+                        value="Disallow: /private/",
+                        effect="deny",
+                        reason="robots-disallow",
+                        document_sha256=ROBOTS_SHA,
+                        line=2,
+                    ),
+                ),
+            ),
+            rec(
+                "http://notexample.com/",
+                "skipped",
+                3 * h,
+                reasons=("content-signal:ai-train=no", "robots-disallow"),
+                license_status="reserved",
+            ),
+            rec("https://x_y.test/", "collected", 4 * h, size=7),
+            rec("https://xzy.test/", "skipped", 5 * h, reasons=("content-signal-x",)),
+        ],
+    )
+    cat.finish_job(job_a, "finished", {"records": 6})
+    cat.add_blocklist_version(
+        BlocklistVersionIn(
+            source="publisher",
+            submitter="Rights Ltd",
+            sha256=LIST_SHA,
+            entries=(BlocklistEntryIn(value="bücher.example", kind="domain", line=1),),
+        )
+    )
+    job_b = cat.start_job(spec("research", (("publisher", 1, LIST_SHA),)))
+    cat.write(
+        job_b,
+        records=[
+            rec("https://example.com/", "collected", 24 * h, size=120, http_status=200),
+            rec(
+                "https://bücher.example/",
+                "skipped",
+                25 * h,
+                reasons=("blocklist:publisher",),
+                evidence=(
+                    EvidenceIn(
+                        signal="blocklist",
+                        source="publisher v1",
+                        value="bücher.example",
+                        effect="deny",
+                        reason="blocklist:publisher",
+                    ),
+                ),
+            ),
+            # Stored data that looks like SQL is just data: a genuine match for the payload.
+            rec(
+                "https://odd.test/?q=' OR 1=1 --",
+                "skipped",
+                26 * h,
+                reasons=(INJECTION,),
+                license_status=INJECTION,
+            ),
+        ],
+    )
+    collected_b = [r for r in cat.collected_records() if r.job_id == job_b]
+    cat.record_takedowns(
+        [
+            TakedownIn(
+                record_id=collected_b[0].record_id,
+                source="publisher",
+                version=1,
+                entry="example.com",
+                kind="domain",
+                reason="listed later",
+            )
+        ]
+    )
+    return Built(cat, job_a, job_b)
+
+
+@pytest.fixture
+def built(catalog: Catalog) -> Built:
+    return build(catalog)
+
+
+def counts(cat: Catalog) -> dict[str, int]:
+    engine = cat._engine
+    with Session(engine) as session:
+        return {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (CrawlJob, PolicyDocument, UrlRecord, Evidence, Takedown, JobBlocklist)
+        }
+
+
+def urls(page: queries.Page[queries.RecordRow]) -> list[str]:
+    return [row.url for row in page.items]
+
+
+# --- record_history and document -------------------------------------------------------
+
+
+def test_record_history_spans_jobs_with_evidence_documents_and_takedown(built: Built) -> None:
+    history = queries.record_history(built.catalog, "https://example.com/")
+    assert [(v.job_id, v.purpose, v.outcome) for v in history] == [
+        (built.job_a, "ai-training", "collected"),
+        (built.job_b, "research", "collected"),
+    ]
+    first, second = history
+    assert (first.warc_file, first.warc_offset, first.http_status) == ("a.warc.gz", 0, 200)
+    assert first.fetched_at == T0 and first.recorded_at == T0
+    assert first.takedown is None
+    assert second.takedown is not None and second.takedown.reason == "listed later"
+    assert second.takedown.source == "publisher" and second.takedown.version == 1
+
+    (skipped,) = queries.record_history(built.catalog, "https://example.com/private/p")
+    assert skipped.reasons == ("robots-disallow",) and skipped.license_status == "reserved"
+    (evidence,) = skipped.evidence
+    assert (evidence.signal, evidence.effect, evidence.line) == ("robots.txt", "deny", 2)
+    assert evidence.document is not None
+    assert evidence.document.url == "https://example.com/robots.txt"
+    assert evidence.document.http_status == 200 and evidence.document.fetched_at == T0
+    assert queries.document(built.catalog, ROBOTS_SHA) == ROBOTS
+    assert queries.document(built.catalog, "0" * 64) is None
+    assert queries.record_history(built.catalog, "https://example.com") == []  # exact URL
+
+
+# --- query_records ------------------------------------------------------------------------
+
+
+def test_query_records_each_filter(built: Built) -> None:
+    cat = built.catalog
+
+    def q(**fields: Any) -> list[str]:
+        return urls(queries.query_records(cat, RecordFilter(**fields)))
+
+    assert q(domain="example.com") == [
+        "https://example.com/",
+        "http://a.example.com:8080/x",
+        "https://example.com/private/p",
+        "https://example.com/",
+    ]
+    assert q(domain="EXAMPLE.com.") == q(domain="example.com")
+    assert q(domain="a.example.com") == ["http://a.example.com:8080/x"]
+    assert q(domain="notexample.com") == ["http://notexample.com/"]
+    assert q(domain="x_y.test") == ["https://x_y.test/"]  # "_" is no wildcard
+    assert q(domain="bücher.example") == ["https://bücher.example/"]
+    assert q(domain="com") == [u for u in q() if urlsplit(u).hostname.endswith(".com")]  # type: ignore[union-attr]
+    assert len(q(job_id=built.job_a)) == 6 and len(q(job_id=built.job_b)) == 3
+    assert q(job_id=uuid.uuid4()) == []
+    assert q(purpose="research") == q(job_id=built.job_b)
+    assert q(outcome="collected", job_id=built.job_a) == [
+        "https://example.com/",
+        "http://a.example.com:8080/x",
+        "https://x_y.test/",
+    ]
+    assert q(reason="robots-disallow") == [
+        "https://example.com/private/p",
+        "http://notexample.com/",
+    ]
+    # A family matches "content-signal:…", not the different code "content-signal-x".
+    assert q(reason="content-signal") == ["http://notexample.com/"]
+    assert q(reason="content-signal:ai-train=no") == ["http://notexample.com/"]
+    assert q(reason="content-signal-x") == ["https://xzy.test/"]
+    assert q(reason="blocklist") == ["https://bücher.example/"]
+    assert q(reason="robots") == []
+    assert q(license_status="reserved") == [
+        "https://example.com/private/p",
+        "http://notexample.com/",
+    ]
+    assert q(since=T0 + timedelta(hours=24)) == q(job_id=built.job_b)
+    assert q(until=T0 + timedelta(hours=1)) == ["https://example.com/"]
+    plus2 = datetime(2026, 11, 29, 10, 0, tzinfo=UTC).astimezone(
+        __import__("datetime").timezone(timedelta(hours=2))
+    )  # 10:00 UTC written as 12:00+02:00
+    assert q(since=plus2, until=plus2 + timedelta(hours=2)) == [
+        "http://notexample.com/",
+        "https://x_y.test/",
+    ]
+    assert q(domain="example.com", outcome="skipped") == ["https://example.com/private/p"]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        RecordFilter(since=datetime(2026, 11, 29))
+
+
+def test_query_records_pages(built: Built) -> None:
+    page = queries.query_records(built.catalog, RecordFilter(), limit=4, offset=0)
+    assert (page.total, page.limit, page.offset, len(page.items)) == (9, 4, 0, 4)
+    rest = queries.query_records(built.catalog, RecordFilter(), limit=4, offset=8)
+    assert len(rest.items) == 1 and rest.total == 9
+    ids = [r.id for r in page.items]
+    assert ids == sorted(ids)
+    assert page.items[0].reasons == () and isinstance(page.items[0].reasons, tuple)
+    with pytest.raises(ValueError):
+        queries.query_records(built.catalog, RecordFilter(), limit=0)
+    with pytest.raises(ValueError):
+        queries.query_records(built.catalog, RecordFilter(), offset=-1)
+
+
+# --- jobs, job, domains, export --------------------------------------------------------------
+
+
+def test_jobs_and_job_detail(built: Built) -> None:
+    listed = queries.jobs(built.catalog)
+    assert [(j.id, j.purpose, j.status, j.records) for j in listed] == [
+        (built.job_b, "research", "running", 3),
+        (built.job_a, "ai-training", "finished", 6),
+    ]
+    assert listed[1].finished_at is not None and listed[0].finished_at is None
+
+    a = queries.job(built.catalog, built.job_a)
+    assert a.agent == "consentcrawl" and a.settings == {"DEPTH_LIMIT": 2, "ROBOTSTXT_OBEY": True}
+    assert a.outcomes == {"collected": 3, "skipped": 3} and a.records == 6
+    assert a.reasons == {
+        "robots-disallow": 2,
+        "content-signal-x": 1,
+        "content-signal:ai-train=no": 1,
+    }
+    assert a.blocklists == [] and a.summary == {"records": 6}
+    b = queries.job(built.catalog, built.job_b)
+    assert [(x.source, x.version, x.sha256) for x in b.blocklists] == [("publisher", 1, LIST_SHA)]
+    assert b.reasons == {INJECTION: 1, "blocklist:publisher": 1}
+    with pytest.raises(CatalogError, match="no crawl job"):
+        queries.job(built.catalog, uuid.uuid4())
+
+
+def test_domains(built: Built) -> None:
+    page = queries.domains(built.catalog)
+    by_host = {d.host: d for d in page.items}
+    assert page.total == 7 == len(by_host)
+    example = by_host["example.com"]
+    assert (example.considered, example.collected, example.skipped) == (3, 2, 1)
+    assert example.bytes_collected == 220
+    assert example.top_reasons == (("robots-disallow", 1),)
+    assert page.items[0].host == "example.com"  # most records first
+    assert by_host["a.example.com"].bytes_collected == 50  # the port is not part of the host
+    assert by_host["notexample.com"].top_reasons == (
+        ("content-signal:ai-train=no", 1),
+        ("robots-disallow", 1),
+    )
+    assert by_host["bücher.example"].skipped == 1
+    second = queries.domains(built.catalog, limit=2, offset=2)
+    assert [d.host for d in second.items] == [d.host for d in page.items[2:4]]
+    assert second.total == 7
+
+
+def test_export_rows_filtered(built: Built) -> None:
+    rows = list(queries.export_rows(built.catalog, RecordFilter(domain="example.com")))
+    # The research job's example.com record was taken down: out of the plain export.
+    assert [r["url"] for r in rows] == [
+        "https://example.com/",
+        "http://a.example.com:8080/x",
+        "https://example.com/private/p",
+    ]
+    assert rows[0]["recorded_at"] == "2026-11-29T07:00:00.000000Z"
+    assert rows == [r for r in built.catalog.export_rows() if r["url"] in {x["url"] for x in rows}]
+    withdrawn = list(
+        queries.export_rows(built.catalog, RecordFilter(job_id=built.job_b), include_withdrawn=True)
+    )
+    assert [r["withdrawn"] for r in withdrawn] == [True, False, False]
+
+
+# --- filter values that look like SQL -------------------------------------------------------
+
+PAYLOADS = [
+    INJECTION,
+    "%",
+    "_",
+    '"); DROP TABLE catalog_record; --',
+    "'; DELETE FROM catalog_job; --",
+    "robots%",
+    "\\",
+    "bücher.example",
+    "content-signal",
+    "😀' OR ''='",
+]
+
+
+def only(field: str, value: str) -> RecordFilter:
+    fields: dict[str, Any] = {field: value}
+    return RecordFilter(**fields)
+
+
+def genuinely(cat: Catalog, field: str, value: str) -> list[str]:
+    """The URLs that really match, decided in Python from an unfiltered read."""
+    rows = queries.query_records(cat, RecordFilter(), limit=1000).items
+    purposes = {j.id: j.purpose for j in queries.jobs(cat)}
+    out = []
+    for row in rows:
+        if field == "domain":
+            d = value.strip().strip(".").lower()
+            host = (urlsplit(row.url).hostname or "").lower()
+            hit = bool(d) and (host == d or host.endswith("." + d))
+        elif field == "reason":
+            hit = any(r == value or r.startswith(value + ":") for r in row.reasons)
+        elif field == "purpose":
+            hit = purposes[row.job_id] == value
+        else:
+            hit = getattr(row, field) == value
+        if hit:
+            out.append(row.url)
+    return out
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_filter_values_are_data(built: Built, payload: str) -> None:
+    cat = built.catalog
+    before = counts(cat)
+    for field in ("domain", "purpose", "outcome", "reason", "license_status"):
+        got = urls(queries.query_records(cat, only(field, payload), limit=1000))
+        assert got == genuinely(cat, field, payload), field
+        exported = [r["url"] for r in queries.export_rows(cat, only(field, payload))]
+        assert exported == [u for u in got if u != "https://example.com/" or field != "purpose"]
+    assert queries.record_history(cat, payload) == []
+    assert queries.document(cat, payload) is None
+    assert counts(cat) == before
+    expected_hits = {
+        INJECTION: {"reason", "license_status"},
+        "bücher.example": {"domain"},
+        "content-signal": {"reason"},
+    }.get(payload, set())
+    for field in ("domain", "reason", "license_status"):
+        hit = bool(queries.query_records(cat, only(field, payload)).items)
+        assert hit == (field in expected_hits), field
+
+
+# --- the CLI (SQLite) ------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_catalog(tmp_path: Path) -> tuple[str, Built]:
+    url = f"sqlite:///{tmp_path / 'audit.sqlite'}"
+    with Catalog(url) as cat:
+        built = build(cat)
+    return url, built
+
+
+def run(url: str, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, [*args, "--catalog", url])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_show(cli_catalog: tuple[str, Built]) -> None:
+    url, built = cli_catalog
+    code, out, _ = run(url, "show", "https://example.com/private/p")
+    assert code == 0, out
+    assert "robots-disallow" in out and "https://example.com/robots.txt" in out
+    code, out, _ = run(url, "show", "https://example.com/", "--json")
+    assert code == 0
+    history = json.loads(out)
+    assert [h["job_id"] for h in history] == [str(built.job_a), str(built.job_b)]
+    assert history[1]["takedown"]["reason"] == "listed later"
+    assert history[0]["recorded_at"] == "2026-11-29T07:00:00Z"
+    code, out, _ = run(url, "show", "https://example.com/private/p", "--csv")
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert row["evidence_signal"] == "robots.txt" and row["reasons"] == "robots-disallow"
+    code, _, err = run(url, "show", "https://nowhere.test/")
+    assert code == 1 and err.startswith("consentcrawl: error: no record") and err.count("\n") == 1
+
+
+def test_cli_query(cli_catalog: tuple[str, Built]) -> None:
+    url, built = cli_catalog
+    code, out, _ = run(url, "query", "--domain", "example.com", "--outcome", "skipped", "--json")
+    assert code == 0, out
+    page = json.loads(out)
+    assert page["total"] == 1 and page["items"][0]["url"] == "https://example.com/private/p"
+    code, out, _ = run(
+        url,
+        "query",
+        "--reason",
+        "content-signal",
+        "--since",
+        "2026-11-29T09:30:00+01:00",
+        "--until",
+        "2026-11-30",
+        "--csv",
+    )
+    assert code == 0, out
+    assert [r["url"] for r in csv.DictReader(io.StringIO(out))] == ["http://notexample.com/"]
+    code, out, _ = run(url, "query", "--job", str(built.job_b), "--limit", "2", "--offset", "1")
+    assert code == 0 and "records (2-3 of 3)" in out
+    code, out, _ = run(
+        url, "query", "--purpose", "research", "--license-status", "unknown", "--json"
+    )
+    assert [i["url"] for i in json.loads(out)["items"]] == [
+        "https://example.com/",
+        "https://bücher.example/",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["query", "--since", "yesterday"], "--since"),
+        (["query", "--until", INJECTION], "--until"),
+        (["query", "--job", INJECTION], "--job"),
+        (["query", "--outcome", "maybe"], "--outcome"),
+        (["query", "--limit", "0"], "--limit"),
+        (["domains", "--offset", "-1"], "--offset"),
+        (["job", "not-a-uuid"], "ID"),
+        (["export", "--format", "jsonl", "--since", "%"], "--since"),
+        (["jobs", "--json", "--csv"], "--json/--csv"),
+    ],
+)
+def test_cli_bad_values_exit_2_in_one_line(
+    cli_catalog: tuple[str, Built], args: list[str], option: str
+) -> None:
+    url, _ = cli_catalog
+    code, out, err = run(url, *args)
+    assert code == 2, (out, err)
+    assert err.startswith(f"consentcrawl: error: {option}: ") and err.count("\n") == 1
+
+
+def test_cli_jobs_job_domains(cli_catalog: tuple[str, Built]) -> None:
+    url, built = cli_catalog
+    code, out, _ = run(url, "jobs", "--json")
+    assert code == 0 and [j["purpose"] for j in json.loads(out)] == ["research", "ai-training"]
+    code, out, _ = run(url, "jobs")
+    assert code == 0 and "ai-training" in out and str(built.job_a) in out
+    code, out, _ = run(url, "job", str(built.job_b), "--json")
+    detail = json.loads(out)
+    assert detail["blocklists"] == [{"source": "publisher", "version": 1, "sha256": LIST_SHA}]
+    assert detail["outcomes"] == {"collected": 1, "skipped": 2}
+    code, out, _ = run(url, "job", str(built.job_a), "--csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert ["setting", "DEPTH_LIMIT", "2"] in rows and ["reason", "robots-disallow", "2"] in rows
+    code, out, _ = run(url, "job", str(built.job_a))
+    assert code == 0 and "robots-disallow" in out
+    code, _, err = run(url, "job", str(uuid.uuid4()))
+    assert code == 1 and "no crawl job" in err and err.count("\n") == 1
+    code, out, _ = run(url, "domains", "--csv")
+    domain_rows = list(csv.DictReader(io.StringIO(out)))
+    assert domain_rows[0]["host"] == "example.com" and domain_rows[0]["bytes_collected"] == "220"
+    code, out, _ = run(url, "domains", "--limit", "1")
+    assert code == 0 and "example.com" in out and "(1-1 of 7)" in out
+
+
+def test_cli_export_filters_and_runtime_error(cli_catalog: tuple[str, Built]) -> None:
+    url, _ = cli_catalog
+    code, out, err = run(
+        url, "export", "--format", "jsonl", "--domain", "example.com", "--outcome", "collected"
+    )
+    assert code == 0, err
+    assert [json.loads(line)["url"] for line in out.splitlines()] == [
+        "https://example.com/",
+        "http://a.example.com:8080/x",
+    ]
+    assert "2 rows exported" in err
+    code, _, err = run("postgresql://x@127.0.0.1:1/none", "jobs")
+    assert code == 1 and err.startswith("consentcrawl: error:") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_cli_filter_values_are_data(cli_catalog: tuple[str, Built], payload: str) -> None:
+    url, _ = cli_catalog
+    with Catalog(url) as cat:
+        before = counts(cat)
+        expected = {
+            option: genuinely(cat, field, payload)
+            for option, field in (
+                ("--domain", "domain"),
+                ("--purpose", "purpose"),
+                ("--reason", "reason"),
+                ("--license-status", "license_status"),
+            )
+        }
+    for option, wanted in expected.items():
+        code, out, err = run(url, "query", option, payload, "--json", "--limit", "1000")
+        if option == "--domain" and not payload.strip().strip("."):
+            assert code == 2
+            continue
+        assert code == 0, err
+        assert [i["url"] for i in json.loads(out)["items"]] == wanted, option
+    code, _, _ = run(url, "query", "--job", payload)
+    assert code == 2
+    with Catalog(url) as cat:
+        assert counts(cat) == before
