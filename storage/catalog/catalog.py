@@ -325,6 +325,11 @@ class Catalog(Closing):
             raise
 
     @property
+    def engine(self) -> Engine:
+        """For read-only queries (``storage.catalog.queries``); writes go through the methods."""
+        return self._engine
+
+    @property
     def url(self) -> str:
         """The database URL with its password masked."""
         return mask_url(self._engine.url)

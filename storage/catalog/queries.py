@@ -274,8 +274,7 @@ class DomainRow:
 def _engine_of(source: Engine | Catalog) -> Engine:
     if isinstance(source, Engine):
         return source
-    # The Catalog keeps its engine private; this module is its read-only companion.
-    return source._engine
+    return source.engine
 
 
 @contextmanager
