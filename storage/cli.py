@@ -532,3 +532,61 @@ def _job_id(job: str | None, option: str = "--job") -> uuid.UUID | None:
         return uuid.UUID(job.strip())
     except ValueError:
         _bad(option, f"{job!r} is not a job id (a UUID)")
+
+
+class SummaryFormat(StrEnum):
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+@app.command("summary")
+def summary_command(
+    eu: Annotated[
+        bool,
+        typer.Option(
+            "--eu",
+            help="The crawler section (2.3) of the EU public summary of training content.",
+        ),
+    ] = False,
+    job: Annotated[
+        list[str] | None, typer.Option("--job", help="Only this crawl job (repeatable).")
+    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    format: Annotated[
+        SummaryFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = SummaryFormat.MARKDOWN,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+    catalog: CatalogOption = DEFAULT_CATALOG,
+) -> None:
+    """The EU AI Act public summary (Art. 53(1)(d)), section 2.3 "Data crawled and scraped
+    from online sources": crawlers, purposes, periods, content types, opt-outs respected,
+    access controls, top 10% of domains by bytes.
+
+    Example: consentcrawl audit summary --eu --since 2026-01-01 --format json -o summary.json
+    """
+    from .catalog import summary as eu_summary
+
+    if not eu:
+        _bad("--eu", "only the EU summary exists; pass --eu")
+    jobs = None if not job else [parsed for j in job if (parsed := _job_id(j)) is not None]
+    start = _when(since, "--since")
+    end = _when(until, "--until")
+    if start is not None and end is not None and start >= end:
+        _bad("--until", "must be after --since")
+    try:
+        with Catalog(catalog) as cat:
+            result = eu_summary.eu_summary(cat, jobs=jobs, since=start, until=end)
+        if format is SummaryFormat.JSON:
+            text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = eu_summary.render_markdown(result)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+    except (CatalogError, OSError) as exc:
+        typer.echo(f"consentcrawl: error: {exc}", err=True)
+        raise typer.Exit(1) from None
