@@ -278,7 +278,7 @@ def _engine_of(source: Engine | Catalog) -> Engine:
 
 
 @contextmanager
-def _reading(source: Engine | Catalog, action: str) -> Iterator[Connection]:
+def reading(source: Engine | Catalog, action: str) -> Iterator[Connection]:
     """A read-only connection in one transaction (one snapshot), errors as CatalogError."""
     engine = _engine_of(source)
     try:
@@ -296,14 +296,14 @@ def _reading(source: Engine | Catalog, action: str) -> Iterator[Connection]:
         ) from exc
 
 
-def _host(connection: Connection, url: Any = UrlRecord.url) -> ColumnElement[str]:
+def host_column(connection: Connection, url: Any = UrlRecord.url) -> ColumnElement[str]:
     if connection.dialect.name == "postgresql":
         # The pattern inline (a constant, never input): the same text in SELECT and GROUP BY.
         return func.lower(func.substring(url, sa.literal_column(_PG_HOST_PATTERN)))
     return sa.func.consent_url_host(url, type_=sa.String)
 
 
-def _reason_values(connection: Connection) -> Any:
+def reason_values(connection: Connection) -> Any:
     """The reasons array of UrlRecord as a table of one `value` column (correlated)."""
     if connection.dialect.name == "postgresql":
         return func.jsonb_array_elements_text(UrlRecord.reasons).table_valued("value")
@@ -318,7 +318,7 @@ def _where(connection: Connection, query: _S, filters: RecordFilter) -> _S:
     """`query` (over UrlRecord) narrowed to the records `filters` matches."""
     if filters.domain is not None:
         domain = normalise_domain(filters.domain)
-        host = _host(connection)
+        host = host_column(connection)
         query = query.where(
             or_(host == domain, host.like("%." + _like_literal(domain), escape=_LIKE_ESCAPE))
         )
@@ -337,7 +337,7 @@ def _where(connection: Connection, query: _S, filters: RecordFilter) -> _S:
     if filters.until is not None:
         query = query.where(UrlRecord.recorded_at < filters.until)
     if filters.reason is not None:
-        reasons = _reason_values(connection)
+        reasons = reason_values(connection)
         code = filters.reason
         family = _like_literal(code) + ":%"
         query = query.where(
@@ -365,7 +365,7 @@ def _count(connection: Connection, query: _AnySelect) -> int:
 
 def record_history(source: Engine | Catalog, url: str) -> list[RecordView]:
     """Every record of exactly this URL, in every job, oldest first, with its evidence."""
-    with _reading(source, f"reading the history of {url!r}") as connection:
+    with reading(source, f"reading the history of {url!r}") as connection:
         rows = connection.execute(
             select(
                 _RECORD_TABLE,
@@ -481,7 +481,7 @@ def record_history(source: Engine | Catalog, url: str) -> list[RecordView]:
 
 def document(source: Engine | Catalog, sha256: str) -> bytes | None:
     """The verbatim body of a stored policy document with this hash, or None."""
-    with _reading(source, f"reading document {sha256!r}") as connection:
+    with reading(source, f"reading document {sha256!r}") as connection:
         return connection.scalar(
             select(PolicyDocument.body)
             .where(PolicyDocument.sha256 == sha256, PolicyDocument.body.is_not(None))
@@ -511,7 +511,7 @@ def query_records(
 ) -> Page[RecordRow]:
     """The records `filters` matches, in id order (the order they were written)."""
     _check_page(limit, offset)
-    with _reading(source, "querying records") as connection:
+    with reading(source, "querying records") as connection:
         query = _where(connection, select(*_RECORD_ROW_COLUMNS), filters)
         total = _count(connection, query)
         rows = connection.execute(query.order_by(UrlRecord.id).limit(limit).offset(offset))
@@ -534,7 +534,7 @@ def export_rows(
     """
     taken_down = sa.exists().where(Takedown.record_id == UrlRecord.id)
     fields: tuple[str, ...] = EXPORT_FIELDS
-    with _reading(source, "exporting") as connection:
+    with reading(source, "exporting") as connection:
         if include_withdrawn:
             query = select(*_EXPORT_COLUMNS, taken_down)
             fields = (*EXPORT_FIELDS, WITHDRAWN_FIELD)
@@ -573,7 +573,7 @@ def jobs(source: Engine | Catalog) -> list[JobRow]:
         .outerjoin(counts, counts.c.job_id == CrawlJob.id)
         .order_by(CrawlJob.started_at.desc(), CrawlJob.id)
     )
-    with _reading(source, "listing jobs") as connection:
+    with reading(source, "listing jobs") as connection:
         return [JobRow(*row) for row in connection.execute(query)]
 
 
@@ -582,7 +582,7 @@ def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
 
     Raises CatalogError when there is no such job.
     """
-    with _reading(source, f"reading job {job_id}") as connection:
+    with reading(source, f"reading job {job_id}") as connection:
         found = connection.execute(select(CrawlJob.__table__).where(CrawlJob.id == job_id)).first()
         if found is None:
             raise CatalogError(
@@ -607,7 +607,7 @@ def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
                 .order_by(UrlRecord.outcome)
             )
         }
-        reasons = _reason_values(connection)
+        reasons = reason_values(connection)
         by_reason = connection.execute(
             select(reasons.c.value, func.count())
             .select_from(UrlRecord)
@@ -640,8 +640,8 @@ def domains(source: Engine | Catalog, *, limit: int = 100, offset: int = 0) -> P
     """Records per URL host (most records first): considered, collected, skipped, bytes
     collected and the three most frequent reasons."""
     _check_page(limit, offset)
-    with _reading(source, "counting domains") as connection:
-        host = _host(connection).label("host")
+    with reading(source, "counting domains") as connection:
+        host = host_column(connection).label("host")
         collected = UrlRecord.outcome == "collected"
         grouped = select(
             host,
@@ -659,8 +659,8 @@ def domains(source: Engine | Catalog, *, limit: int = 100, offset: int = 0) -> P
         hosts = [row.host for row in rows]
         top: dict[str, Counter[str]] = {h: Counter() for h in hosts}
         if hosts:
-            reasons = _reason_values(connection)
-            reason_host = _host(connection)
+            reasons = reason_values(connection)
+            reason_host = host_column(connection)
             for h, code, count in connection.execute(
                 select(reason_host, reasons.c.value, func.count())
                 .select_from(UrlRecord)

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from storage.catalog.catalog import Catalog
 from storage.catalog.db import mask_url
 from storage.catalog.models import CrawlJob, Takedown, UrlRecord
-from storage.catalog.queries import _host, _reading, _reason_values
+from storage.catalog.queries import host_column, reading, reason_values
 from storage.errors import CatalogError
 
 __all__ = [
@@ -273,7 +273,7 @@ def eu_summary(
         if value is not None and value.utcoffset() is None:
             raise ValueError(f"{name} must be timezone-aware, got {value!r}")
     job_list = None if jobs is None else list(dict.fromkeys(jobs))
-    with _reading(source, "summarising the catalog") as connection:
+    with reading(source, "summarising the catalog") as connection:
         job_rows = _selected_jobs(connection, job_list, since, until)
         ids = [row.id for row in job_rows]
         scope = _scope(ids, since, until)
@@ -298,13 +298,13 @@ def eu_summary(
             connection.scalar(select(func.count()).where(*scope, UrlRecord.outcome == "skipped"))
             or 0
         )
-        host = _host(connection).label("host")
+        host = host_column(connection).label("host")
         by_host = connection.execute(
             select(host, func.coalesce(func.sum(UrlRecord.size), 0), func.count())
             .where(*kept)
             .group_by(host)
         ).all()
-        reasons = _reason_values(connection)
+        reasons = reason_values(connection)
         pairs = connection.execute(
             select(UrlRecord.url, reasons.c.value)
             .select_from(UrlRecord)
