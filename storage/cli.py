@@ -590,3 +590,60 @@ def summary_command(
     except (CatalogError, OSError) as exc:
         typer.echo(f"consentcrawl: error: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+@app.command("verify")
+def verify_command(
+    warc_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--warc-dir", help="Also check every collected record's payload in these WARC files."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    catalog: CatalogOption = DEFAULT_CATALOG,
+) -> None:
+    """Check the catalog's tamper evidence: recompute the hash chains of records and
+    takedowns (edited, deleted, reordered rows) and, with --warc-dir, the WARC payloads.
+
+    Exit code 0 when intact, 1 when a problem is found (or the catalog cannot be read).
+
+    Example: consentcrawl audit verify --catalog sqlite:///demo.sqlite --warc-dir warc/
+    """
+    from .catalog.verify import verify
+
+    if warc_dir is not None and not warc_dir.is_dir():
+        _bad("--warc-dir", f"{str(warc_dir)!r} is not a folder")
+    with _opened(catalog) as cat:
+        try:
+            report = verify(cat, warc_dir=warc_dir)
+        except CatalogError as exc:
+            typer.echo(f"consentcrawl: error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        lines = [
+            f"chains checked: {report.chains}",
+            f"records checked: {report.records}, takedowns checked: {report.takedowns}",
+        ]
+        unchained = report.unchained_records + report.unchained_takedowns
+        if unchained:
+            lines.append(
+                f"unchained (written before tamper evidence): {report.unchained_records} "
+                f"records, {report.unchained_takedowns} takedowns"
+            )
+        if warc_dir is not None:
+            lines.append(f"WARC payloads checked: {report.warc_checked}")
+        for problem in report.problems:
+            stream = f" (stream {problem.stream})" if problem.stream else ""
+            lines.append(
+                f"  {problem.kind}: {problem.table} id {problem.id}{stream}: {problem.detail}"
+            )
+        if report.ok:
+            lines.append("OK: no tampering found")
+        else:
+            lines.append(f"TAMPERED: {len(report.problems)} problem(s) found")
+        typer.echo("\n".join(lines))
+    if not report.ok:
+        raise typer.Exit(1)

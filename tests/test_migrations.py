@@ -32,6 +32,10 @@ from storage.catalog.db import alembic_config, make_engine, schema_diff
 
 INITIAL = "38df31d6fbc0"
 BLOCKLISTS = "8f859d167e59"
+TAMPER_EVIDENCE = "c4a1e2f7b9d3"
+HEAD = TAMPER_EVIDENCE
+# Added by the tamper-evidence revision; null on the rows written before it.
+CHAIN_COLUMNS = ("stream", "prev_hash", "chain_hash")
 OLD_TABLES = ("catalog_job", "catalog_document", "catalog_record", "catalog_evidence")
 NEW_TABLES = {
     "catalog_blocklist",
@@ -174,18 +178,23 @@ def record_ids(engine: Engine) -> list[int]:
 
 
 def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the old tables, in the old tables' columns."""
+    inspector = inspect(engine)
     with engine.connect() as connection:
-        return {
-            table: [
-                tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY 1"))
+        rows = {}
+        for table in OLD_TABLES:
+            columns = [
+                c["name"] for c in inspector.get_columns(table) if c["name"] not in CHAIN_COLUMNS
             ]
-            for table in OLD_TABLES
-        }
+            query = text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1")
+            rows[table] = [tuple(row) for row in connection.execute(query)]
+        return rows
 
 
 def test_one_line_of_revisions() -> None:
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == [BLOCKLISTS]
+    assert script.get_heads() == [HEAD]
+    assert script.get_revision(TAMPER_EVIDENCE).down_revision == BLOCKLISTS
     assert script.get_revision(BLOCKLISTS).down_revision == INITIAL
 
 
@@ -196,8 +205,15 @@ def test_upgrade_keeps_old_rows_and_adds_working_tables(
     assert [len(rows) for rows in before.values()] == [1, 1, 3, 1]
 
     with Catalog(catalog_url) as catalog:  # opening it migrates to head
-        assert current_revision(old_catalog) == BLOCKLISTS
+        assert current_revision(old_catalog) == HEAD
         assert table_rows(old_catalog) == before  # nothing lost, nothing rewritten
+        with old_catalog.connect() as connection:  # the old records are unchained
+            assert (
+                connection.execute(
+                    text(f"SELECT {', '.join(CHAIN_COLUMNS)} FROM catalog_record")
+                ).all()
+                == [(None, None, None)] * 3
+            )
         assert NEW_TABLES <= set(inspect(old_catalog).get_table_names())
         assert schema_diff(old_catalog) == []  # the models match the migrated database
 
@@ -261,7 +277,7 @@ def test_upgrade_keeps_old_rows_and_adds_working_tables(
 def test_upgrade_is_idempotent(old_catalog: Engine) -> None:
     at_revision(old_catalog, "head")
     at_revision(old_catalog, "head")
-    assert current_revision(old_catalog) == BLOCKLISTS
+    assert current_revision(old_catalog) == HEAD
     assert schema_diff(old_catalog) == []
 
 
@@ -274,5 +290,5 @@ def test_downgrade_is_refused_and_changes_nothing(old_catalog: Engine) -> None:
     ):
         config.attributes["connection"] = connection
         command.downgrade(config, INITIAL)
-    assert current_revision(old_catalog) == BLOCKLISTS
+    assert current_revision(old_catalog) == HEAD
     assert NEW_TABLES <= set(inspect(old_catalog).get_table_names())

@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from storage.catalog import chain
+from storage.catalog.base import Base
 from storage.catalog.db import describe_error, make_engine, mask_url, upgrade
 from storage.catalog.models import (
     JOB_STATUSES,
@@ -32,6 +34,7 @@ from storage.catalog.records import (
     BlocklistEntryIn,
     BlocklistVersionIn,
     DocumentIn,
+    EvidenceIn,
     JobSpec,
     RecordIn,
     TakedownIn,
@@ -64,6 +67,8 @@ _EXPORT_BATCH = 1000
 _ENTRY_CHUNK = 20_000
 # Bound parameters per IN (…) list, well under SQLite's and PostgreSQL's limits.
 _IN_CHUNK = 1000
+# pg_advisory_xact_lock key of the takedown chain ("ccTD").
+_TAKEDOWN_LOCK: Final = 0x63635444
 
 # Write None as NULL instead of omitting the column, so rows share one INSERT shape and
 # a batch is not split into groups by which optional fields are empty.
@@ -99,28 +104,91 @@ def _record_row(job_id: uuid.UUID, record: RecordIn) -> dict[str, Any]:
     }
 
 
-def _insert_records(session: Session, rows: list[dict[str, Any]]) -> Sequence[int]:
-    """Insert record rows and return their ids in input order, for the evidence rows."""
+def _evidence_row(e: EvidenceIn) -> dict[str, Any]:
+    return {
+        "signal": e.signal,
+        "source": e.source,
+        "value": e.value,
+        "effect": e.effect,
+        "reason": e.reason,
+        "document_sha256": e.document_sha256,
+        "line": e.line,
+    }
+
+
+def _chain_records(
+    session: Session,
+    job_id: uuid.UUID,
+    rows: list[dict[str, Any]],
+    evidence_of: list[list[dict[str, Any]]],
+) -> None:
+    """Chain a batch onto its job's stream, in order (same transaction as the insert)."""
+    stream = str(job_id)
+    # One writer per stream: on PostgreSQL the job row's lock makes a second writer of the
+    # same job wait for this batch, so it reads the chain's head after it.
+    session.execute(select(CrawlJob.id).where(CrawlJob.id == job_id).with_for_update())
+    prev = session.scalar(
+        select(UrlRecord.chain_hash)
+        .where(UrlRecord.stream == stream)
+        .order_by(UrlRecord.id.desc())
+        .limit(1)
+    ) or chain.genesis(stream)
+    for row, evidence in zip(rows, evidence_of, strict=True):
+        row["stream"] = stream
+        row["prev_hash"] = prev
+        prev = row["chain_hash"] = chain.chain_hash(prev, chain.record_content(row, evidence))
+
+
+def _insert_ordered(
+    session: Session, model: type[Base], rows: list[dict[str, Any]], *, returning: bool = True
+) -> Sequence[int]:
+    """Insert rows with ids ascending in input order (the order the chains are verified in);
+    returns the ids in input order, or () when not `returning` on SQLite."""
     if session.get_bind().dialect.name == "postgresql":
         # Drawing the ids from the sequence first is ~4x faster with psycopg than a
         # multi-row INSERT … RETURNING that has to be sorted back into input order.
-        sequence = func.pg_get_serial_sequence(UrlRecord.__tablename__, "id")
-        ids = session.scalars(
-            select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
-        ).all()
+        table = model.__table__
+        sequence = func.pg_get_serial_sequence(table.name, "id")  # type: ignore[attr-defined]
+        ids = sorted(
+            session.scalars(
+                select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
+            ).all()
+        )
         session.execute(
-            insert(UrlRecord),
+            insert(model),
             [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)],
             execution_options=_BULK,
         )
         return ids
+    if not returning:
+        # One executemany: SQLite inserts the rows one after the other, ids ascending.
+        session.execute(insert(model), rows, execution_options=_BULK)
+        return ()
     # SQLite cannot promise the order of a multi-row RETURNING, so SQLAlchemy sends one
     # (cheap, in-process) INSERT per row.
     return session.scalars(
-        insert(UrlRecord).returning(UrlRecord.id, sort_by_parameter_order=True),
+        insert(model).returning(model.id, sort_by_parameter_order=True),  # type: ignore[attr-defined]
         rows,
         execution_options=_BULK,
     ).all()
+
+
+def _chain_takedowns(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Chain takedowns onto the "takedowns" stream, in order."""
+    stream = chain.TAKEDOWN_STREAM
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise takedown writers until commit (SQLite has one writer anyway).
+        session.execute(select(func.pg_advisory_xact_lock(_TAKEDOWN_LOCK)))
+    prev = session.scalar(
+        select(Takedown.chain_hash)
+        .where(Takedown.stream == stream)
+        .order_by(Takedown.id.desc())
+        .limit(1)
+    ) or chain.genesis(stream)
+    for row in rows:
+        row["stream"] = stream
+        row["prev_hash"] = prev
+        prev = row["chain_hash"] = chain.chain_hash(prev, chain.takedown_content(row))
 
 
 def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
@@ -434,23 +502,16 @@ class Catalog(Closing):
             if not records:
                 return
             rows = [_record_row(job_id, r) for r in records]
-            if not any(r.evidence for r in records):
-                session.execute(insert(UrlRecord), rows, execution_options=_BULK)
+            evidence_of = [[_evidence_row(e) for e in r.evidence] for r in records]
+            _chain_records(session, job_id, rows, evidence_of)
+            if not any(evidence_of):
+                _insert_ordered(session, UrlRecord, rows, returning=False)
                 return
-            ids = _insert_records(session, rows)
+            ids = _insert_ordered(session, UrlRecord, rows)
             evidence = [
-                {
-                    "record_id": record_id,
-                    "signal": e.signal,
-                    "source": e.source,
-                    "value": e.value,
-                    "effect": e.effect,
-                    "reason": e.reason,
-                    "document_sha256": e.document_sha256,
-                    "line": e.line,
-                }
-                for record_id, record in zip(ids, records, strict=True)
-                for e in record.evidence
+                {"record_id": record_id, **row}
+                for record_id, rows_of in zip(ids, evidence_of, strict=True)
+                for row in rows_of
             ]
             session.execute(insert(Evidence), evidence, execution_options=_BULK)
 
@@ -784,7 +845,8 @@ class Catalog(Closing):
                     }
                 )
             if rows:
-                session.execute(insert(Takedown), rows, execution_options=_BULK)
+                _chain_takedowns(session, rows)
+                _insert_ordered(session, Takedown, rows, returning=False)
         return len(rows)
 
     def takedowns(self) -> list[TakedownRow]:

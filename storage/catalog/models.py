@@ -87,6 +87,7 @@ class UrlRecord(Base):
     __table_args__ = (
         sa.CheckConstraint("outcome IN ('collected', 'skipped')", name="outcome"),
         sa.Index("ix_catalog_record_url", "url", postgresql_using="hash"),
+        sa.Index("ix_catalog_record_stream_id", "stream", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
@@ -109,6 +110,12 @@ class UrlRecord(Base):
     license: Mapped[str | None] = mapped_column(sa.String)  # SPDX identifier
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Tamper evidence (storage.catalog.chain): the writer stream (the job id), the chain
+    # hash of the record before it in that stream and its own. Null for records written
+    # before the chain existed.
+    stream: Mapped[str | None] = mapped_column(sa.String)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class Evidence(Base):
@@ -204,6 +211,7 @@ class Takedown(Base):
     """
 
     __tablename__ = "catalog_takedown"
+    __table_args__ = (sa.Index("ix_catalog_takedown_stream_id", "stream", "id"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     record_id: Mapped[int] = mapped_column(
@@ -216,6 +224,10 @@ class Takedown(Base):
     kind: Mapped[str] = mapped_column(sa.String)
     reason: Mapped[str] = mapped_column(sa.Text)
     taken_down_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Tamper evidence, as on UrlRecord; every takedown is on the stream "takedowns".
+    stream: Mapped[str | None] = mapped_column(sa.String)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class JobBlocklist(Base):

@@ -1,0 +1,341 @@
+"""Check the catalog's tamper evidence: recompute every hash chain and, optionally, the WARC
+payloads the collected records point at.
+
+Pure reads, in one snapshot, a page of rows at a time. What it finds:
+
+- changed: a row's content no longer hashes to its chain_hash (edited after it was written);
+- gap: a row's prev_hash is no row's chain_hash in its stream (the rows before it were
+  deleted, or the previous row's hash was rewritten);
+- reordered: a row's prev_hash is the chain_hash of a row elsewhere in its stream, or the
+  stream's genesis value for a row that is not first (ids swapped or rows moved);
+- missing-hash: a chained row lost its stream, prev_hash or chain_hash;
+- with a WARC folder, for every collected record with a WARC location: warc-missing (no
+  such file, or a name that is not a plain file name), warc-unreadable (no response record
+  at the offset), warc-url (the response is of another URL), warc-sha256 (its payload's
+  sha256 is not the catalog's).
+
+Rows written before the chains existed (stream, prev_hash and chain_hash all null) are
+counted as unchained, not reported. The deletion of a stream's last rows leaves no trace in
+the chain itself: compare the job's summary counts for that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from warcio.archiveiterator import ArchiveIterator
+
+from storage.catalog import chain
+from storage.catalog.catalog import Catalog
+from storage.catalog.models import Evidence, Takedown, UrlRecord
+from storage.catalog.queries import reading
+
+__all__ = ["PROBLEM_KINDS", "Problem", "VerifyReport", "verify"]
+
+PROBLEM_KINDS: Final = (
+    "changed",
+    "gap",
+    "reordered",
+    "missing-hash",
+    "warc-missing",
+    "warc-unreadable",
+    "warc-url",
+    "warc-sha256",
+)
+
+_PAGE = 1000
+_OPEN_FILES = 8
+_READ = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    kind: str  # one of PROBLEM_KINDS
+    table: str  # "catalog_record" | "catalog_takedown"
+    id: int
+    stream: str | None
+    detail: str
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    chains: int = 0  # streams walked (jobs, and "takedowns")
+    records: int = 0  # chained records checked
+    takedowns: int = 0  # chained takedowns checked
+    unchained_records: int = 0  # written before tamper evidence
+    unchained_takedowns: int = 0
+    warc_checked: int = 0  # WARC payloads read (0 without a WARC folder)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "ok": self.ok}
+
+
+_RECORD_COLUMNS: Final = tuple(getattr(UrlRecord, name) for name in chain.RECORD_FIELDS)
+_EVIDENCE_COLUMNS: Final = tuple(getattr(Evidence, name) for name in chain.EVIDENCE_FIELDS)
+_TAKEDOWN_COLUMNS: Final = tuple(getattr(Takedown, name) for name in chain.TAKEDOWN_FIELDS)
+
+_Table = type[UrlRecord] | type[Takedown]
+_Contents = Callable[[Connection, Sequence[Mapping[str, Any]]], list[dict[str, Any]]]
+
+
+def _record_contents(
+    connection: Connection, rows: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    evidence: dict[int, list[Mapping[str, Any]]] = {row["id"]: [] for row in rows}
+    query = (
+        sa.select(Evidence.record_id, *_EVIDENCE_COLUMNS)
+        .where(Evidence.record_id.in_(list(evidence)))
+        .order_by(Evidence.record_id, Evidence.id)
+    )
+    for found in connection.execute(query).mappings():
+        evidence[found["record_id"]].append(dict(found))
+    return [chain.record_content(row, evidence[row["id"]]) for row in rows]
+
+
+def _takedown_contents(
+    connection: Connection, rows: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    return [chain.takedown_content(row) for row in rows]
+
+
+def _pages(
+    connection: Connection, table: _Table, columns: Sequence[Any], stream: str
+) -> Iterator[Sequence[Mapping[str, Any]]]:
+    """A stream's rows in id order, a page at a time (keyset on the (stream, id) index)."""
+    last = None
+    while True:
+        query = sa.select(table.id, table.prev_hash, table.chain_hash, *columns).where(
+            table.stream == stream
+        )
+        if last is not None:
+            query = query.where(table.id > last)
+        page = [
+            dict(row)
+            for row in connection.execute(query.order_by(table.id).limit(_PAGE)).mappings()
+        ]
+        if not page:
+            return
+        yield page
+        last = page[-1]["id"]
+
+
+def _walk(
+    connection: Connection,
+    table: _Table,
+    columns: Sequence[Any],
+    contents: _Contents,
+    stream: str,
+    report: VerifyReport,
+) -> int:
+    name = table.__tablename__
+    start = chain.genesis(stream)
+    expected = start
+    checked = 0
+    for page in _pages(connection, table, columns, stream):
+        for row, content in zip(page, contents(connection, page), strict=True):
+            checked += 1
+            id_, prev, stored = row["id"], row["prev_hash"], row["chain_hash"]
+
+            def problem(kind: str, detail: str, id_: int = id_) -> None:
+                report.problems.append(Problem(kind, name, id_, stream, detail))
+
+            if prev is None or stored is None:
+                problem("missing-hash", "its prev_hash or chain_hash was removed")
+            if prev is not None and prev != expected:
+                if prev == start:
+                    problem("reordered", "the stream's first row comes after others (ids changed?)")
+                else:
+                    moved = connection.scalar(
+                        sa.select(table.id)
+                        .where(table.stream == stream, table.chain_hash == prev)
+                        .limit(1)
+                    )
+                    if moved is not None:
+                        problem(
+                            "reordered",
+                            f"it follows row {moved} in the chain, which is not the row "
+                            "before it (ids changed?)",
+                        )
+                    else:
+                        problem(
+                            "gap",
+                            "the row it follows in the chain is missing: deleted, or its "
+                            "hash rewritten",
+                        )
+            recomputed = chain.chain_hash(prev if prev is not None else expected, content)
+            if stored is not None and recomputed != stored:
+                problem("changed", "its content does not match its chain_hash (edited)")
+            expected = stored if stored is not None else recomputed
+    return checked
+
+
+def _streams(connection: Connection, table: _Table) -> list[str]:
+    query = sa.select(table.stream).where(table.stream.is_not(None)).distinct()
+    return sorted(s for s in connection.scalars(query) if s is not None)
+
+
+def _unchained(connection: Connection, table: _Table, report: VerifyReport) -> int:
+    """Count rows from before the chains; report rows that lost their stream only."""
+    no_stream = table.stream.is_(None)
+    count = connection.scalar(
+        sa.select(sa.func.count()).where(
+            no_stream, table.prev_hash.is_(None), table.chain_hash.is_(None)
+        )
+    )
+    partial = connection.scalars(
+        sa.select(table.id)
+        .where(no_stream, sa.or_(table.prev_hash.is_not(None), table.chain_hash.is_not(None)))
+        .order_by(table.id)
+    )
+    for id_ in partial:
+        report.problems.append(
+            Problem("missing-hash", table.__tablename__, id_, None, "its stream was removed")
+        )
+    return int(count or 0)
+
+
+class _Files:
+    """A few WARC files open at once, for records read roughly in file order."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._open: dict[str, IO[bytes]] = {}
+
+    def get(self, name: str) -> IO[bytes] | None:
+        handle = self._open.get(name)
+        if handle is not None:
+            return handle
+        if not name or Path(name).name != name or name in (".", ".."):
+            return None  # only plain names inside the folder
+        try:
+            handle = (self._directory / name).open("rb")
+        except OSError:
+            return None
+        if len(self._open) >= _OPEN_FILES:
+            oldest = next(iter(self._open))
+            self._open.pop(oldest).close()
+        self._open[name] = handle
+        return handle
+
+    def close(self) -> None:
+        for handle in self._open.values():
+            handle.close()
+        self._open.clear()
+
+
+def _payload(handle: IO[bytes], offset: int) -> tuple[str | None, str, str]:
+    """(target URI, payload sha256, "") of the response record at offset, or (None, "",
+    why not)."""
+    try:
+        handle.seek(offset)
+        record = next(iter(ArchiveIterator(handle)), None)
+        if record is None:
+            return None, "", "no WARC record at this offset"
+        if record.rec_type != "response":
+            return None, "", f"a {record.rec_type} record, not a response, at this offset"
+        digest = hashlib.sha256()
+        stream = record.content_stream()
+        while chunk := stream.read(_READ):
+            digest.update(chunk)
+        return record.rec_headers.get_header("WARC-Target-URI") or "", digest.hexdigest(), ""
+    except Exception as exc:  # noqa: BLE001 - warcio raises many kinds for a corrupt member
+        return None, "", f"unreadable at this offset: {type(exc).__name__}: {exc}"
+
+
+def _check_warcs(connection: Connection, directory: Path, report: VerifyReport) -> None:
+    name = UrlRecord.__tablename__
+    files = _Files(directory)
+    last = 0
+    try:
+        while True:
+            page = connection.execute(
+                sa.select(
+                    UrlRecord.id,
+                    UrlRecord.stream,
+                    UrlRecord.url,
+                    UrlRecord.sha256,
+                    UrlRecord.warc_file,
+                    UrlRecord.warc_offset,
+                )
+                .where(
+                    UrlRecord.outcome == "collected",
+                    UrlRecord.warc_file.is_not(None),
+                    UrlRecord.id > last,
+                )
+                .order_by(UrlRecord.id)
+                .limit(_PAGE)
+            ).all()
+            if not page:
+                return
+            last = page[-1].id
+            for id_, stream, url, sha256, warc_file, offset in page:
+                report.warc_checked += 1
+                where = f"{warc_file} at offset {offset}"
+                handle = files.get(warc_file or "")
+                if handle is None:
+                    report.problems.append(
+                        Problem("warc-missing", name, id_, stream, f"no WARC file {warc_file!r}")
+                    )
+                    continue
+                if offset is None or offset < 0:
+                    report.problems.append(
+                        Problem("warc-unreadable", name, id_, stream, f"{where}: no offset")
+                    )
+                    continue
+                target, digest, why = _payload(handle, offset)
+                if target is None:
+                    report.problems.append(
+                        Problem("warc-unreadable", name, id_, stream, f"{where}: {why}")
+                    )
+                    continue
+                if target != url:
+                    report.problems.append(
+                        Problem("warc-url", name, id_, stream, f"{where} is of {target!r}")
+                    )
+                if sha256 is not None and digest != sha256:
+                    report.problems.append(
+                        Problem(
+                            "warc-sha256",
+                            name,
+                            id_,
+                            stream,
+                            f"{where}: payload sha256 {digest}, catalog {sha256}",
+                        )
+                    )
+    finally:
+        files.close()
+
+
+def verify(catalog: Catalog | Engine, *, warc_dir: Path | None = None) -> VerifyReport:
+    """Recompute every record and takedown chain; with `warc_dir`, check the WARC payloads.
+
+    Raises CatalogError when the catalog cannot be read.
+    """
+    report = VerifyReport()
+    with reading(catalog, "verifying") as connection:
+        for stream in _streams(connection, UrlRecord):
+            report.chains += 1
+            report.records += _walk(
+                connection, UrlRecord, _RECORD_COLUMNS, _record_contents, stream, report
+            )
+        for stream in _streams(connection, Takedown):
+            report.chains += 1
+            report.takedowns += _walk(
+                connection, Takedown, _TAKEDOWN_COLUMNS, _takedown_contents, stream, report
+            )
+        report.unchained_records = _unchained(connection, UrlRecord, report)
+        report.unchained_takedowns = _unchained(connection, Takedown, report)
+        if warc_dir is not None:
+            _check_warcs(connection, warc_dir, report)
+    return report
