@@ -48,7 +48,6 @@ from storage.catalog.results import (
 )
 from storage.closing import Closing
 from storage.errors import CatalogError
-from storage.export import EXPORT_FIELDS, WITHDRAWN_FIELD
 
 # The value types are re-exported so callers can import them with the Catalog.
 __all__ = [
@@ -74,11 +73,10 @@ _TAKEDOWN_LOCK: Final = 0x63635444
 # a batch is not split into groups by which optional fields are empty.
 _BULK: Final = {"render_nulls": True}
 
-# Selected in EXPORT_FIELDS order; plain columns stream faster than ORM objects.
-_EXPORT_COLUMNS = tuple(getattr(UrlRecord, name) for name in EXPORT_FIELDS)
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
+    """The export's time format: UTC, microseconds, a trailing Z."""
     return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -534,35 +532,12 @@ class Catalog(Closing):
         Records with a takedown are left out, unless `include_withdrawn`: then every row
         also has a last key, "withdrawn" (bool), and taken-down records are in with True.
         """
-        if include_withdrawn:
-            query = select(*_EXPORT_COLUMNS, Takedown.id.is_not(None)).outerjoin(
-                Takedown, Takedown.record_id == UrlRecord.id
-            )
-            fields: tuple[str, ...] = (*EXPORT_FIELDS, WITHDRAWN_FIELD)
-        else:
-            query = select(*_EXPORT_COLUMNS).where(_not_taken_down())
-            fields = EXPORT_FIELDS
-        query = query.order_by(UrlRecord.id)
-        if job_id is not None:
-            query = query.where(UrlRecord.job_id == job_id)
-        query = query.execution_options(yield_per=_EXPORT_BATCH)
-        # Closing the result (`with`) ends the server-side cursor also when the caller stops
-        # reading early.
-        with (
-            self._failures("exporting"),
-            Session(self._engine) as session,
-            session.begin(),
-            session.execute(query) as result,
-        ):
-            for row in result:
-                values = dict(zip(fields, row, strict=True))
-                values["job_id"] = str(values["job_id"])
-                values["reasons"] = list(values["reasons"] or [])
-                values["fetched_at"] = _iso(values["fetched_at"])
-                values["recorded_at"] = _iso(values["recorded_at"])
-                if include_withdrawn:
-                    values[WITHDRAWN_FIELD] = bool(values[WITHDRAWN_FIELD])  # SQLite: 0/1
-                yield values
+        # One export query serves both this and `audit export`'s filters.
+        from storage.catalog.queries import RecordFilter, export_rows
+
+        yield from export_rows(
+            self, RecordFilter(job_id=job_id), include_withdrawn=include_withdrawn
+        )
 
     # --- blocklists -------------------------------------------------------------------
 
@@ -747,7 +722,7 @@ class Catalog(Closing):
                 first = earlier[0]
                 raise CatalogError(
                     f"entry {what} of blocklist {source!r} was withdrawn already, on "
-                    f"{_iso(first.withdrawn_at)} by {first.withdrawn_by!r}: {first.reason}"
+                    f"{iso(first.withdrawn_at)} by {first.withdrawn_by!r}: {first.reason}"
                 )
             session.add(
                 EntryWithdrawal(

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -33,7 +33,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select, true
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.catalog.catalog import Catalog
+from storage.catalog.catalog import Catalog, iso
 from storage.catalog.db import describe_error, mask_url
 from storage.catalog.models import (
     Blocklist,
@@ -100,10 +100,6 @@ def _like_literal(text: str) -> str:
     return (text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", _LIKE_ESCAPE + "%")).replace(
         "_", _LIKE_ESCAPE + "_"
     )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # --- values handed back ----------------------------------------------------------------
@@ -527,7 +523,8 @@ def export_rows(
     *,
     include_withdrawn: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Like `Catalog.export_rows`, narrowed by `filters`: rows keyed by EXPORT_FIELDS.
+    """Export rows narrowed by `filters` (`Catalog.export_rows` is this with a job filter),
+    keyed by EXPORT_FIELDS in id order.
 
     Records with a takedown are left out unless `include_withdrawn`, which adds a last
     "withdrawn" key (bool) to every row.
@@ -546,8 +543,8 @@ def export_rows(
                 values: dict[str, Any] = dict(zip(fields, row, strict=True))
                 values["job_id"] = str(values["job_id"])
                 values["reasons"] = list(values["reasons"] or [])
-                values["fetched_at"] = _iso(values["fetched_at"])
-                values["recorded_at"] = _iso(values["recorded_at"])
+                values["fetched_at"] = iso(values["fetched_at"])
+                values["recorded_at"] = iso(values["recorded_at"])
                 if include_withdrawn:
                     values[WITHDRAWN_FIELD] = bool(values[WITHDRAWN_FIELD])
                 yield values
