@@ -26,6 +26,8 @@ from crawler.consent.robots_tags import (
     robots_tag_evidence,
 )
 
+from .vectors import read_headers_file
+
 REALWEB = Path(__file__).parent / "data" / "realweb"
 AGENT = "ExampleBot"
 SOURCE = "https://site.test/page"
@@ -303,21 +305,6 @@ def test_noimageindex_binds_images_only() -> None:
 # --------------------------------------------------------------------------
 # 3. Real files
 # --------------------------------------------------------------------------
-
-
-def read_headers_file(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Cloudflare ``_headers``: a path pattern, then indented "Name: value" lines."""
-    blocks: list[tuple[str, list[tuple[str, str]]]] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if not line[0].isspace():
-            blocks.append((stripped, []))
-        elif blocks:
-            name, _, value = stripped.partition(":")
-            blocks[-1][1].append((name.strip().lower(), value.strip()))
-    return blocks
 
 
 def x_robots_lines(name: str, path: str) -> list[str]:

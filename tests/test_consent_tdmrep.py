@@ -30,6 +30,8 @@ from crawler.consent.tdmrep import (
     tdm_evidence,
 )
 
+from .vectors import read_headers_file
+
 REALWEB = Path(__file__).parent / "data" / "realweb"
 FILE = "https://site.test/.well-known/tdmrep.json"
 PAGE = "https://site.test/page"
@@ -424,21 +426,6 @@ def test_real_tdmrep_files(name: str, path: str) -> None:
     check(evidence, expected, licence=licence)
     for piece in evidence:
         assert piece.source == FILE and piece.document_sha256 == SHA
-
-
-def read_headers_file(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Cloudflare Pages ``_headers``: a path pattern, then indented "Name: value" lines."""
-    blocks: list[tuple[str, list[tuple[str, str]]]] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if not line[0].isspace():
-            blocks.append((stripped, []))
-        elif blocks:
-            name, _, value = stripped.partition(":")
-            blocks[-1][1].append((name.strip().lower(), value.strip()))
-    return blocks
 
 
 def headers_for(name: str, path: str) -> dict[str, str]:

@@ -32,3 +32,18 @@ def letters(evidence: tuple[Evidence, ...]) -> str:
             assert not opt_in.allowed
             out.append("?")
     return "".join(out)
+
+
+def read_headers_file(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Cloudflare Pages ``_headers``: a path pattern, then indented "Name: value" lines."""
+    blocks: list[tuple[str, list[tuple[str, str]]]] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not line[0].isspace():
+            blocks.append((stripped, []))
+        elif blocks:
+            name, _, value = stripped.partition(":")
+            blocks[-1][1].append((name.strip().lower(), value.strip()))
+    return blocks
