@@ -72,6 +72,10 @@ class Reason(StrEnum):
     AUTH_WALLED_ORIGIN = "auth-walled-origin"
     SITE_PAGE_CAP = "site-page-cap"
     PATH_TOO_DEEP = "path-too-deep"
+    RSL_NOT_PERMITTED = "rsl-not-permitted"
+    RSL_LICENSE_SERVER = "rsl-license-server"
+    RSL_INVALID = "rsl-invalid"
+    RSL_UNREACHABLE = "rsl-unreachable"
 
 
 #: Families whose "no" is the rights holder's reservation, not a technical failure.
@@ -85,6 +89,11 @@ RESERVATION_FAMILIES = frozenset(
         "x-robots-tag",
         "meta-robots",
         "ai-txt-disallow",
+        # RSL: terms that exclude the use, and terms we could not read (most restrictive).
+        "rsl-prohibited",
+        "rsl-not-permitted",
+        "rsl-invalid",
+        "rsl-unreachable",
         # Access controls are technical measures that reserve the content (JP Art. 30-4 guidance,
         # EU code of practice); a bare 403 or a URL that merely looks like a login page is not.
         "auth-required",
@@ -138,6 +147,8 @@ class Evidence:
     line: int | None = None
     purposes: frozenset[Purpose] = frozenset()
     license_status: LicenseStatus | None = None  # what this evidence says of the licence
+    license: str | None = None  # the SPDX id a licence declaration names
+    strength: str | None = None  # how strongly a licence declaration binds the page (README)
 
     def applies_to(self, purpose: Purpose) -> bool:
         return not self.purposes or purpose in self.purposes
@@ -152,3 +163,4 @@ class Decision:
     license_status: LicenseStatus
     evidence: tuple[Evidence, ...]
     purpose: Purpose
+    license: str | None = None  # SPDX id of the licence that decided license_status

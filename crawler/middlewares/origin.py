@@ -24,20 +24,14 @@ Crawl-delay of our group slows the origin's download slot.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from scrapy import Request
-from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
-from storage.catalog.records import DocumentIn
-
-from .. import meta, signals, stats
+from .. import meta, stats
 from ..consent.agents import AgentTable
 from ..consent.aitxt import ai_txt_evidence, parse_ai_txt
 from ..consent.content_signal import ContentSignals
@@ -54,13 +48,14 @@ from ..exceptions import (
     RobotsDenied,
     RobotsUnreachable,
 )
+from ..policy_fetch import Fetched, PolicyFetcher
 from .outcome import purpose_from_settings
 
 if TYPE_CHECKING:
     from typing import Self
 
+    from scrapy import Request
     from scrapy.crawler import Crawler
-    from scrapy.http import Response
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
@@ -72,44 +67,6 @@ PATHS = {ROBOTS: "/robots.txt", TDMREP: "/.well-known/tdmrep.json", AITXT: "/ai.
 MAX_CACHE_TTL = 86400.0  # RFC 9309 section 2.4: do not use a cached copy for more than 24 h
 TRAINING = frozenset({Purpose.TRAIN_GENAI, Purpose.TRAIN_AI})
 TDM = frozenset({Purpose.TRAIN_GENAI, Purpose.TRAIN_AI, Purpose.AI_INPUT})
-
-
-@dataclass(frozen=True, slots=True)
-class Fetched:
-    """One policy document as it came back (or why it did not)."""
-
-    kind: str
-    url: str
-    status: int | None
-    body: bytes | None
-    content_type: str | None = None
-    error: str | None = None
-    sha256: str | None = field(init=False, default=None)
-
-    def __post_init__(self) -> None:
-        if self.body is not None:
-            object.__setattr__(self, "sha256", hashlib.sha256(self.body).hexdigest())
-
-    @property
-    def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-    @property
-    def absent(self) -> bool:
-        """4xx other than 429: the site has no such file."""
-        return self.status is not None and 400 <= self.status < 500 and self.status != 429
-
-    @property
-    def too_large(self) -> bool:
-        # Scrapy cancels a download over download_maxsize with this message; there is no type.
-        return "larger than download max size" in (self.error or "")
-
-    @property
-    def failure(self) -> str | None:
-        """Why the document could not be read (None when it was read or is absent)."""
-        if self.ok or self.absent:
-            return None
-        return self.error or f"HTTP {self.status}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +187,6 @@ class OriginPolicy:
 
 
 class OriginPolicyMiddleware:
-    DOWNLOAD_PRIORITY = 1000
-
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
@@ -250,6 +205,7 @@ class OriginPolicyMiddleware:
         self.tdmrep_max_size = settings.getint("CONSENT_TDMREP_MAX_SIZE")
         self.timeout = settings.getfloat("CONSENT_ROBOTS_TIMEOUT")
         self.max_crawl_delay = settings.getfloat("CONSENT_MAX_CRAWL_DELAY")
+        self.fetcher = PolicyFetcher(crawler, timeout=self.timeout)
         self._origins: dict[str, OriginPolicy | asyncio.Future[OriginPolicy]] = {}
         self._delayed: set[str] = set()
 
@@ -395,55 +351,7 @@ class OriginPolicyMiddleware:
         return rules
 
     async def _fetch(self, origin: str, kind: str, max_size: int) -> Fetched:
-        url = origin + PATHS[kind]
-        request = Request(
-            url,
-            priority=self.DOWNLOAD_PRIORITY,
-            # No retries: a failure closes the origin until CONSENT_ROBOTS_ERROR_TTL runs out.
-            meta={
-                meta.PROBE: True,
-                "download_maxsize": max_size,
-                "download_timeout": self.timeout,
-                "allow_offsite": True,
-                "dont_retry": True,
-            },
-            callback=NO_CALLBACK,
-            dont_filter=True,
-        )
-        fetched_at = datetime.now(UTC)
-        self.crawler.stats.inc_value(stats.document_fetched(kind))
-        assert self.crawler.engine is not None
-        try:
-            response = await self.crawler.engine.download_async(request)
-        except Exception as exc:  # noqa: BLE001 - every failure to read is recorded, none raised
-            result = Fetched(kind, url, None, None, error=f"{type(exc).__name__}: {exc}".strip(": "))
-        else:
-            result = _fetched(kind, url, response)
-            self.crawler.stats.inc_value(stats.document_status(kind, response.status))
-        self._store(result, fetched_at)
-        return result
-
-    def _store(self, fetched: Fetched, fetched_at: datetime) -> None:
-        document = DocumentIn(
-            kind=fetched.kind,
-            url=fetched.url,
-            http_status=fetched.status,
-            fetched_at=fetched_at,
-            body=fetched.body,
-            error=fetched.failure,
-        )
-        self.crawler.signals.send_catch_log(signals.policy_document_fetched, document=document)
-
-
-def _fetched(kind: str, url: str, response: Response) -> Fetched:
-    content_type = response.headers.get(b"Content-Type")
-    return Fetched(
-        kind,
-        response.url if response.url != url else url,
-        response.status,
-        response.body,
-        content_type=content_type.decode("latin-1") if content_type else None,
-    )
+        return await self.fetcher.fetch(origin + PATHS[kind], kind, max_size)
 
 
 def _unreachable(fetched: Fetched, reason: Reason, purposes: frozenset[Purpose]) -> Evidence:
