@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from scrapy.utils.httpobj import urlparse_cached
 
 from .. import meta, stats
+from ..async_cache import AsyncCache
 from ..consent.agents import AgentTable
 from ..consent.aitxt import ai_txt_evidence, parse_ai_txt
 from ..consent.content_signal import ContentSignals
@@ -206,7 +207,7 @@ class OriginPolicyMiddleware:
         self.timeout = settings.getfloat("CONSENT_ROBOTS_TIMEOUT")
         self.max_crawl_delay = settings.getfloat("CONSENT_MAX_CRAWL_DELAY")
         self.fetcher = PolicyFetcher(crawler, timeout=self.timeout)
-        self._origins: dict[str, OriginPolicy | asyncio.Future[OriginPolicy]] = {}
+        self._origins: AsyncCache[OriginPolicy] = AsyncCache(lambda policy: policy.expires)
         self._delayed: set[str] = set()
 
     @classmethod
@@ -261,22 +262,7 @@ class OriginPolicyMiddleware:
         self.crawler.stats.set_value(stats.crawl_delay(key), delay)
 
     async def policy_for(self, origin: str) -> OriginPolicy:
-        cached = self._origins.get(origin)
-        if isinstance(cached, asyncio.Future):
-            return await asyncio.shield(cached)
-        if cached is not None and cached.expires > time.monotonic():
-            return cached
-        future: asyncio.Future[OriginPolicy] = asyncio.get_running_loop().create_future()
-        self._origins[origin] = future
-        try:
-            result = await self._load(origin)
-        except BaseException as exc:  # cancelled: let waiters retry instead of hanging
-            del self._origins[origin]
-            future.set_exception(exc)
-            raise
-        self._origins[origin] = result
-        future.set_result(result)
-        return result
+        return await self._origins.get(origin, lambda: self._load(origin))
 
     async def _load(self, origin: str) -> OriginPolicy:
         robots = await self._fetch(origin, ROBOTS, self.max_size)
