@@ -59,6 +59,9 @@ DomainOption = Annotated[
     str | None, typer.Option("--domain", help="Only URLs on this host or its subdomains.")
 ]
 JobOption = Annotated[str | None, typer.Option("--job", help="Only this crawl job (its id).")]
+JobsOption = Annotated[
+    list[str] | None, typer.Option("--job", help="Only this crawl job (repeatable).")
+]
 PurposeOption = Annotated[
     str | None, typer.Option("--purpose", help="Only jobs with this purpose.")
 ]
@@ -534,6 +537,18 @@ def _job_id(job: str | None, option: str = "--job") -> uuid.UUID | None:
         _bad(option, f"{job!r} is not a job id (a UUID)")
 
 
+def _scope(
+    job: list[str] | None, since: str | None, until: str | None
+) -> tuple[list[uuid.UUID] | None, datetime | None, datetime | None]:
+    """--job (repeatable), --since and --until of `summary` and `report`, checked."""
+    jobs = None if not job else [parsed for j in job if (parsed := _job_id(j)) is not None]
+    start = _when(since, "--since")
+    end = _when(until, "--until")
+    if start is not None and end is not None and start >= end:
+        _bad("--until", "must be after --since")
+    return jobs, start, end
+
+
 class SummaryFormat(StrEnum):
     MARKDOWN = "markdown"
     JSON = "json"
@@ -548,9 +563,7 @@ def summary_command(
             help="The crawler section (2.3) of the EU public summary of training content.",
         ),
     ] = False,
-    job: Annotated[
-        list[str] | None, typer.Option("--job", help="Only this crawl job (repeatable).")
-    ] = None,
+    job: JobsOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
     format: Annotated[
@@ -571,11 +584,7 @@ def summary_command(
 
     if not eu:
         _bad("--eu", "only the EU summary exists; pass --eu")
-    jobs = None if not job else [parsed for j in job if (parsed := _job_id(j)) is not None]
-    start = _when(since, "--since")
-    end = _when(until, "--until")
-    if start is not None and end is not None and start >= end:
-        _bad("--until", "must be after --since")
+    jobs, start, end = _scope(job, since, until)
     try:
         with Catalog(catalog) as cat:
             result = eu_summary.eu_summary(cat, jobs=jobs, since=start, until=end)
@@ -590,6 +599,47 @@ def summary_command(
     except (CatalogError, OSError) as exc:
         typer.echo(f"consentcrawl: error: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+@app.command("report")
+def report_command(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="The HTML file to write (replaced whole).")
+    ],
+    job: JobsOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    catalog: CatalogOption = DEFAULT_CATALOG,
+) -> None:
+    """One self-contained HTML page for auditors: outcomes over time, skips by reason, top
+    hosts by bytes, licence mix and signals seen, each chart with its table. Records taken
+    down are left out of the counts (the page says how many).
+
+    Exit code 1, and no file, when the selection has no records or --out cannot be written.
+
+    Example: consentcrawl audit report --out report.html --since 2026-11-01
+    """
+    from .catalog.report import EmptySelection, build_report
+    from .catalog.report_html import render_html, write_report
+
+    def unwritable(why: str) -> NoReturn:
+        typer.echo(f"consentcrawl: error: --out {str(out)!r}: {why}; nothing written", err=True)
+        raise typer.Exit(1)
+
+    jobs, start, end = _scope(job, since, until)
+    if out.is_dir() or not out.parent.is_dir():  # before the queries, which may take long
+        unwritable("is a folder" if out.is_dir() else "its folder does not exist")
+    try:
+        with Catalog(catalog) as cat:
+            page = render_html(build_report(cat, jobs=jobs, since=start, until=end))
+    except (CatalogError, EmptySelection, OSError) as exc:
+        typer.echo(f"consentcrawl: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    try:
+        write_report(out, page)
+    except OSError as exc:
+        unwritable(f"cannot write the report ({exc.strerror or exc})")
+    typer.echo(f"report written to {out}", err=True)
 
 
 @app.command("verify")

@@ -1,0 +1,417 @@
+"""The numbers behind the auditor's HTML report (`report_html` renders them).
+
+Scope, as in the EU summary: the jobs given (default: every job with a record in scope) and,
+within them, the records whose ``recorded_at`` is in ``[since, until)``. Records taken down
+since (``catalog_takedown``) are left out of every count; how many were left out is reported
+on its own.
+
+Every figure is one GROUP BY query in the database, never a walk over the rows: a catalog
+can hold millions of records, and a chart only needs its top groups. Each chart's data is a
+`Breakdown`: its groups (most first, at most `top`), one amount per series (collected and
+skipped, or an evidence effect), and what the groups left out add up to.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, or_, select, true
+from sqlalchemy import literal_column as sql_constant
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import QueryableAttribute
+
+from storage.catalog.catalog import Catalog
+from storage.catalog.db import mask_url
+from storage.catalog.models import EFFECTS, OUTCOMES, CrawlJob, Evidence, Takedown, UrlRecord
+from storage.catalog.queries import host_column, reading, reason_values
+from storage.errors import CatalogError
+
+__all__ = [
+    "TOP",
+    "Breakdown",
+    "EmptySelection",
+    "Group",
+    "Report",
+    "ReportJob",
+    "build_report",
+]
+
+TOP: Final = 10  # groups per chart; the rest are added up as "other"
+
+# Time buckets, finest first: (unit, longest span it is used for, strftime form, to_char
+# form). At most ~120 buckets a chart; SQLite and PostgreSQL give the same label text.
+_BUCKETS: Final[tuple[tuple[str, timedelta, str, str], ...]] = (
+    ("second", timedelta(minutes=2), "%Y-%m-%d %H:%M:%S", "YYYY-MM-DD HH24:MI:SS"),
+    ("minute", timedelta(hours=2), "%Y-%m-%d %H:%M", "YYYY-MM-DD HH24:MI"),
+    ("hour", timedelta(days=5), "%Y-%m-%d %H:00", "YYYY-MM-DD HH24:00"),
+    ("day", timedelta(days=120), "%Y-%m-%d", "YYYY-MM-DD"),
+    ("month", timedelta(days=3660), "%Y-%m", "YYYY-MM"),
+    ("year", timedelta.max, "%Y", "YYYY"),
+)
+assert not any("'" in b[2] + b[3] for b in _BUCKETS)  # spliced into SQL as constants
+
+
+class EmptySelection(LookupError):
+    """No record of the catalog is in the scope asked for: there is nothing to report."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportJob:
+    id: uuid.UUID
+    purpose: str
+    agent: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    records: int  # in scope, taken-down records left out
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    label: str | None  # None: the column was empty (no licence, no host)
+    amounts: tuple[int, ...]  # one per series of its Breakdown
+
+    @property
+    def total(self) -> int:
+        return sum(self.amounts)
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    series: tuple[str, ...]
+    groups: tuple[Group, ...]  # most first (or in time order)
+    other: tuple[int, ...]  # per series, over the groups left out
+    other_groups: int  # how many groups were left out
+
+    @property
+    def total(self) -> int:
+        return sum(g.total for g in self.groups) + sum(self.other)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    catalog: str  # URL, password masked
+    generated_at: datetime
+    since: datetime | None
+    until: datetime | None
+    jobs: tuple[ReportJob, ...]
+    records: int  # counted: in scope and not taken down
+    collected: int
+    skipped: int
+    bytes_collected: int
+    taken_down: int  # records in scope left out because they were taken down
+    taken_down_bytes: int
+    first_recorded: datetime
+    last_recorded: datetime
+    bucket: str  # the unit of `timeline`: second, minute, hour, day, month or year
+    timeline: Breakdown  # per bucket (every bucket from first to last), by outcome
+    reasons: Breakdown  # skipped records per reason code (a record counts under each)
+    hosts: Breakdown  # bytes collected per URL host
+    license_statuses: Breakdown  # records per licence status, by outcome
+    licenses: Breakdown  # records per SPDX licence id (None: no licence), by outcome
+    signals: Breakdown  # evidence rows per signal, by effect
+
+
+# --- time buckets -----------------------------------------------------------------------
+
+
+def _bucket_for(span: timedelta) -> tuple[str, str, str]:
+    for unit, longest, py_form, pg_form in _BUCKETS:
+        if span <= longest:
+            return unit, py_form, pg_form
+    raise AssertionError("the last bucket has no limit")
+
+
+_FIELDS: Final = ("year", "month", "day", "hour", "minute", "second")
+_FIRST: Final = (0, 1, 1, 0, 0, 0)  # each field's first value (the year is kept)
+
+
+def _floor(moment: datetime, unit: str) -> datetime:
+    utc = moment.astimezone(UTC)
+    actual = (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
+    keep = _FIELDS.index(unit) + 1
+    year, month, day, hour, minute, second = (*actual[:keep], *_FIRST[keep:])
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
+def _after(moment: datetime, unit: str) -> datetime:
+    if unit == "month":
+        year, month = divmod(moment.month, 12)
+        return moment.replace(year=moment.year + year, month=month + 1)
+    if unit == "year":
+        return moment.replace(year=moment.year + 1)
+    return moment + timedelta(**{unit + "s": 1})
+
+
+def _bucket_labels(first: datetime, last: datetime, unit: str, form: str) -> list[str]:
+    """Every bucket's label from the one holding `first` to the one holding `last`."""
+    labels = []
+    moment = _floor(first, unit)
+    while moment <= last:
+        labels.append(moment.strftime(form))
+        moment = _after(moment, unit)
+    return labels
+
+
+def _bucket_column(connection: Connection, py_form: str, pg_form: str) -> ColumnElement[str]:
+    # The format is a constant of this module, inline so SELECT and GROUP BY match.
+    if connection.dialect.name == "postgresql":
+        utc = func.timezone(sql_constant("'UTC'"), UrlRecord.recorded_at)
+        return func.to_char(utc, sql_constant(f"'{pg_form}'"))
+    return func.strftime(sql_constant(f"'{py_form}'"), UrlRecord.recorded_at)
+
+
+# --- grouping ---------------------------------------------------------------------------
+
+_Query = Callable[..., Select[Any]]  # columns -> SELECT … FROM … WHERE <scope>
+_Column = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+def _int(value: Any) -> int:
+    return int(value or 0)  # PostgreSQL sums bigints as numeric
+
+
+def _breakdown(
+    connection: Connection,
+    query: _Query,
+    label: _Column,
+    *,
+    split: _Column | None = None,
+    series: Sequence[str] = ("records",),
+    amount: ColumnElement[Any] | None = None,
+    top: int | None = TOP,
+) -> Breakdown:
+    """`amount` (default: rows) per `label`, the `top` largest (all when None), per `split`."""
+    value = (func.count() if amount is None else amount).label("amount")
+    key = label.label("label")
+    grouped = query(key, value).group_by(label)
+    order = (value.desc(), label.is_(None), label)  # None last on both backends
+    rows = connection.execute(grouped.order_by(*order).limit(top)).all()
+    labels = [row.label for row in rows]
+    names: tuple[str, ...] = tuple(series)
+    if split is None:
+        amounts: dict[Any, tuple[int, ...]] = {row.label: (_int(row.amount),) for row in rows}
+        totals: tuple[int, ...] = (_int(connection.scalar(query(value))),)
+    else:
+        by_series = query(split.label("series"), value).group_by(split)
+        seen = {str(row.series): _int(row.amount) for row in connection.execute(by_series)}
+        names = (*series, *sorted(set(seen) - set(series)))
+        totals = tuple(seen.get(name, 0) for name in names)
+        cells: dict[Any, list[int]] = {name: [0] * len(names) for name in labels}
+        if labels:
+            known = [name for name in labels if name is not None]
+            chosen = or_(label.in_(known), label.is_(None) if None in labels else false())
+            narrowed = query(key, split.label("series"), value).where(chosen)
+            for row in connection.execute(narrowed.group_by(label, split)):
+                cells[row.label][names.index(str(row.series))] = _int(row.amount)
+        amounts = {name: tuple(counts) for name, counts in cells.items()}
+    groups = tuple(Group(None if name is None else str(name), amounts[name]) for name in labels)
+    left = len(labels) == top and top is not None
+    count = connection.scalar(select(func.count()).select_from(grouped.subquery())) if left else 0
+    shown = [sum(g.amounts[i] for g in groups) for i in range(len(names))]
+    return Breakdown(
+        series=names,
+        groups=groups,
+        other=tuple(t - s for t, s in zip(totals, shown, strict=True)),
+        other_groups=_int(count) - len(groups) if left else 0,
+    )
+
+
+# --- the report -------------------------------------------------------------------------
+
+
+def _over(source: Any, *where: ColumnElement[bool]) -> _Query:
+    def query(*columns: Any) -> Select[Any]:
+        return select(*columns).select_from(source).where(*where)
+
+    return query
+
+
+def _jobs(
+    connection: Connection, jobs: Sequence[uuid.UUID] | None, window: list[ColumnElement[bool]]
+) -> list[Any]:
+    """Rows of the jobs asked for, or of every job with a record in the window."""
+    query = select(
+        CrawlJob.id,
+        CrawlJob.purpose,
+        CrawlJob.agent,
+        CrawlJob.status,
+        CrawlJob.started_at,
+        CrawlJob.finished_at,
+    ).order_by(CrawlJob.started_at, CrawlJob.id)
+    if jobs is None:
+        has_records = exists().where(UrlRecord.job_id == CrawlJob.id, *window)
+        return list(connection.execute(query.where(has_records)))
+    found = list(connection.execute(query.where(CrawlJob.id.in_(jobs))))
+    missing = set(jobs) - {row.id for row in found}
+    if missing:
+        raise CatalogError(
+            f"no crawl job {min(map(str, missing))} in catalog {mask_url(connection.engine.url)}"
+        )
+    return found
+
+
+def _describe(
+    jobs: Sequence[uuid.UUID] | None, since: datetime | None, until: datetime | None
+) -> str:
+    parts = ["every job" if jobs is None else "job(s) " + ", ".join(map(str, jobs))]
+    if since is not None:
+        parts.append(f"recorded from {since.isoformat()}")
+    if until is not None:
+        parts.append(f"recorded before {until.isoformat()}")
+    return ", ".join(parts)
+
+
+def build_report(
+    source: Engine | Catalog,
+    *,
+    jobs: Sequence[uuid.UUID] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    top: int = TOP,
+) -> Report:
+    """The report's numbers for the jobs and the window given (see the module docstring).
+
+    `since` is inclusive, `until` exclusive; both timezone-aware. Raises CatalogError for a
+    job that is not in the catalog (or a catalog that cannot be read), EmptySelection when
+    no record is left to count, ValueError for a naive datetime or `top` below 1.
+    """
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.utcoffset() is None:
+            raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    job_list = None if jobs is None else list(dict.fromkeys(jobs))
+    window: list[ColumnElement[bool]] = []
+    if since is not None:
+        window.append(UrlRecord.recorded_at >= since)
+    if until is not None:
+        window.append(UrlRecord.recorded_at < until)
+    scope = window if job_list is None else [*window, UrlRecord.job_id.in_(job_list)]
+    taken_down = exists().where(Takedown.record_id == UrlRecord.id)
+    kept = [*scope, ~taken_down]
+    collected = UrlRecord.outcome == "collected"
+    skipped = UrlRecord.outcome == "skipped"
+
+    with reading(source, "building the report") as connection:
+        catalog = mask_url(connection.engine.url)
+        job_rows = _jobs(connection, job_list, window)
+        records, collected_count, collected_bytes, first, last = connection.execute(
+            select(
+                func.count(),
+                func.sum(case((collected, 1), else_=0)),
+                func.sum(case((collected, UrlRecord.size), else_=0)),
+                func.min(UrlRecord.recorded_at),
+                func.max(UrlRecord.recorded_at),
+            ).where(*kept)
+        ).one()
+        removed, removed_bytes = connection.execute(
+            select(func.count(), func.sum(UrlRecord.size)).where(*scope, taken_down)
+        ).one()
+        if not records:
+            left_out = f" ({removed} taken down)" if removed else ""
+            raise EmptySelection(
+                f"no records to report for {_describe(job_list, since, until)}{left_out} "
+                f"in catalog {catalog}"
+            )
+        per_job = dict(
+            connection.execute(
+                select(UrlRecord.job_id, func.count()).where(*kept).group_by(UrlRecord.job_id)
+            ).all()
+        )
+        unit, py_form, pg_form = _bucket_for(last - first)
+        records_kept = _over(UrlRecord, *kept)
+        by_bucket = _breakdown(
+            connection,
+            records_kept,
+            _bucket_column(connection, py_form, pg_form),
+            split=UrlRecord.outcome,
+            series=OUTCOMES,
+            top=None,
+        )
+        reasons = reason_values(connection)
+        with_reasons = UrlRecord.__table__.join(reasons, true())
+        with_records = Evidence.__table__.join(UrlRecord, UrlRecord.id == Evidence.record_id)
+        report_parts = {
+            "reasons": _breakdown(
+                connection, _over(with_reasons, *kept, skipped), reasons.c.value, top=top
+            ),
+            "hosts": _breakdown(
+                connection,
+                _over(UrlRecord, *kept, collected),
+                host_column(connection),
+                series=("bytes collected",),
+                amount=func.sum(func.coalesce(UrlRecord.size, 0)),
+                top=top,
+            ),
+            "license_statuses": _breakdown(
+                connection,
+                records_kept,
+                UrlRecord.license_status,
+                split=UrlRecord.outcome,
+                series=OUTCOMES,
+                top=top,
+            ),
+            "licenses": _breakdown(
+                connection,
+                records_kept,
+                UrlRecord.license,
+                split=UrlRecord.outcome,
+                series=OUTCOMES,
+                top=top,
+            ),
+            "signals": _breakdown(
+                connection,
+                _over(with_records, *kept),
+                Evidence.signal,
+                split=Evidence.effect,
+                series=EFFECTS,
+                top=top,
+            ),
+        }
+
+    # Every bucket from the first record to the last, the empty ones too.
+    counted = {g.label: g.amounts for g in by_bucket.groups}
+    zero = (0,) * len(by_bucket.series)
+    timeline = Breakdown(
+        series=by_bucket.series,
+        groups=tuple(
+            Group(label, counted.get(label, zero))
+            for label in _bucket_labels(first, last, unit, py_form)
+        ),
+        other=zero,
+        other_groups=0,
+    )
+    return Report(
+        catalog=catalog,
+        generated_at=datetime.now(UTC),
+        since=since,
+        until=until,
+        jobs=tuple(
+            ReportJob(
+                id=row.id,
+                purpose=row.purpose,
+                agent=row.agent,
+                status=row.status,
+                started_at=row.started_at,
+                finished_at=row.finished_at,
+                records=_int(per_job.get(row.id)),
+            )
+            for row in job_rows
+        ),
+        records=_int(records),
+        collected=_int(collected_count),
+        skipped=_int(records) - _int(collected_count),
+        bytes_collected=_int(collected_bytes),
+        taken_down=_int(removed),
+        taken_down_bytes=_int(removed_bytes),
+        first_recorded=first,
+        last_recorded=last,
+        bucket=unit,
+        timeline=timeline,
+        **report_parts,
+    )
