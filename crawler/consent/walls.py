@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from parsel import Selector
 
+from . import structured
 from .model import Effect, Evidence, reason
 from .text import clip, header_strings
 
@@ -182,7 +183,6 @@ _NOT_A_WALL: Final = frozenset(
     }
 )
 
-_JSONLD_SCRIPTS: Final = etree.XPath("//script[@type='application/ld+json']")
 # Read only in a JSON-LD block no parser could read: the publisher's intent is still plain.
 _FALSE_IN_TEXT: Final = re.compile(
     r"""["']?isAccessibleForFree["']?\s*:\s*["']?(?:https?://schema\.org/)?false\b""",
@@ -436,44 +436,19 @@ def _is_paywall_token(token: str) -> bool:
 
 
 def _schema_paywall(root: Any) -> WallFinding | None:
-    """isAccessibleForFree false in JSON-LD or microdata.
+    """isAccessibleForFree false in JSON-LD or microdata (read by ``structured``, bounded).
 
-    extruct parses the tree parsel already built (no second parse) and never mutates it. One
-    unreadable JSON-LD block makes extruct drop all of them, so then the blocks are read one by
-    one; a block no parser can read still counts when its text says isAccessibleForFree false.
-    Anything else unreadable is no finding.
+    A JSON-LD block no parser can read still counts when its text says isAccessibleForFree
+    false. Anything else unreadable is no finding.
     """
-    # Imported here: it pulls in rdflib and html5lib, and most pages never get this far.
-    import extruct
-
-    data: dict[str, Any] = extruct.extract(root, syntaxes=["json-ld", "microdata"], errors="ignore")
-    jsonld = data.get("json-ld")
-    if isinstance(jsonld, list):
-        found = _walk(jsonld, "JSON-LD", microdata=False)
-    else:
-        found = _jsonld_by_block(root)
+    blocks = structured.jsonld(root, containing=_FREE)
+    found = _walk(list(blocks.items), "JSON-LD", microdata=False)
+    if found is None and any(_FALSE_IN_TEXT.search(text) for text in blocks.unreadable):
+        found = "JSON-LD isAccessibleForFree: false (in a malformed JSON-LD block)"
     if found is None:
-        microdata = data.get("microdata")
-        if isinstance(microdata, list):
-            found = _walk(microdata, "microdata", microdata=True)
+        items, _ = structured.microdata(root)
+        found = _walk(items, "microdata", microdata=True)
     return None if found is None else WallFinding(PAYWALL, clip(found, _MAX_VALUE))
-
-
-def _jsonld_by_block(root: Any) -> str | None:
-    from extruct.jsonld import JsonLdExtractor
-
-    extractor = JsonLdExtractor()
-    for script in _JSONLD_SCRIPTS(root):
-        try:
-            items = extractor.extract_items(script)
-        except (ValueError, TypeError, RecursionError):
-            if _FALSE_IN_TEXT.search(script.xpath("string()")):
-                return "JSON-LD isAccessibleForFree: false (in a malformed JSON-LD block)"
-            continue
-        found = _walk(list(items), "JSON-LD", microdata=False)
-        if found is not None:
-            return found
-    return None
 
 
 def _walk(items: list[Any], syntax: str, *, microdata: bool) -> str | None:
@@ -494,29 +469,18 @@ def _walk(items: list[Any], syntax: str, *, microdata: bool) -> str | None:
                 continue
         else:
             props, kind = node, node.get("@type")
-        if _is_false(_prop(props, "isAccessibleForFree")):
-            label = _type_name(kind)
-            selector = _prop(props, "cssSelector")
+        if _is_false(structured.prop(props, "isAccessibleForFree")):
+            label = ", ".join(structured.type_names(kind)) or "untyped"
+            selector = structured.prop(props, "cssSelector")
             if isinstance(selector, str) and selector.strip():
                 label += f', cssSelector "{clip(selector.strip(), _MAX_ATTR)}"'
             return f"{syntax} {via}isAccessibleForFree: false ({label})"
         if depth >= _MAX_DEPTH:
             continue
         for name, label in (("@graph", via), ("mainEntity", via), ("hasPart", "hasPart ")):
-            child = _prop(props, name)
+            child = structured.prop(props, name)
             if child is not None:
                 stack.append((child, depth + 1, label))
-    return None
-
-
-def _prop(props: dict[Any, Any], name: str) -> Any:
-    """A property by name, also written "schema:name" or "https://schema.org/name"."""
-    if name in props:
-        return props[name]
-    wanted = name.lower()
-    for key, value in props.items():
-        if isinstance(key, str) and re.split(r"[/:#]", key)[-1].lower() == wanted:
-            return value
     return None
 
 
@@ -532,9 +496,3 @@ def _is_false(value: Any, *, in_list: bool = False) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in _FALSE_VALUES
     return False
-
-
-def _type_name(kind: Any) -> str:
-    names = kind if isinstance(kind, list) else [kind]
-    local = [re.split(r"[/:#]", n)[-1] for n in names if isinstance(n, str) and n]
-    return ", ".join(local) if local else "untyped"
