@@ -4,6 +4,7 @@
 2. 72 real robots.txt files with the verdicts of tests/data/realweb_manifest.json.
 3. Hand-written RFC 9309 table and structural checks.
 4. A size sanity check (behaviour, not time).
+5. RSL ``License:`` lines (SIGNALS.md section 7 vector 6, discovery in robots.txt).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from crawler.consent.robots import (
+    LICENSE_URL_MAX,
     Group,
     Line,
     RobotsTxt,
@@ -25,6 +27,7 @@ from crawler.consent.robots import (
     Verdict,
     decode_robots,
     escape_pattern,
+    is_license_url,
     is_valid_token,
     path_params_query,
 )
@@ -613,3 +616,170 @@ def test_many_rules_and_stars_without_backtracking() -> None:
     assert robots.allowed("/" + "a" * 50_000 + "b", "bot").allowed
     assert robots.allowed("/" + "a" * 50_000, "bot").rule == Rule(20_002, False, stars)
     assert robots.allowed("/x19999/zzz/y19999", "bot").rule == Rule(20_001, False, "/x19999*y19999")
+
+
+# --------------------------------------------------------------------------
+# 5. RSL License: lines
+# --------------------------------------------------------------------------
+
+A = "https://site.test/a.xml"
+B = "https://site.test/b.xml"
+C = "https://licences.test/c.xml"  # another host is fine (RSL guide)
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "expected"),
+    [
+        # Vector 6: the group's lines replace the global ones.
+        (
+            (
+                f"License: {B}\nUser-agent: ExampleBot\nLicense: {A}\nDisallow: /x\n"
+                "User-agent: *\nAllow: /\n"
+            ),
+            "ExampleBot",
+            ((A, 3),),
+        ),
+        (
+            (
+                f"License: {B}\nUser-agent: ExampleBot\nLicense: {A}\nDisallow: /x\n"
+                "User-agent: *\nAllow: /\n"
+            ),
+            "OtherBot",
+            ((B, 1),),
+        ),
+        # Our own group without License lines: the global ones, never the * group's.
+        (
+            (
+                f"License: {B}\nUser-agent: ExampleBot\nDisallow: /x\n"
+                f"User-agent: *\nLicense: {C}\nAllow: /\n"
+            ),
+            "ExampleBot",
+            ((B, 1),),
+        ),
+        (
+            (
+                f"License: {B}\nUser-agent: ExampleBot\nDisallow: /x\n"
+                f"User-agent: *\nLicense: {C}\nAllow: /\n"
+            ),
+            "OtherBot",
+            ((C, 5),),
+        ),
+        # Several lines; merged groups; a repeated URL counts once, at its first line.
+        (
+            (
+                f"User-agent: ExampleBot\nLicense: {A}\nLicense: {C}\nDisallow: /x\n"
+                f"User-agent: *\nDisallow: /\nUser-agent: examplebot\nLicense: {A}\n"
+                f"License: {B}\nAllow: /y\n"
+            ),
+            "ExampleBot",
+            ((A, 2), (C, 3), (B, 9)),
+        ),
+        # Nothing anywhere.
+        ("User-agent: *\nDisallow: /x\n", "ExampleBot", ()),
+        ("", "ExampleBot", ()),
+        # A global footer after the last group, as sites write it (with Sitemap lines).
+        (
+            (
+                f"User-agent: ExampleBot\nDisallow: /x\n\n# licensing\nLicense: {A}\n\n"
+                f"Sitemap: https://site.test/s.xml\nLicense: {B}\n"
+            ),
+            "OtherBot",
+            ((A, 5), (B, 8)),
+        ),
+        # Written right under the last group's rules (no blank line): that group's.
+        (f"User-agent: ExampleBot\nDisallow: /x\nLicense: {A}\n", "ExampleBot", ((A, 3),)),
+        (f"User-agent: ExampleBot\nDisallow: /x\nLicense: {A}\n", "OtherBot", ()),
+        # After a blank line but followed by more group lines: still inside the group.
+        (
+            f"User-agent: ExampleBot\nDisallow: /x\n\nLicense: {A}\nCrawl-delay: 1\n",
+            "OtherBot",
+            (),
+        ),
+        # Unusable values are ignored, and the group then falls back to the global lines.
+        (
+            (
+                f"License: {B}\nUser-agent: ExampleBot\nLicense: /relative.xml\n"
+                "License: ftp://site.test/l.xml\nLicense: https://site.test/a b.xml\n"
+                "License: javascript:alert(1)\nLicense:\nDisallow: /x\n"
+            ),
+            "ExampleBot",
+            ((B, 1),),
+        ),
+        (f"User-agent: *\nLicense: https://site.test/{'x' * 5000}.xml\n", "bot", ()),
+    ],
+)
+def test_licenses_for(text: str, token: str, expected: tuple[tuple[str, int], ...]) -> None:
+    assert RobotsTxt.parse(text).licenses_for(token) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (A, True),
+        ("HTTP://Site.Test/l.xml", True),
+        ("https://site.test/licence-ü.xml", True),  # need not be percent-encoded (RSL guide)
+        ("/license.xml", False),
+        ("license.xml", False),
+        ("//site.test/license.xml", False),
+        ("ftp://site.test/license.xml", False),
+        ("file:///etc/passwd", False),
+        ("https://", False),
+        ("https://[::1/x", False),
+        ("https://site.test/a b", False),
+        ("", False),
+        ("https://site.test/" + "x" * (LICENSE_URL_MAX - 18), True),
+        ("https://site.test/" + "x" * (LICENSE_URL_MAX - 17), False),
+    ],
+)
+def test_is_license_url(value: str, expected: bool) -> None:
+    assert is_license_url(value) is expected
+
+
+def test_license_lines_never_touch_groups_or_rules() -> None:
+    plain = (
+        "User-agent: a\nUser-agent: b\nDisallow: /private\nAllow: /private/ok\n"
+        "User-agent: *\nDisallow: /\n"
+    )
+    licensed = (
+        f"License: {A}\nUser-agent: a\nLicense: {B}\nUser-agent: b\nLicense: {C}\n"
+        f"Disallow: /private\nLicense: {A}\nAllow: /private/ok\n\nLicense: {B}\n"
+        f"User-agent: *\nLicense: {C}\nDisallow: /\n\nLicense: {A}\n"
+    )
+    before, after = RobotsTxt.parse(plain), RobotsTxt.parse(licensed)
+    # A License line between user-agent lines does not split the group (unlike a rule).
+    assert [g.tokens for g in after.groups] == [g.tokens for g in before.groups]
+    assert [[r.pattern for r in g.rules] for g in after.groups] == [
+        [r.pattern for r in g.rules] for g in before.groups
+    ]
+    for token in ("a", "b", "other"):
+        for path in ("/", "/private/x", "/private/ok/1", "/public"):
+            assert after.allowed(path, token).allowed is before.allowed(path, token).allowed
+    # Line 10 follows a blank line but more group lines follow it: the group's (a repeat of B).
+    assert after.licenses_for("b") == ((B, 3), (C, 5), (A, 7))
+    assert after.licenses_for("b") == after.licenses_for("a")
+    assert after.licenses_for("other") == ((C, 12),)  # the * group's replace the global ones
+    assert [line.line for line in after.lines if line.field == "license"] == [1, 15]
+
+
+def test_footer_license_lines_are_global_lines() -> None:
+    text = f"User-agent: *\nDisallow: /x\n\nLicense: {A}\nSitemap: https://site.test/s.xml\n"
+    robots = RobotsTxt.parse(text)
+    assert robots.lines == (
+        Line(4, "license", A),
+        Line(5, "sitemap", "https://site.test/s.xml"),
+    )
+    assert robots.groups == (Group(("*",), 1, (Rule(2, False, "/x"),), ()),)
+
+
+@pytest.mark.parametrize(
+    ("file", "url", "line"),
+    [
+        ("robots/davidtofan.com.txt", "https://davidtofan.com/rsl.xml", 47),
+        ("robots/mcpjunction.ai.txt", "https://mcpjunction.ai/license.xml", 180),
+    ],
+)
+def test_realweb_license_lines_bind_every_agent(file: str, url: str, line: int) -> None:
+    # Both sites put the License line at the end of the file, after a blank line: global.
+    robots = _real(file)
+    for token in ("ExampleBot", "GPTBot", "PanguBot", "Googlebot", "*"):
+        assert robots.licenses_for(token) == ((url, line),)

@@ -29,6 +29,14 @@ Semantics (RFC 9309; Google's reference parser agrees on all of these):
   *equal* to it, case-insensitively: no prefix or substring matching;
 * every group naming the token is merged; otherwise every ``*`` group is
   merged; otherwise everything is allowed;
+* ``License:`` lines (RSL 1.0 discovery) never start or end a group and never
+  alter Allow/Disallow. One is global when it comes before the first
+  user-agent line, or when it is part of the file's footer: after a blank line
+  that follows the last group line, with only License and Sitemap lines,
+  comments and blank lines after it (where sites put it, as they put Sitemap:
+  RFC 9309 alone would bind such a line to the last group only, which the RSL
+  guide, calling the directive global, does not intend). Any other License
+  line belongs to its group; :meth:`RobotsTxt.licenses_for` reads them;
 * a rule matches when its pattern matches a prefix of the URL's
   path+params+query; ``*`` matches any sequence and a trailing ``$`` anchors
   the end. Both sides are normalised by :func:`escape_pattern` first;
@@ -54,9 +62,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
+from urllib.parse import urlsplit
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "LICENSE_URL_MAX",
     "Group",
     "Line",
     "PathPattern",
@@ -66,6 +76,7 @@ __all__ = [
     "Verdict",
     "decode_robots",
     "escape_pattern",
+    "is_license_url",
     "is_valid_token",
     "match_path",
     "path_params_query",
@@ -87,9 +98,13 @@ _USER_AGENT: Final = "user-agent"
 _ALLOW: Final = "allow"
 _DISALLOW: Final = "disallow"
 _SITEMAP: Final = "sitemap"
+_LICENSE: Final = "license"
 _CRAWL_DELAY: Final = "crawl-delay"
 _STAR: Final = "*"
 _MAX_SELECTIONS: Final = 256
+#: Longest License URL read (the sitemaps protocol's URL limit): a 5,000-character value is junk.
+LICENSE_URL_MAX: Final = 2048
+_URL_SCHEMES: Final = ("http", "https")
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +341,18 @@ class RobotsTxt:
         delays = [d for d in delays if math.isfinite(d)]
         return max(delays) if delays else None
 
+    def licenses_for(self, token: str) -> tuple[tuple[str, int], ...]:
+        """(URL, line) of the RSL ``License:`` lines that bind ``token``.
+
+        The License lines of the groups selected for ``token`` (as for Allow/Disallow) replace
+        the global ones; when those groups have none, the global ones apply. Only absolute
+        http(s) URLs count (the RSL guide requires a fully qualified URL); a relative or
+        otherwise unusable value is ignored, and stays in ``lines``/``Group.lines`` for the
+        audit. A URL repeated is reported once, at its first line.
+        """
+        grouped = [line for group in self.groups_for(token) for line in group.lines]
+        return _license_urls(grouped) or _license_urls(self.lines)
+
     def _selection(self, token: str) -> _Selection:
         selection = self._selections.get(token)
         if selection is None:
@@ -349,6 +376,26 @@ class RobotsTxt:
                 return named, wanted
         star = tuple(i for i, g in enumerate(self.groups) if _STAR in g.tokens)
         return star, (_STAR if star else None)
+
+
+def _license_urls(lines: Iterable[Line]) -> tuple[tuple[str, int], ...]:
+    found: dict[str, int] = {}
+    for line in lines:
+        if line.field == _LICENSE and is_license_url(line.value):
+            found.setdefault(line.value, line.line)
+    return tuple(found.items())  # lines come in file order
+
+
+def is_license_url(value: str) -> bool:
+    """A usable ``License:`` value: an absolute http(s) URL with a host, no whitespace, at most
+    LICENSE_URL_MAX characters."""
+    if not value or len(value) > LICENSE_URL_MAX or any(c.isspace() for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return False
+    return parts.scheme.lower() in _URL_SCHEMES and bool(parts.hostname)
 
 
 def _limit(text: str, max_bytes: int) -> tuple[str, bool]:
@@ -388,23 +435,36 @@ class _GroupBuilder:
 class _Parser:
     """Line-by-line state machine that assembles groups."""
 
-    __slots__ = ("current", "groups", "lines", "sitemaps")
+    __slots__ = ("blank", "current", "footer", "groups", "lines", "sitemaps")
 
     def __init__(self) -> None:
         self.groups: list[Group] = []
         self.current: _GroupBuilder | None = None
         self.lines: list[Line] = []
         self.sitemaps: list[str] = []
+        self.blank = False  # a blank line since the last line other than License/Sitemap
+        self.footer: list[Line] = []  # License lines that are global if nothing else follows
 
     def feed(self, text: str) -> _Parser:
         for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
             parsed = _split_line(raw)
             if parsed is not None:
                 self._handle(number, *parsed)
+            elif not raw.strip(_WHITESPACE):
+                self.blank = True
         return self
 
     def _handle(self, number: int, key: str, value: str) -> None:
         current = self.current
+        if key == _LICENSE and current is not None:
+            line = Line(number, key, value)
+            current.lines.append(line)
+            if self.blank or self.footer:
+                self.footer.append(line)
+            return
+        if key != _SITEMAP:
+            self.blank = False
+            self.footer.clear()
         if key == _USER_AGENT:
             if current is None or current.closed:
                 if current is not None:
@@ -425,6 +485,10 @@ class _Parser:
 
     def build(self, truncated: bool) -> RobotsTxt:
         if self.current is not None:
+            if self.footer:  # nothing but License/Sitemap lines after them: global
+                footer = set(self.footer)
+                self.current.lines = [line for line in self.current.lines if line not in footer]
+                self.lines = sorted([*self.lines, *footer], key=lambda line: line.line)
             self.groups.append(self.current.build())
             self.current = None
         return RobotsTxt(tuple(self.groups), tuple(self.lines), tuple(self.sitemaps), truncated)
