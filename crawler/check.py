@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 
 from . import meta, signals
+from .consent.license_policy import LicenseTerms
 from .consent.model import Decision, Evidence, Purpose
 from .consent.policy import decide
 from .exceptions import ConfigError
@@ -126,6 +127,7 @@ def check_url(
     agent: str = "consentcrawl",
     resolve: Sequence[str] = (),
     require_permission: bool = False,
+    licensing: LicenseTerms | None = None,
     allow_private: bool = False,
     extra_settings: Mapping[str, Any] | None = None,
     log_level: str = "WARNING",
@@ -156,6 +158,7 @@ def check_url(
             depth=0,
             max_pages=1,
             require_permission=require_permission,
+            licensing=licensing or LicenseTerms(),
             resolve=tuple(resolve),
             allow_private=allow_private,
             delay=0.0,

@@ -31,6 +31,7 @@ from .check import (
     parse_purposes,
     purposes_of,
 )
+from .consent.license_policy import LicenseTerms
 from .consent.model import Decision, Effect, Purpose, Reason, UnknownPurpose
 from .demo import web
 from .demo.server import serve
@@ -77,6 +78,37 @@ PrivateOption = Annotated[
     ),
 ]
 
+AcceptLicenseOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--accept-license",
+        metavar="SPDX",
+        help="A licence that counts as permission: an SPDX id or FAMILY-* (repeatable; "
+        "default CC0-1.0, CC-PDM-1.0, CC-BY-*, CC-BY-SA-*).",
+    ),
+]
+NonCommercialOption = Annotated[
+    bool,
+    typer.Option(
+        "--non-commercial",
+        help="The job's use is non-commercial: NC licences may count as permission, and RSL "
+        "terms are read for a non-commercial user.",
+    ),
+]
+LicenseHeldOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--license-held",
+        metavar="URL",
+        help="An RSL licence the job holds: its document, content or licence-server URL "
+        "(repeatable).",
+    ),
+]
+GeoOption = Annotated[
+    str | None,
+    typer.Option(metavar="CC", help="Country the job works from (ISO 3166-1 alpha-2), for RSL geo terms."),
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -118,6 +150,17 @@ def _settings(pairs: list[str]) -> dict[str, str]:
             raise _usage_error(f"--set {pair!r}: expected NAME=VALUE")
         settings[name.strip()] = value
     return settings
+
+
+def _licensing(
+    accept: list[str] | None, non_commercial: bool, held: list[str] | None, geo: str | None
+) -> LicenseTerms:
+    try:
+        return LicenseTerms.parse(
+            accept=accept or None, commercial=not non_commercial, held=held or (), geo=geo
+        )
+    except ValueError as exc:
+        raise _usage_error(str(exc)) from None
 
 
 def _read_seeds(path: Path) -> list[str]:
@@ -163,6 +206,10 @@ def crawl(
             "--require-permission", help="Opt-in: collect only items with an explicit permission."
         ),
     ] = False,
+    accept_license: AcceptLicenseOption = None,
+    non_commercial: NonCommercialOption = False,
+    license_held: LicenseHeldOption = None,
+    geo: GeoOption = None,
     resolve: ResolveOption = None,
     allow_private_addresses: PrivateOption = False,
     blocklist: Annotated[
@@ -197,6 +244,7 @@ def crawl(
         depth=depth,
         max_pages=max_pages,
         require_permission=require_permission,
+        licensing=_licensing(accept_license, non_commercial, license_held, geo),
         resolve=tuple(resolve or ()),
         allow_private=allow_private_addresses,
         blocklists=tuple(blocklist or ()),
@@ -277,6 +325,10 @@ def check(
             "--require-permission", help="Opt-in: allowed only with an explicit permission."
         ),
     ] = False,
+    accept_license: AcceptLicenseOption = None,
+    non_commercial: NonCommercialOption = False,
+    license_held: LicenseHeldOption = None,
+    geo: GeoOption = None,
     set_: SetOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -293,6 +345,7 @@ def check(
     except UnknownPurpose as exc:
         raise _usage_error(f"{exc}, or all") from None
     extra = _settings(set_ or [])
+    licensing = _licensing(accept_license, non_commercial, license_held, geo)
     try:
         with err.status(f"checking {url[:60]}…", spinner="dots"):
             result = check_url(
@@ -301,6 +354,7 @@ def check(
                 agent=agent,
                 resolve=tuple(resolve or ()),
                 require_permission=require_permission,
+                licensing=licensing,
                 allow_private=allow_private_addresses,
                 extra_settings=extra,
                 log_level="INFO" if verbose else "WARNING",

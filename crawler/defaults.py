@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 CONSENT_DEFAULTS: dict[str, Any] = {
+    "CONSENT_ACCEPT_LICENSES": None,  # None: crawler.consent.spdx.AcceptedLicenses.DEFAULT
     "CONSENT_AGENT": "consentcrawl",
     "CONSENT_AI_AGENTS_ADD": {},
     "CONSENT_AI_AGENTS_DROP": [],
@@ -21,10 +22,13 @@ CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_CATALOG_FLUSH_INTERVAL": 2.0,
     "CONSENT_CATALOG_MAX_PENDING": 4,
     "CONSENT_CATALOG_URL": "sqlite:///consentcrawl.sqlite",
+    "CONSENT_COMMERCIAL": True,
     "CONSENT_CONTACT_URL": "https://github.com/consentcrawl/consentcrawl",
     "CONSENT_DOWNLOAD_TIMEOUT": 30.0,
     "CONSENT_EVALUATE": [],
     "CONSENT_FOLLOW_LINKS": True,
+    "CONSENT_GEO": None,
+    "CONSENT_LICENSES_HELD": [],
     "CONSENT_MAX_CRAWL_DELAY": 30.0,
     "CONSENT_MAX_PAGES": 0,
     "CONSENT_MAX_PATH_SEGMENTS": 24,
@@ -38,6 +42,7 @@ CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_ROBOTS_MAX_SIZE": 16 * 1024 * 1024,
     "CONSENT_ROBOTS_PARSE_LIMIT": 512_000,
     "CONSENT_ROBOTS_TIMEOUT": 30.0,
+    "CONSENT_RSL_MAX_SIZE": 1024 * 1024,
     "CONSENT_SEEDS": [],
     "CONSENT_SITE_MAX_PAGES": 10_000,
     "CONSENT_TDMREP_MAX_SIZE": 1024 * 1024,

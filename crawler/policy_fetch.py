@@ -95,10 +95,11 @@ class PolicyFetcher:
         else:
             result = _fetched(kind, url, response)
             self.crawler.stats.inc_value(stats.document_status(kind, response.status))
-        self._store(result, fetched_at)
+        self.record(result, fetched_at)
         return result
 
-    def _store(self, fetched: Fetched, fetched_at: datetime) -> None:
+    def record(self, fetched: Fetched, fetched_at: datetime) -> None:
+        """Hand a document to the catalog, verbatim."""
         document = DocumentIn(
             kind=fetched.kind,
             url=fetched.url,

@@ -47,8 +47,12 @@ logger = logging.getLogger(__name__)
 
 #: Settings recorded with each job (what an auditor needs to know how the job ran).
 RECORDED_SETTINGS = (
+    "CONSENT_ACCEPT_LICENSES",
     "CONSENT_AGENT",
     "CONSENT_ALLOW_OFFSITE",
+    "CONSENT_COMMERCIAL",
+    "CONSENT_GEO",
+    "CONSENT_LICENSES_HELD",
     "CONSENT_MAX_PAGES",
     "CONSENT_MAX_REDIRECTS",
     "CONSENT_PURPOSE",

@@ -26,6 +26,7 @@ from storage.warc import WarcStore
 
 from . import signals, stats
 from .addresses import LOCAL_NETWORKS
+from .consent.license_policy import LicenseTerms
 from .consent.model import Decision, Purpose
 from .consent.robots import is_valid_token
 from .exceptions import ConfigError
@@ -50,6 +51,7 @@ class CrawlOptions:
     allow_offsite: bool = False
     allow_private: bool = False  # loopback and private networks (tests, the demo, intranets)
     blocklists: tuple[Path, ...] = ()  # rights holders' lists to store and apply
+    licensing: LicenseTerms = field(default_factory=LicenseTerms)
     concurrency: int = 16
     per_site_concurrency: int = 4
     delay: float = 0.25
@@ -106,6 +108,10 @@ def settings_for(options: CrawlOptions) -> Settings:
             "CONSENT_ALLOW_PRIVATE_NETWORKS": list(LOCAL_NETWORKS if options.allow_private else ()),
             "CONSENT_SEEDS": list(options.seeds),
             "CONSENT_BLOCKLIST_FILES": [str(p) for p in options.blocklists],
+            "CONSENT_ACCEPT_LICENSES": list(options.licensing.accepted.patterns),
+            "CONSENT_COMMERCIAL": options.licensing.commercial,
+            "CONSENT_LICENSES_HELD": sorted(options.licensing.held),
+            "CONSENT_GEO": options.licensing.geo,
             "DEPTH_LIMIT": options.depth,
             "CONSENT_FOLLOW_LINKS": options.depth > 0,
             "CONCURRENT_REQUESTS": options.concurrency,

@@ -32,8 +32,8 @@ def denied_reason(reason: str) -> str:
     return f"{DENIED_REASON_PREFIX}{reason}"
 
 
-#: Stats names of the policy documents (robots.txt, tdmrep.json, ai.txt).
-DOCUMENTS = {"robots.txt": "robots", "tdmrep.json": "tdmrep", "ai.txt": "aitxt"}
+#: Stats names of the policy documents (robots.txt, tdmrep.json, ai.txt, RSL licences).
+DOCUMENTS = {"robots.txt": "robots", "tdmrep.json": "tdmrep", "ai.txt": "aitxt", "rsl": "rsl"}
 
 
 def document_fetched(kind: str) -> str:

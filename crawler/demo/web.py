@@ -16,11 +16,17 @@
 | aitxt.demo.test | /ai.txt disallowing /gallery/ for training |
 | walls.demo.test | a login wall, a 401 area, a paywalled article, a redirect to a metadata address |
 | piracy.demo.test | a site on the demo's piracy list, with subdomains; moved.demo.test redirects into it |
+| blog.demo.test | a CC BY 4.0 blog (rel=license in the head, a badge in the footer), one post CC BY-SA |
+| gallery.demo.test | a CC BY-NC 4.0 gallery (HTTP `Link` header); one photo in a figure is CC BY |
+| reserved.demo.test | all rights reserved: its licence link names its own terms page |
+| news.demo.test | RSL 1.0 via robots.txt `License:`: search free, AI uses only after paying per crawl |
 
 Later gates add their sites here, so the demo keeps showing every behaviour in one run.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 from .server import Page, Sites
 
@@ -29,6 +35,7 @@ HOSTS = (
     "open", "partial", "outage", "norobots", "agents", "moved",
     "aibots", "signals", "aipref", "tdmrep", "noai", "aitxt", "walls",
     "piracy", "dl.piracy", "mirror.cdn.piracy",
+    "blog", "gallery", "reserved", "news",
 )
 
 #: The rights holder's list the demo submits before crawling (CSV, as rights holders send).
@@ -41,11 +48,21 @@ def host(name: str) -> str:
     return f"{name}.{DOMAIN}"
 
 
-def _html(title: str, text: str, links: list[tuple[str, str]] = (), head: str = "") -> Page:  # type: ignore[assignment]
+def _html(
+    title: str,
+    text: str,
+    links: Sequence[tuple[str, str]] = (),
+    head: str = "",
+    *,
+    body: str = "",
+    headers: Mapping[str, str] | None = None,
+) -> Page:
     anchors = "".join(f'<li><a href="{href}">{label}</a></li>' for href, label in links)
     return Page(
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>{head}"
-        f"</head><body><main><h1>{title}</h1><p>{text}</p><ul>{anchors}</ul></main></body></html>"
+        f"</head><body><main><h1>{title}</h1><p>{text}</p><ul>{anchors}</ul>{body}</main>"
+        "</body></html>",
+        headers=headers or {},
     )
 
 
@@ -143,6 +160,7 @@ def demo_web(port: int) -> Sites:
             },
         },
         **signal_sites(),
+        **licence_sites(port),
         host("walls"): wall_site(),
         # Listed: nothing here is ever fetched, robots.txt included.
         **{
@@ -254,5 +272,76 @@ def signal_sites() -> Sites:
             "/": _index("ai.txt", "/gallery/painting", "/essay"),
             "/gallery/painting": _html("Painting", "Not for AI training (ai.txt)."),
             "/essay": _html("Essay", "ai.txt allows it."),
+        },
+    }
+
+
+def licence_sites(port: int) -> Sites:
+    """Pages that declare their licence (SIGNALS.md section 10) and a site licensed by RSL (7)."""
+    cc_by = "https://creativecommons.org/licenses/by/4.0/"
+    footer = (
+        f'<footer><a rel="license" href="{cc_by}"><img alt="CC BY 4.0" '
+        'src="/badge.png"></a> Text under CC BY 4.0.</footer>'
+    )
+    sa_post = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
+        '"BlogPosting", "headline": "Remix", '
+        '"license": "https://creativecommons.org/licenses/by-sa/4.0/"}</script>'
+    )
+    figure = (
+        '<figure><img src="/photos/heron.jpg" alt="A heron"><figcaption>Photo: '
+        '<a rel="license" href="https://creativecommons.org/licenses/by/2.0/">CC BY 2.0</a>'
+        "</figcaption></figure>"
+    )
+    nc = {"Link": '<https://creativecommons.org/licenses/by-nc/4.0/>; rel="license"'}
+    rsl = f"http://{host('news')}:{port}/license.xml"
+
+    return {
+        host("blog"): {
+            "/robots.txt": _robots("User-agent: *\nAllow: /\n"),
+            "/": _index("Open blog", "/posts/field-notes", "/posts/remix"),
+            "/posts/field-notes": _html(
+                "Field notes", "A post under CC BY 4.0.",
+                head=f'<link rel="license" href="{cc_by}">', body=footer,
+            ),
+            "/posts/remix": _html("Remix", "A post under CC BY-SA 4.0 (JSON-LD).", head=sa_post),
+        },
+        host("gallery"): {
+            "/robots.txt": _robots("User-agent: *\nAllow: /\n"),
+            "/": _index("Gallery", "/works/dunes", "/works/heron"),
+            "/works/dunes": _html("Dunes", "Non-commercial use only.", headers=nc),
+            "/works/heron": _html("Heron", "The page is CC BY-NC; the photo is CC BY.",
+                                 body=figure, headers=nc),
+        },
+        host("reserved"): {
+            "/robots.txt": _robots("User-agent: *\nAllow: /\n"),
+            "/": _index("All rights reserved", "/story"),
+            "/story": _html(
+                "Story", "© 2026 Demo Press. All rights reserved.",
+                head='<link rel="license" href="/terms"><meta name="dc.rights" '
+                'content="All rights reserved">',
+            ),
+            "/terms": _html("Terms", "No reuse without written permission."),
+        },
+        host("news"): {
+            "/robots.txt": _robots(f"License: {rsl}\nUser-agent: *\nAllow: /\n"),
+            "/license.xml": Page(
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<rsl xmlns="https://rslstandard.org/rsl">\n'
+                '  <content url="/">\n'
+                '    <license>\n'
+                '      <permits type="usage">search</permits>\n'
+                "    </license>\n"
+                "    <license>\n"
+                '      <permits type="usage">ai-all</permits>\n'
+                '      <payment type="crawl"><amount currency="USD">0.015</amount></payment>\n'
+                "    </license>\n"
+                "  </content>\n"
+                "</rsl>\n",
+                content_type="application/rsl+xml",
+            ),
+            "/": _index("Demo News", "/2026/11/election", "/2026/11/weather"),
+            "/2026/11/election": _html("Election", "Licensed news: AI uses pay per crawl."),
+            "/2026/11/weather": _html("Weather", "Licensed news: AI uses pay per crawl."),
         },
     }

@@ -11,11 +11,13 @@ Per origin (scheme, host, port), once per cache period (at most 24 h), it fetche
   over five redirects as "unavailable"; we fail closed);
 - then, if robots.txt lets our token fetch them, ``/.well-known/tdmrep.json`` (TDMRep) and
   ``/ai.txt`` (Spawning). A missing or malformed file is "unset"; one that cannot be read
-  (5xx, timeout) reserves the purposes it speaks for, since their specs are silent on errors.
+  (5xx, timeout) reserves the purposes it speaks for, since their specs are silent on errors;
+- the RSL licences that robots.txt ``License:`` lines name for our token (crawler.license_gate),
+  so that a licence is found before the content it covers is accessed.
 
 Every document is handed to the catalog verbatim (``policy_document_fetched``). For each request
 the middleware adds the evidence these documents give (our token's rules, AI agents' groups,
-Content-Signal and Content-Usage lines, ai.txt) and refuses the request when that evidence
+Content-Signal and Content-Usage lines, ai.txt, RSL) and refuses the request when that evidence
 already denies the job's purpose. A TDMRep file rule only travels on with the request: a
 ``tdm-reservation`` header or meta tag of the page itself may override it after download.
 Crawl-delay of our group slows the origin's download slot.
@@ -37,6 +39,7 @@ from ..consent.agents import AgentTable
 from ..consent.aitxt import ai_txt_evidence, parse_ai_txt
 from ..consent.content_signal import ContentSignals
 from ..consent.content_usage import ContentUsageRules
+from ..consent.license_policy import LicenseTerms
 from ..consent.model import Effect, Evidence, Purpose, Reason
 from ..consent.policy import decide
 from ..consent.robots import RobotsTxt, Rule, Verdict, decode_robots, is_valid_token
@@ -49,6 +52,7 @@ from ..exceptions import (
     RobotsDenied,
     RobotsUnreachable,
 )
+from ..license_gate import RslFound, licences_for
 from ..policy_fetch import Fetched, PolicyFetcher
 from .outcome import purpose_from_settings
 
@@ -87,6 +91,9 @@ class OriginPolicy:
     aitxt: Fetched | None = None
     aitxt_rules: RobotsTxt | None = None
     notes: tuple[Evidence, ...] = field(default_factory=tuple)  # per-origin facts (errors, ignored files)
+    # RSL licences named by robots.txt ``License:`` lines for our token, with their line numbers.
+    licences: tuple[tuple[RslFound, int], ...] = ()
+    terms: LicenseTerms | None = None
     # Our token's evidence per deciding rule: every URL a rule decides gets the same piece.
     _by_rule: dict[Rule | None, Evidence] = field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -106,6 +113,8 @@ class OriginPolicy:
         aitxt: Fetched | None = None,
         aitxt_rules: RobotsTxt | None = None,
         notes: tuple[Evidence, ...] = (),
+        licences: tuple[tuple[RslFound, int], ...] = (),
+        terms: LicenseTerms | None = None,
     ) -> OriginPolicy:
         return cls(
             robots,
@@ -120,6 +129,8 @@ class OriginPolicy:
             aitxt,
             aitxt_rules,
             notes,
+            licences,
+            terms,
         )
 
     def robots_evidence(self, url: str) -> Evidence:
@@ -184,6 +195,9 @@ class OriginPolicy:
                 self.aitxt_rules, url, self.agent, source=self.aitxt.url,
                 document_sha256=self.aitxt.sha256,
             )
+        if self.terms is not None:
+            for found, line in self.licences:
+                evidence += found.evidence(url, self.terms, via=f"robots.txt line {line}")
         return evidence
 
 
@@ -207,6 +221,7 @@ class OriginPolicyMiddleware:
         self.timeout = settings.getfloat("CONSENT_ROBOTS_TIMEOUT")
         self.max_crawl_delay = settings.getfloat("CONSENT_MAX_CRAWL_DELAY")
         self.fetcher = PolicyFetcher(crawler, timeout=self.timeout)
+        self.licences = licences_for(crawler)
         self._origins: AsyncCache[OriginPolicy] = AsyncCache(lambda policy: policy.expires)
         self._delayed: set[str] = set()
 
@@ -287,6 +302,14 @@ class OriginPolicyMiddleware:
                 strict=True,
             )
         )
+        licence_lines = () if rules is None else rules.licenses_for(self.agent)
+        licences = tuple(
+            zip(
+                await asyncio.gather(*(self.licences.document(u) for u, _ in licence_lines)),
+                (line for _, line in licence_lines),
+                strict=True,
+            )
+        )
         notes: list[Evidence] = []
         tdmrep, tdm_file = fetched.get(TDMREP), None
         if tdmrep is not None:
@@ -294,7 +317,9 @@ class OriginPolicyMiddleware:
         aitxt, aitxt_rules = fetched.get(AITXT), None
         if aitxt is not None:
             aitxt_rules = self._aitxt_rules(aitxt, notes)
-        failed = any(f.failure for f in fetched.values())
+        failed = any(f.failure for f in fetched.values()) or any(
+            found.document is None or not found.document.valid for found, _ in licences
+        )
         return OriginPolicy.build(
             robots,
             now + (self.error_ttl if failed else self.cache_ttl),
@@ -306,6 +331,8 @@ class OriginPolicyMiddleware:
             aitxt=aitxt,
             aitxt_rules=aitxt_rules,
             notes=tuple(notes),
+            licences=licences,
+            terms=self.licences.terms,
         )
 
     def _limit(self, kind: str) -> int:

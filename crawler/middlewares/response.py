@@ -1,31 +1,39 @@
 """ResponseSignalsMiddleware: the AI signals a page carries itself, read before its body is stored.
 
 From the response headers (``X-Robots-Tag``, ``Content-Usage``, ``tdm-reservation`` and
-``tdm-policy``) and the page's ``<meta>`` tags (robots and user-agent-scoped robots meta,
-``tdm-reservation``/``tdm-policy``) it adds evidence to the request; TDMRep combines the origin's
-``tdmrep.json`` rule (carried here by OriginPolicyMiddleware) with the header and the meta tags,
-later channels overriding earlier ones. The decision itself is the outcome middleware's, which
+``tdm-policy``, ``Link``) and the page's markup (robots and user-agent-scoped robots meta,
+``tdm-reservation``/``tdm-policy`` meta, licence declarations) it adds evidence to the request;
+TDMRep combines the origin's ``tdmrep.json`` rule (carried here by OriginPolicyMiddleware) with
+the header and the meta tags, later channels overriding earlier ones. The page's licence is
+judged against the job's licence terms; an RSL licence the page points at (``Link`` header,
+``<link>``) is fetched (once per URL, crawler.license_gate) and asked before the page is stored,
+and one written inline is read in place. The decision itself is the outcome middleware's, which
 sees the response after this one, so nothing denied here reaches a WARC file.
 
-The ``<meta>`` tags come from ``response.selector``, the parse tree Scrapy caches on the
-response, so the spider's link extraction reuses it instead of parsing the page again.
+The markup comes from ``response.selector``, the parse tree Scrapy caches on the response, so
+licence detection and the spider's link extraction reuse it instead of parsing the page again.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.http import HtmlResponse
 
 from .. import meta
 from ..consent.content_usage import content_usage_header
+from ..consent.license_policy import license_evidence
+from ..consent.licenses import LicenseFinding, detect_licenses
 from ..consent.model import Evidence
 from ..consent.robots_tags import parse_meta_robots, parse_x_robots_tag, robots_tag_evidence
 from ..consent.tdmrep import header_value, meta_value, tdm_evidence
+from ..license_gate import licences_for
 from .origin import agent_table
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
     from typing import Self
 
     from scrapy import Request
@@ -38,18 +46,34 @@ class ResponseSignalsMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.agent: str = crawler.settings.get("CONSENT_AGENT")
         self.tokens = agent_table(crawler.settings).tokens
+        self.licences = licences_for(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    def process_response(
+        self, request: Request, response: Response
+    ) -> Response | Coroutine[Any, Any, Response]:
         if meta.is_probe(request) or not 200 <= response.status < 300:
             return response  # an error page carries no signal about content we never store
-        meta.add_evidence(request, *self.evidence(request, response))
+        evidence, finding = self.evidence(request, response)
+        meta.add_evidence(request, *evidence)
+        if finding.rsl_links or finding.rsl_inline:
+            return self._rsl(request, response, finding)  # awaited by Scrapy: fetches first
         return response
 
-    def evidence(self, request: Request, response: Response) -> list[Evidence]:
+    async def _rsl(self, request: Request, response: Response, finding: LicenseFinding) -> Response:
+        terms = self.licences.terms
+        found = await asyncio.gather(*(self.licences.document(u) for u in finding.rsl_links))
+        for item in found:
+            meta.add_evidence(request, *item.evidence(response.url, terms, via="the page"))
+        for index, text in enumerate(finding.rsl_inline, start=1):
+            inline = self.licences.inline(text, response.url, index)
+            meta.add_evidence(request, *inline.evidence(response.url, terms, via="the page"))
+        return response
+
+    def evidence(self, request: Request, response: Response) -> tuple[list[Evidence], LicenseFinding]:
         headers = response.headers
         metas = page_metas(response)
         now = datetime.now(UTC)  # for unavailable_after
@@ -75,7 +99,10 @@ class ResponseSignalsMiddleware:
         if usage:
             evidence += content_usage_header(", ".join(usage), source="header:Content-Usage")
         evidence += self._tdmrep(request, response, metas)
-        return evidence
+        root = response.selector.root if isinstance(response, HtmlResponse) else None
+        finding = detect_licenses(root, url=response.url, link_headers=_values(headers, b"Link"))
+        evidence += license_evidence(finding, self.licences.terms)
+        return evidence, finding
 
     def _tdmrep(
         self, request: Request, response: Response, metas: list[tuple[str, str]]

@@ -1,0 +1,124 @@
+"""Licences for the gates: the job's terms, and RSL documents fetched once and cached.
+
+An RSL licence can be declared by robots.txt (``License:``, read by the origin gate before any
+page of the origin is fetched), by a page's ``Link`` header or ``<link>`` (read after download,
+before the page is stored) or inline. Each document is fetched once per URL however many pages
+point at it, kept for its ``max-age`` (at most CONSENT_ROBOTS_CACHE_TTL), stored verbatim in the
+catalog, and asked per URL. A declared licence that cannot be read (an error answer, a timeout,
+a file over CONSENT_RSL_MAX_SIZE, invalid XML) keeps everything it could cover out: the site
+said terms exist, we cannot tell what they allow.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from .async_cache import AsyncCache
+from .consent.license_policy import LicenseTerms
+from .consent.licenses import RSL_TYPE
+from .consent.model import Effect, Evidence, LicenseStatus, Reason
+from .consent.rsl import RslDocument, parse_rsl, rsl_evidence
+from .exceptions import ConfigError
+from .policy_fetch import Fetched, PolicyFetcher
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+__all__ = ["RSL", "RslFound", "RslLicences", "licences_for", "terms_from_settings"]
+
+RSL = "rsl"  # the policy document kind in the catalog
+MAX_CACHE_TTL = 86400.0
+
+
+def terms_from_settings(settings: BaseSettings) -> LicenseTerms:
+    accept = settings.get("CONSENT_ACCEPT_LICENSES")
+    try:
+        return LicenseTerms.parse(
+            accept=None if accept is None else settings.getlist("CONSENT_ACCEPT_LICENSES"),
+            commercial=settings.getbool("CONSENT_COMMERCIAL"),
+            held=settings.getlist("CONSENT_LICENSES_HELD"),
+            geo=settings.get("CONSENT_GEO"),
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class RslFound:
+    """An RSL document as fetched, parsed when it could be read."""
+
+    fetched: Fetched
+    document: RslDocument | None
+    expires: float
+
+    def evidence(self, url: str, terms: LicenseTerms, *, via: str) -> tuple[Evidence, ...]:
+        if self.document is None:
+            fetched = self.fetched
+            why = fetched.failure or f"HTTP {fetched.status}"
+            return (
+                Evidence(
+                    signal=RSL,
+                    source=fetched.url,
+                    value=f"RSL licence declared by {via} cannot be read ({why})",
+                    effect=Effect.DENY,
+                    reason=Reason.RSL_UNREACHABLE,
+                    document_sha256=fetched.sha256,
+                    license_status=LicenseStatus.RESERVED,
+                ),
+            )
+        return rsl_evidence(
+            self.document,
+            url,
+            held=terms.held,
+            user=terms.user,
+            geo=terms.geo,
+            document_sha256=self.fetched.sha256,
+        )
+
+
+class RslLicences:
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.terms = terms_from_settings(settings)
+        self.max_size = settings.getint("CONSENT_RSL_MAX_SIZE")
+        self.ttl = min(settings.getfloat("CONSENT_ROBOTS_CACHE_TTL"), MAX_CACHE_TTL)
+        self.error_ttl = min(settings.getfloat("CONSENT_ROBOTS_ERROR_TTL"), self.ttl)
+        self.fetcher = PolicyFetcher(crawler, timeout=settings.getfloat("CONSENT_ROBOTS_TIMEOUT"))
+        self._documents: AsyncCache[RslFound] = AsyncCache(lambda found: found.expires)
+
+    async def document(self, url: str) -> RslFound:
+        return await self._documents.get(url, lambda: self._load(url))
+
+    async def _load(self, url: str) -> RslFound:
+        fetched = await self.fetcher.fetch(url, RSL, self.max_size)
+        now = time.monotonic()
+        if fetched.too_large:
+            document = RslDocument(fetched.url, errors=(f"over {self.max_size} bytes",))
+            return RslFound(fetched, document, now + self.error_ttl)
+        if not fetched.ok or fetched.body is None:
+            return RslFound(fetched, None, now + self.error_ttl)
+        document = parse_rsl(fetched.body, url=fetched.url, max_bytes=self.max_size)
+        ttl = min(document.max_age_days * 86400.0, self.ttl) if document.valid else self.error_ttl
+        return RslFound(fetched, document, now + ttl)
+
+    def inline(self, text: str, page_url: str, index: int) -> RslFound:
+        """An RSL document written into the page itself, stored like a fetched one."""
+        body = text.encode("utf-8")
+        fetched = Fetched(RSL, f"{page_url}#rsl-inline-{index}", 200, body, RSL_TYPE)
+        self.fetcher.record(fetched, datetime.now(UTC))
+        return RslFound(fetched, parse_rsl(body, url=page_url, max_bytes=self.max_size), 0.0)
+
+_gates: WeakKeyDictionary[Crawler, RslLicences] = WeakKeyDictionary()
+
+
+def licences_for(crawler: Crawler) -> RslLicences:
+    """The crawler's licence gate, shared by the origin and the response gates."""
+    gate = _gates.get(crawler)
+    if gate is None:
+        gate = _gates[crawler] = RslLicences(crawler)
+    return gate
