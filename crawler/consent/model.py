@@ -74,6 +74,7 @@ class Reason(StrEnum):
     PATH_TOO_DEEP = "path-too-deep"
     RSL_NOT_PERMITTED = "rsl-not-permitted"
     RSL_LICENSE_SERVER = "rsl-license-server"
+    RSL_REPORTING = "rsl-reporting"
     RSL_INVALID = "rsl-invalid"
     RSL_UNREACHABLE = "rsl-unreachable"
 
