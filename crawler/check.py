@@ -268,6 +268,7 @@ def check_json(result: CheckResult) -> dict[str, Any]:
                 "allowed": decision.allowed,
                 "reasons": [str(code) for code in decision.reasons],
                 "license_status": decision.license_status.value,
+                "license": decision.license,
             }
             for purpose, decision in result.decisions.items()
         },
@@ -295,6 +296,8 @@ def evidence_json(evidence: Evidence) -> dict[str, Any]:
         "line": evidence.line,
         "document_sha256": evidence.document_sha256,
         "purposes": purposes_of(evidence),
+        "license": evidence.license,
+        "strength": evidence.strength,
     }
 
 

@@ -392,12 +392,14 @@ def _check_report(result: CheckResult) -> None:
     decisions.add_column("decision")
     decisions.add_column("reasons")
     decisions.add_column("licence status")
+    decisions.add_column("licence")
     for purpose, decision in result.decisions.items():
         decisions.add_row(
             purpose.value,
             Text("allowed", "green") if decision.allowed else Text("denied", "red"),
             Text("\n".join(decision.reasons) or "-"),
             decision.license_status.value,
+            decision.license or "-",
         )
     out.print(decisions)
 
@@ -405,7 +407,7 @@ def _check_report(result: CheckResult) -> None:
     # Fixed narrow columns for the short ones; the long ones share the rest of the width.
     for name, ratio in (
         ("signal", 2), ("source", 4), ("line", None), ("value", 5), ("effect", None),
-        ("reason", 4), ("purposes", 3),
+        ("reason", 4), ("purposes", 3), ("strength", None),
     ):
         evidence.add_column(name, overflow="fold", ratio=ratio)
     for item in result.evidence:
@@ -417,6 +419,7 @@ def _check_report(result: CheckResult) -> None:
             Text(item.effect.value, "red" if item.effect is Effect.DENY else ""),
             Text(item.reason or ""),
             Text(", ".join(purposes_of(item)) or "all"),
+            item.strength or "",
         )
     out.print(evidence)
 
