@@ -91,6 +91,7 @@ _MAX_HEADER: Final = 8192  # characters of one Link header value read
 _MAX_RSL_INLINE: Final = 512 * 1024
 _MAX_RSL: Final = 10  # RSL links or inline documents kept
 _MAX_NODES: Final = 2000  # structured-data nodes visited
+_MAX_ELEMENTS: Final = 200  # licence links (or RDFa elements) read per page, of each kind
 _MAX_NESTING: Final = 8  # structured-data levels followed below a top-level item
 
 
@@ -174,7 +175,7 @@ _RIGHTS_METAS: Final = frozenset({"dc.rights", "dcterms.rights"})
 
 _CHROME_TAGS: Final = frozenset({"footer", "aside", "nav", "header"})
 _CHROME_ROLES: Final = frozenset({"contentinfo", "complementary", "navigation", "banner"})
-_CONTENT_TAGS: Final = frozenset({"main", "article"})
+_SECTIONS: Final = frozenset({"article", "section"})
 _IMAGE_TAGS: Final = frozenset({"figure", "picture"})
 _IMAGE_CHILDREN: Final = frozenset({"img", "picture", "svg"})
 _BADGE: Final = re.compile(
@@ -443,15 +444,21 @@ def _page(root: Any, seen: _Seen) -> None:
             links.append(element)
     for href in bases[:1]:  # the first <base href> is the document's base URL
         seen.base = _resolve(href, seen.page)[0] or seen.base
-    for element in rel_license:
+    for element in _bounded(rel_license, "rel=license links", seen):
         _rel_license(element, seen)
     for element in metas:
         _meta(element, seen)
     _structured_data(root, seen)
-    for element in links:
+    for element in _bounded(links, "links to licence hosts", seen):
         _bare_link(element, seen)
     for element in scripts:
         _inline_rsl(element, seen)
+
+
+def _bounded(elements: list[Any], what: str, seen: _Seen) -> list[Any]:
+    if len(elements) > _MAX_ELEMENTS:
+        seen.error(f"{len(elements) - _MAX_ELEMENTS} more {what} than {_MAX_ELEMENTS}: not read")
+    return elements[:_MAX_ELEMENTS]
 
 
 def _rel_license(element: Any, seen: _Seen) -> None:
@@ -486,8 +493,10 @@ def _meta(meta: Any, seen: _Seen) -> None:
 
 def _bare_link(anchor: Any, seen: _Seen) -> None:
     href = anchor.get("href") or ""
-    if not _LICENCE_HOST.search(href):
-        return
+    if not _LICENCE_HOST.search(href) or anchor.get("itemprop") or anchor.get("property"):
+        return  # not a licence link, or structured data (read as such)
+    if any(_is_licence_term(term) for term in (anchor.get("rel") or "").split()):
+        return  # RDFa (rel="cc:license")
     resolved, _ = _resolve(href, seen.base)
     if resolved is None or spdx_id(resolved) is None:
         return  # not a licence URL (a link to a steward's other pages)
@@ -508,7 +517,8 @@ def _inline_rsl(script: Any, seen: _Seen) -> None:
 def _scope(element: Any) -> Scope:
     """Where an element sits: head, image (figure, picture), main content or chrome.
 
-    Chrome inside main or article (an article's footer) belongs to the content.
+    Chrome inside an article or section (an article's footer) belongs to that content; chrome
+    inside ``<main>`` (a wrapper around the whole page) is still the page's chrome.
     """
     chrome = False
     for ancestor in element.iterancestors():
@@ -517,8 +527,10 @@ def _scope(element: Any) -> Scope:
             return Scope.HEAD
         if tag in _IMAGE_TAGS:
             return Scope.IMAGE
+        if tag in _SECTIONS:
+            return Scope.MAIN
         role = (ancestor.get("role") or "").strip().lower()
-        if tag in _CONTENT_TAGS or role == "main":
+        if not chrome and (tag == "main" or role == "main"):
             return Scope.MAIN
         chrome = chrome or tag in _CHROME_TAGS or role in _CHROME_ROLES or _footer_named(ancestor)
     return Scope.CHROME if chrome else Scope.MAIN
@@ -586,14 +598,14 @@ def _structured_data(root: Any, seen: _Seen) -> None:
             continue
         if attribute.attrname == "itemprop":
             microdata = True
-        else:
+        elif attribute.attrname == "property" or ":" in attribute:  # not bare rel="license"
             rdfa[attribute.getparent()] = None
     if microdata:
         items, error = structured.microdata(root, base_url=seen.base)
         if error is not None:
             seen.error(error)
         _walk(items, MICRODATA, seen, microdata=True)
-    for element in rdfa:
+    for element in _bounded(list(rdfa), "RDFa licence attributes", seen):
         _rdfa(element, seen)
 
 

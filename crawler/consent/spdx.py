@@ -67,8 +67,9 @@ for _key in LICENSES:
     _slugs[_slug] = None if _slug in _slugs else _key
 _BY_SLUG: Final = {slug: key for slug, key in _slugs.items() if key is not None}
 
-# The version part of an id: "CC-BY-3.0-DE" is family CC-BY, "GPL-2.0-or-later" family GPL.
-_VERSIONED: Final = re.compile(r"(?P<family>.+?)-v?\d+(?:\.\d+)*(?:-.*)?")
+# The dotted version part of an id: "CC-BY-3.0-DE" is family CC-BY, "GPL-2.0-or-later" family
+# GPL; "MIT-0" and "BSD-3-Clause" have no version (the number is part of the name).
+_VERSIONED: Final = re.compile(r"(?P<family>.+?)-\d+\.\d+(?:\.\d+)*(?:-.*)?")
 # Trait words of an id, and the copyleft families whose licences share alike.
 _COPYLEFT: Final = frozenset({"GPL", "LGPL", "AGPL", "GFDL", "ODBL"})
 # Dedications and marks that waive or mark the absence of copyright.
@@ -92,7 +93,7 @@ def lookup(name: str) -> str | None:
 
 
 def family(spdx: str) -> str | None:
-    """The family of a versioned id (``CC-BY-3.0-DE`` → ``CC-BY``); None for unversioned ids."""
+    """The family of an id with a dotted version (``CC-BY-3.0-DE`` → ``CC-BY``), else None."""
     matched = _VERSIONED.fullmatch(spdx)
     return None if matched is None else matched["family"]
 
