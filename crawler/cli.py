@@ -483,6 +483,10 @@ def _summary(report: CrawlReport, options: CrawlOptions) -> None:
         f"in {report.elapsed:.1f} s ({rate:.1f} URLs/s); robots.txt fetched for "
         f"{report.robots_fetched} origins, {report.robots_unreachable} unreachable (closed)."
     )
+    if report.license_statuses:
+        mix = ", ".join(f"{s} {n}" for s, n in report.license_statuses.most_common())
+        named = ", ".join(f"{spdx} {n}" for spdx, n in report.licenses.most_common())
+        out.print(f"Licence status: {mix}" + (f" (licences: {named})" if named else "") + ".")
     out.print(f"Catalog: {options.catalog_url}")
     files = ", ".join(str(p) for p in report.warc_files) or "none (nothing collected)"
     out.print(f"WARC:    {files}")

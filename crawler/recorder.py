@@ -217,6 +217,8 @@ class CatalogRecorder:
         inc(stats.CATALOG_RECORDS)
         inc(stats.outcome("collected" if decision.allowed else "skipped"))
         inc(stats.license_status(decision.license_status))
+        if decision.license is not None:
+            inc(stats.license(decision.license))
         if not decision.allowed:
             inc(stats.DENIED)
             for reason in decision.reasons:

@@ -67,6 +67,8 @@ class CrawlReport:
     collected: int = 0
     skipped: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    license_statuses: Counter[str] = field(default_factory=Counter)
+    licenses: Counter[str] = field(default_factory=Counter)
     bytes_collected: int = 0
     warc_files: list[Path] = field(default_factory=list)
     robots_fetched: int = 0
@@ -175,10 +177,12 @@ def run_crawl(
         robots_fetched=int(values.get(stats.ROBOTS_FETCHED, 0)),
         robots_unreachable=int(values.get(stats.ROBOTS_UNREACHABLE, 0)),
     )
-    prefix = stats.DENIED_REASON_PREFIX
-    report.reasons.update(
-        {k[len(prefix) :]: int(v) for k, v in values.items() if k.startswith(prefix)}
-    )
+    for counter, prefix in (
+        (report.reasons, stats.DENIED_REASON_PREFIX),
+        (report.license_statuses, stats.LICENSE_STATUS_PREFIX),
+        (report.licenses, stats.LICENSE_PREFIX),
+    ):
+        counter.update({k[len(prefix) :]: int(v) for k, v in values.items() if k.startswith(prefix)})
     recorder = _recorder(crawler)
     if recorder is not None:
         report.warc_files = list(recorder.warc_files)

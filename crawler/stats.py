@@ -67,5 +67,13 @@ def outcome(name: str) -> str:
     return f"{CATALOG}/outcome_count/{name}"
 
 
+LICENSE_STATUS_PREFIX = f"{CATALOG}/license_status_count/"
+LICENSE_PREFIX = f"{CATALOG}/license_count/"
+
+
 def license_status(status: str) -> str:
-    return f"{CATALOG}/license_status_count/{status}"
+    return f"{LICENSE_STATUS_PREFIX}{status}"
+
+
+def license(spdx: str) -> str:
+    return f"{LICENSE_PREFIX}{spdx}"

@@ -55,6 +55,7 @@ STAT_KEYS = sorted(
         *(stats.document_fetched(kind) for kind in stats.DOCUMENTS),
         stats.crawl_delay("{slot}"),
         stats.license_status("{status}"),
+        stats.license("{spdx}"),
     }
 )
 
