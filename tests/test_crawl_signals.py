@@ -63,6 +63,11 @@ EXPECTED: dict[tuple[str, str], dict[str, list[str]]] = {
         for key in (("piracy", "/"), ("dl", "/"), ("mirror", "/"), ("dl", "/free-books"))
     },
     ("moved", "/to-piracy"): {p: ["redirect"] for p in ("train-genai", "search", "ai-input")},
+    # RSL through robots.txt: search is free, AI uses need a paid licence
+    ("news", "/"): {"train-genai": ["rsl-payment:crawl"], "ai-input": ["rsl-payment:crawl"]},
+    ("blog", "/posts/field-notes"): {},
+    ("gallery", "/works/dunes"): {},
+    ("reserved", "/story"): {},
 }
 PURPOSES = ("train-genai", "search", "ai-input")
 
@@ -89,10 +94,33 @@ def test_outcome(demo: dict[str, Any], key: tuple[str, str]) -> None:
     row = demo["rows"][key]
     assert row["reasons"] == reasons
     assert row["outcome"] == ("skipped" if reasons else "collected")
-    if "tdmrep-reserved" in reasons and key[1].startswith("/directory-b/html/"):
-        assert row["license_status"] == "licensable"  # reserved, with a policy to license
+    offered = "rsl-payment:crawl" in reasons  # a reservation with an offer to license
+    if offered or "tdmrep-reserved" in reasons and key[1].startswith("/directory-b/html/"):
+        assert row["license_status"] == "licensable"
     elif reasons and reasons[0] not in ("redirect", "private-address", "blocklist:piracy-list"):
         assert row["license_status"] == "reserved"
+
+
+# (host, path): (licence status, SPDX id) of pages the demo collects for every purpose
+LICENCES = {
+    ("blog", "/posts/field-notes"): ("open", "CC-BY-4.0"),
+    ("blog", "/posts/remix"): ("open", "CC-BY-SA-4.0"),
+    ("gallery", "/works/dunes"): ("restricted", "CC-BY-NC-4.0"),  # the demo job is commercial
+    ("gallery", "/works/heron"): ("restricted", "CC-BY-NC-4.0"),  # the photo's CC BY is not the page's
+    ("reserved", "/story"): ("restricted", None),  # its licence link names its own terms
+    ("open", "/articles/plain"): ("unknown", None),
+}
+
+
+@pytest.mark.parametrize("key", list(LICENCES), ids=[f"{h}{p}" for h, p in LICENCES])
+def test_licence(demo: dict[str, Any], key: tuple[str, str]) -> None:
+    row = demo["rows"][key]
+    assert (row["license_status"], row["license"]) == LICENCES[key]
+    assert row["outcome"] == "collected"
+
+
+def test_summary_shows_licence_mix(demo: dict[str, Any]) -> None:
+    assert "Licence status:" in demo["stdout"] and "CC-BY-NC-4.0 2" in demo["stdout"]
 
 
 def test_summary_shows_skips_per_signal(demo: dict[str, Any]) -> None:
