@@ -275,9 +275,20 @@ def test_scope(catalog: Catalog) -> None:
     assert [j.id for j in early.jobs] == [a, b]
     assert [j.records for j in early.jobs] == [early.records, 0]
     assert early.taken_down == 1
-    top3 = build_report(catalog, top=3)
-    assert len(top3.hosts.groups) == 3
-    assert top3.hosts.total == build_report(catalog).hosts.total
+    full, top1 = build_report(catalog), build_report(catalog, top=1)
+    for name in ("reasons", "hosts", "license_statuses", "licenses", "signals"):
+        whole, cut = getattr(full, name), getattr(top1, name)
+        assert len(cut.groups) == 1 and cut.groups[0] == whole.groups[0], name
+        assert cut.other_groups == len(whole.groups) + whole.other_groups - 1, name
+        # Per series, the groups left out add up to the rest, even a series (here the
+        # signals' "allow") that only the groups left out have.
+        assert [
+            sum(g.amounts[i] for g in cut.groups) + cut.other[i] for i in range(len(cut.series))
+        ] == [
+            sum(g.amounts[i] for g in whole.groups) + whole.other[i]
+            for i in range(len(whole.series))
+        ], name
+    assert top1.signals.groups[0].amounts[1] == 0 and top1.signals.other[1] > 0
 
     with pytest.raises(EmptySelection, match="no records to report"):
         build_report(catalog, since=T0 + timedelta(days=1))

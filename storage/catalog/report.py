@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, case, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select, true
 from sqlalchemy import literal_column as sql_constant
+from sqlalchemy import null as sql_null
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import QueryableAttribute
 
@@ -185,39 +186,55 @@ def _breakdown(
     amount: ColumnElement[Any] | None = None,
     top: int | None = TOP,
 ) -> Breakdown:
-    """`amount` (default: rows) per `label`, the `top` largest (all when None), per `split`."""
-    value = (func.count() if amount is None else amount).label("amount")
-    key = label.label("label")
-    grouped = query(key, value).group_by(label)
-    order = (value.desc(), label.is_(None), label)  # None last on both backends
-    rows = connection.execute(grouped.order_by(*order).limit(top)).all()
-    labels = [row.label for row in rows]
-    names: tuple[str, ...] = tuple(series)
-    if split is None:
-        amounts: dict[Any, tuple[int, ...]] = {row.label: (_int(row.amount),) for row in rows}
-        totals: tuple[int, ...] = (_int(connection.scalar(query(value))),)
-    else:
-        by_series = query(split.label("series"), value).group_by(split)
-        seen = {str(row.series): _int(row.amount) for row in connection.execute(by_series)}
-        names = (*series, *sorted(set(seen) - set(series)))
-        totals = tuple(seen.get(name, 0) for name in names)
-        cells: dict[Any, list[int]] = {name: [0] * len(names) for name in labels}
-        if labels:
-            known = [name for name in labels if name is not None]
-            chosen = or_(label.in_(known), label.is_(None) if None in labels else false())
-            narrowed = query(key, split.label("series"), value).where(chosen)
-            for row in connection.execute(narrowed.group_by(label, split)):
-                cells[row.label][names.index(str(row.series))] = _int(row.amount)
-        amounts = {name: tuple(counts) for name, counts in cells.items()}
-    groups = tuple(Group(None if name is None else str(name), amounts[name]) for name in labels)
-    left = len(labels) == top and top is not None
-    count = connection.scalar(select(func.count()).select_from(grouped.subquery())) if left else 0
-    shown = [sum(g.amounts[i] for g in groups) for i in range(len(names))]
+    """`amount` (default: rows) per `label` and `split`: the `top` labels with the largest
+    sums (all when None), and what the others add up to.
+
+    One scan of the rows: the cells (label, split) are grouped, then window functions rank
+    the labels by their sum, count them and sum each series. Besides the top labels' cells,
+    the first cell of every series comes back, so a series seen only among the others still
+    has its total.
+    """
+    value = func.count() if amount is None else amount
+    cells = (
+        query(
+            label.label("label"),
+            (sql_null() if split is None else split).label("series"),
+            value.label("amount"),
+        )
+        .group_by(label, *([] if split is None else [split]))
+        .subquery("cells")
+    )
+    c = cells.c
+    sums = select(
+        cells,
+        func.sum(c.amount).over(partition_by=c.label).label("label_total"),
+        func.sum(c.amount).over(partition_by=c.series).label("series_total"),
+        func.row_number().over(partition_by=c.series, order_by=c.label).label("nth"),
+    ).subquery("sums")
+    by_size = (sums.c.label_total.desc(), sums.c.label.is_(None), sums.c.label)  # None last
+    ranked = select(sums, func.dense_rank().over(order_by=by_size).label("rank")).subquery("ranked")
+    counted = select(ranked, func.max(ranked.c.rank).over().label("labels")).subquery("counted")
+    wanted = select(counted)
+    if top is not None:
+        wanted = wanted.where(or_(counted.c.rank <= top, counted.c.nth == 1))
+    rows = connection.execute(wanted).all()
+
+    def name(row: Any) -> str:
+        return series[0] if split is None else str(row.series)
+
+    seen = {name(row): _int(row.series_total) for row in rows}
+    names = (*series, *sorted(set(seen) - set(series)))
+    shown: dict[Any, list[int]] = {}
+    for row in sorted(rows, key=lambda row: row.rank):
+        if top is None or row.rank <= top:
+            shown.setdefault(row.label, [0] * len(names))[names.index(name(row))] = _int(row.amount)
+    groups = tuple(Group(None if k is None else str(k), tuple(v)) for k, v in shown.items())
+    drawn = [sum(g.amounts[i] for g in groups) for i in range(len(names))]
     return Breakdown(
         series=names,
         groups=groups,
-        other=tuple(t - s for t, s in zip(totals, shown, strict=True)),
-        other_groups=_int(count) - len(groups) if left else 0,
+        other=tuple(seen.get(n, 0) - drawn[i] for i, n in enumerate(names)),
+        other_groups=_int(rows[0].labels) - len(groups) if rows else 0,
     )
 
 
