@@ -378,6 +378,10 @@ SOURCES = {
         page(body=f'<p><a href="{CC}/about/">About CC</a> <a href="{CC}/licenses/">x</a></p>'),
         [],
     ),
+    "link-rel-about-other": (
+        page(body=f'<div about="/photo.jpg"><p>x</p><link rel="license" href="{BY}"></div>'),
+        [("link[rel=license]", "CC-BY-4.0", STRONG, OTHER)],
+    ),
     "base-href": (
         page(
             '<base href="https://creativecommons.org/licenses/"><link rel=license href="by/4.0/">'
@@ -429,6 +433,15 @@ def test_evidence_order_is_header_head_page_main_chrome() -> None:
     )
     found = detect(html, (f'<{BY}>; rel="license"',))
     assert [e.scope for e in found.evidence] == [HEADER, HEAD, JSON_PAGE, MAIN, CHROME]
+
+
+def test_link_headers_resolve_against_the_page_and_html_against_its_base() -> None:
+    html = page('<base href="https://cdn.test/docs/"><link rel="license" href="licence.html">')
+    found = detect(html, ('<licence.html>; rel="license"',))
+    assert [e.url for e in found.evidence] == [
+        "https://site.test/blog/licence.html",
+        "https://cdn.test/docs/licence.html",
+    ]
 
 
 def test_rsl_discovery_in_html() -> None:

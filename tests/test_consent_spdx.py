@@ -239,6 +239,7 @@ def test_hostile_url_is_none(url: str) -> None:
 def test_not_a_string_is_none() -> None:
     assert spdx_id(None) is None  # type: ignore[arg-type]
     assert spdx_id(b"https://creativecommons.org/licenses/by/4.0/") is None  # type: ignore[arg-type]
+    assert spdx_id(["https://creativecommons.org/licenses/by/4.0/"]) is None  # type: ignore[arg-type]
 
 
 def test_a_url_at_the_limit_still_maps() -> None:

@@ -4,28 +4,30 @@ Pure: the lxml tree Scrapy already parsed (``response.selector.root``, or None f
 is not HTML), the page URL and the ``Link`` header values in, a frozen ``LicenseFinding`` out.
 No second parse, no I/O, never raises on page content.
 
-Sources, each a ``LicenseEvidence`` (``source`` names it):
+Sources, each a ``LicenseEvidence`` whose ``source`` names it, with its strength and scope:
 
-==========================  ======  ==========================================================
-source                      strength  scope
-==========================  ======  ==========================================================
-``header:Link``             strong  ``header``; ``other`` when its ``anchor`` is not the page
-``link[rel=license]``       strong  ``head`` (where it sits, if the parser moved it to the body)
-``a[rel=license]``,         strong  where it sits: ``main`` content, ``chrome`` (footer, aside,
-``area[rel=license]``               nav, header or their ARIA roles, outside main/article), or
-                                    ``image`` inside ``<figure>``/``<picture>`` or when it wraps
-                                    only an image that is not a licence badge; ``other`` under
-                                    an RDFa ``about`` naming another resource
-``json-ld:license``,        strong  ``page`` on a top-level item, an ``@graph`` member or a
-``microdata:license``               ``mainEntity``; ``image`` on an ImageObject (or other media
-                                    object) or under ``image``/``associatedMedia``/``thumbnail``;
-                                    ``other`` under ``hasPart``/``isPartOf``/``workExample``
-``rdfa:license``            strong  as ``a[rel=license]``, and ``image`` under a media ``typeof``
-``meta:dcterms.license``    strong  ``head``; also ``dc.license``, ``dc.rights.license``
-``meta:dc.rights``          strong  ``head`` when its content is a URL; free text is weak
-                                    (also ``dcterms.rights``)
-``a[href]``                 weak    a link to a known licence URL without rel=license (a badge)
-==========================  ======  ==========================================================
+* ``header:Link`` (strong): scope ``header``; ``other`` when its ``anchor`` names another
+  resource or a fragment.
+* ``link[rel=license]`` (strong): ``head``, wherever the parser put the element (text in a head
+  moves it to the body); ``image`` inside ``<figure>``/``<picture>``.
+* ``a[rel=license]``, ``area[rel=license]`` (strong): where it sits. ``image`` inside
+  ``<figure>``/``<picture>`` or when the link wraps only an image that is not a licence badge;
+  ``chrome`` in a footer, aside, nav or header (the elements, their ARIA roles, or an id/class
+  ending or starting in "footer") unless that sits in an article or section (an article's
+  footer is the article's); ``main`` otherwise; ``other`` under an RDFa ``about`` naming
+  another resource.
+* ``json-ld:license``, ``microdata:license`` (strong): ``page`` on a top-level item, an
+  ``@graph`` member or a ``mainEntity``; ``image`` on an ImageObject (or another media object)
+  or under ``image``, ``associatedMedia``, ``thumbnail``, ``primaryImageOfPage``; ``other``
+  under ``hasPart``, ``isPartOf``, ``workExample``. A licence is a URL, an SPDX id, or a
+  CreativeWork with a ``url`` or ``name``; other text is an unrecognised licence.
+* ``rdfa:license`` (strong): as ``a[rel=license]``; ``image`` under a media ``typeof``.
+* ``meta:dcterms.license``, ``meta:dc.license``, ``meta:dc.rights.license`` (strong when the
+  content is a URL or an SPDX id, weak for other text), ``meta:dc.rights``,
+  ``meta:dcterms.rights`` (strong for a URL, weak for text such as "All rights reserved"):
+  ``head``.
+* ``a[href]`` (weak): a link to a licence URL ``spdx.spdx_id`` knows, without rel=license (a
+  badge or credit line), scoped as ``a[rel=license]``.
 
 rel is a token list (``rel="license nofollow"``), case-insensitive. RDFa is read from the tree
 (``property``/CURIE ``rel`` terms ``license``, ``cc:``, ``dc:``, ``dct:``, ``dcterms:``,
@@ -51,6 +53,9 @@ Conflict rule (recorded in ``conflict`` whenever it had to choose):
    licences the first in evidence order wins (HTTP header, head, structured data about the
    page, main content, chrome; each in document order).
 4. With no deciding evidence, ``license`` is None; ``strength`` is WEAK if anything was seen.
+
+``license_url`` is the deciding evidence's URL resolved against the page (or its ``<base>``),
+also when it has no SPDX id; each evidence keeps its value as written and the resolved ``url``.
 
 Bad input (malformed, huge, deep or non-object JSON-LD; Link header syntax errors; licence
 URLs with odd schemes, spaces or over ``spdx.MAX_URL`` characters) is skipped and said in
@@ -109,7 +114,7 @@ class Scope(StrEnum):
     HEAD = "head"  # the document head
     PAGE = "page"  # structured data about the page
     MAIN = "main"  # the page's content
-    CHROME = "chrome"  # footer, aside, nav, header outside main/article: site-wide statements
+    CHROME = "chrome"  # footer, aside, nav, header (not an article's): site-wide statements
     IMAGE = "image"  # an image, figure or media object
     OTHER = "other"  # a part of the page, or another resource
 
@@ -165,10 +170,16 @@ BARE_LINK: Final = "a[href]"
 
 # One walk over these tags finds licence links, metas, <base> and scripts; the attributes
 # RDFa and microdata use are read as attribute nodes. Both cost a fraction of an XPath with
-# string tests per element.
+# string tests per element (and "descendant-or-self::*/@x" a fraction of "//@x" on big pages).
 _TAGS: Final = ("a", "link", "area", "meta", "base", "script")
-_SEMANTIC_ATTRIBUTES: Final = etree.XPath("//@itemprop | //@property | //@rel")
-_LICENCE_HOST: Final = re.compile("|".join(re.escape(host + "/") for host in LICENCE_HOSTS))
+_SEMANTIC_ATTRIBUTES: Final = etree.XPath(
+    "descendant-or-self::*/@itemprop | descendant-or-self::*/@property | descendant-or-self::*/@rel"
+)
+# An absolute or scheme-relative link to a steward (not "de.creativecommons.org/...").
+_LICENCE_HOST: Final = re.compile(
+    r"//(?:www\.)?(?:" + "|".join(map(re.escape, LICENCE_HOSTS)) + r")\.?(?::\d+)?/",
+    re.IGNORECASE,
+)
 
 _LICENSE_METAS: Final = frozenset({"dcterms.license", "dc.license", "dc.rights.license"})
 _RIGHTS_METAS: Final = frozenset({"dc.rights", "dcterms.rights"})
@@ -186,14 +197,14 @@ _MEDIA_TYPES: Final = frozenset(
 )
 _MEDIA_PROPS: Final = (
     "image",
-    "associatedMedia",
+    "associatedmedia",
     "thumbnail",
-    "primaryImageOfPage",
+    "primaryimageofpage",
     "photo",
     "video",
     "audio",
 )
-_PART_PROPS: Final = ("hasPart", "isPartOf", "workExample")
+_PART_PROPS: Final = ("haspart", "ispartof", "workexample")
 _RDFA_PREFIXES: Final = frozenset({"cc", "dc", "dct", "dcterms", "schema", "xhv"})
 _RDFA_IRIS: Final = frozenset(
     {
@@ -236,6 +247,19 @@ class _Seen:
         self.rsl_links: dict[str, None] = {}
         self.rsl_inline: list[str] = []
         self.errors: list[str] = []
+        self.resolved: dict[str, tuple[str | None, str]] = {}
+
+    def rebase(self, href: str) -> None:
+        """Resolve the page's URLs against ``<base href>`` (Link headers use the page URL)."""
+        self.base = _resolve(href, self.page)[0] or self.base
+        self.resolved.clear()
+
+    def resolve(self, href: str) -> tuple[str | None, str]:
+        """``_resolve`` against the page's base, once per distinct href."""
+        found = self.resolved.get(href)
+        if found is None:
+            found = self.resolved[href] = _resolve(href, self.base)
+        return found
 
     def add(
         self,
@@ -261,14 +285,14 @@ class _Seen:
         self.href(source, text, strength, scope)
 
     def href(self, source: str, text: str, strength: Strength, scope: Scope) -> None:
-        resolved, why = _resolve(text, self.base)
+        resolved, why = self.resolve(text)
         if resolved is None:
             self.error(f"{source} {clip(text, 80)!r}: {why}")
             return
         self.add(source, text, strength, scope, url=resolved)
 
     def rsl(self, source: str, href: str) -> None:
-        resolved, why = _resolve(href, self.base)
+        resolved, why = self.resolve(href)
         if resolved is None:
             self.error(f"{source} RSL link {clip(href, 80)!r}: {why}")
         elif len(self.rsl_links) < _MAX_RSL:
@@ -291,7 +315,7 @@ class _Seen:
             license_url = None
         else:
             strength = Strength.STRONG
-            license_url = winner.url if winner.url is not None else None
+            license_url = winner.url
         return LicenseFinding(
             license=None if winner is None else winner.spdx,
             license_url=license_url,
@@ -443,7 +467,7 @@ def _page(root: Any, seen: _Seen) -> None:
         elif tag == "a" and "org/" in (href := element.get("href") or ""):  # stewards: .org
             links.append(element)
     for href in bases[:1]:  # the first <base href> is the document's base URL
-        seen.base = _resolve(href, seen.page)[0] or seen.base
+        seen.rebase(href)
     for element in _bounded(rel_license, "rel=license links", seen):
         _rel_license(element, seen)
     for element in metas:
@@ -470,7 +494,7 @@ def _rel_license(element: Any, seen: _Seen) -> None:
         seen.rsl(source, href)
         return
     scope = _subject_scope(element, seen) or _scope(element)
-    if element.tag == "link" and scope is not Scope.IMAGE:
+    if element.tag == "link" and scope not in (Scope.IMAGE, Scope.OTHER):
         scope = Scope.HEAD  # metadata wherever the parser put it (after text in a head)
     elif element.tag != "link" and _wraps_only_image(element):
         scope = Scope.IMAGE
@@ -497,7 +521,7 @@ def _bare_link(anchor: Any, seen: _Seen) -> None:
         return  # not a licence link, or structured data (read as such)
     if any(_is_licence_term(term) for term in (anchor.get("rel") or "").split()):
         return  # RDFa (rel="cc:license")
-    resolved, _ = _resolve(href, seen.base)
+    resolved, _ = seen.resolve(href)
     if resolved is None or spdx_id(resolved) is None:
         return  # not a licence URL (a link to a steward's other pages)
     scope = Scope.IMAGE if _wraps_only_image(anchor) else _scope(anchor)
@@ -629,12 +653,13 @@ def _walk(items: Iterable[Any], source: str, seen: _Seen, *, microdata: bool) ->
             continue
         if scope is Scope.PAGE and _MEDIA_TYPES.intersection(structured.type_names(kind)):
             scope = Scope.IMAGE
-        for value in _values(structured.prop(props, "license")):
+        named = structured.properties(props)
+        for value in _values(named.get("license")):
             _licence_value(value, source, seen, scope, microdata=microdata)
         if depth >= _MAX_NESTING:
             continue
         for name, child_scope in _children(scope):
-            child = structured.prop(props, name)
+            child = named.get(name)
             if child is not None:
                 stack.append((child, depth + 1, child_scope))
     if stack:
@@ -642,8 +667,9 @@ def _walk(items: Iterable[Any], source: str, seen: _Seen, *, microdata: bool) ->
 
 
 def _children(scope: Scope) -> Iterator[tuple[str, Scope]]:
+    """The properties followed (lower-cased local names) and the scope of what they hold."""
     yield "@graph", scope
-    yield "mainEntity", scope
+    yield "mainentity", scope
     for name in _MEDIA_PROPS:
         yield name, Scope.OTHER if scope is Scope.OTHER else Scope.IMAGE
     for name in _PART_PROPS:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar, Final
 from urllib.parse import urlsplit
 
@@ -201,6 +202,11 @@ def spdx_id(url: str) -> str | None:
     """The SPDX id of a licence URL (see the module docstring), or None."""
     if not isinstance(url, str) or len(url) > MAX_URL or _WHITESPACE.search(url):
         return None
+    return _spdx_id(url)
+
+
+@lru_cache(maxsize=4096)  # pages repeat a handful of licence URLs, and so do sites
+def _spdx_id(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         host = parts.hostname

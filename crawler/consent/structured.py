@@ -26,6 +26,7 @@ __all__ = [
     "jsonld",
     "microdata",
     "prop",
+    "properties",
     "type_names",
 ]
 
@@ -38,6 +39,7 @@ _JSONLD_SCRIPTS: Final = etree.XPath("//script[@type='application/ld+json']")
 # Brackets inside strings do not nest; escaped quotes do not end a string.
 _STRINGS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS: Final = re.compile(r"[^\[\]{}]+")
+_SEPARATORS: Final = re.compile(r"[/:#]")
 _STEPS: Final = str.maketrans({"[": "\x01", "{": "\x01", "]": "\xff", "}": "\xff"})
 
 
@@ -109,15 +111,38 @@ def prop(props: dict[Any, Any], name: str) -> Any:
         return props[name]
     wanted = name.lower()
     for key, value in props.items():
-        if isinstance(key, str) and re.split(r"[/:#]", key)[-1].lower() == wanted:
+        if isinstance(key, str) and _local(key).lower() == wanted:
             return value
     return None
+
+
+def properties(props: dict[Any, Any]) -> dict[str, Any]:
+    """All properties by lower-cased local name (``prop`` for many names at once): a name
+    written plainly wins over the same name with a prefix or vocabulary URL."""
+    out: dict[str, Any] = {}
+    for key, value in props.items():
+        if not isinstance(key, str):
+            continue
+        local = _local(key)
+        if local is key:
+            out[key.lower()] = value
+        else:
+            out.setdefault(local.lower(), value)
+    return out
+
+
+def _local(name: str) -> str:
+    """ "https://schema.org/license", "schema:license" → "license"; a plain name is returned
+    as the same object."""
+    if "/" in name or ":" in name or "#" in name:
+        return _SEPARATORS.split(name)[-1]
+    return name
 
 
 def type_names(kind: Any) -> tuple[str, ...]:
     """Local names of an @type / itemtype value ("https://schema.org/ImageObject" → ImageObject)."""
     names = kind if isinstance(kind, list) else [kind]
-    return tuple(re.split(r"[/:#]", n)[-1] for n in names if isinstance(n, str) and n)
+    return tuple(_local(n) for n in names if isinstance(n, str) and n)
 
 
 def _depth(text: str) -> int:
