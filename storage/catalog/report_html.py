@@ -63,7 +63,8 @@ table { border-collapse: collapse; margin: .75rem 0; font-variant-numeric: tabul
 caption { text-align: left; font-weight: 600; padding-bottom: .25rem; }
 th { white-space: nowrap; }
 th, td { border: 1px solid #ccc; padding: .2rem .5rem; text-align: left;
-         overflow-wrap: anywhere; max-width: 30rem; }
+         overflow-wrap: break-word; }
+.scroll { overflow-x: auto; }
 td.n, th.n { text-align: right; }
 tr.other td { font-style: italic; }
 figure { margin: 1rem 0 0; }
@@ -198,6 +199,7 @@ def _columns(chart: str, title: str, description: str, breakdown: Breakdown) -> 
             f'<text x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">{tick:,}</text>'
         )
     every = math.ceil(len(groups) / 5)
+    bar = min(band * 0.8, 48.0)  # a few buckets still look like columns
     for i, group in enumerate(groups):
         x = left + i * band
         y = float(base)
@@ -207,7 +209,7 @@ def _columns(chart: str, title: str, description: str, breakdown: Breakdown) -> 
                 y -= h
                 label = group.label or ""
                 parts.append(
-                    _segment(x + band * 0.1, y, band * 0.8, h, series, index, label, amount)
+                    _segment(x + (band - bar) / 2, y, bar, h, series, index, label, amount)
                 )
         if i % every == 0:
             parts.append(
@@ -239,8 +241,8 @@ def _table(caption: str, head: str, breakdown: Breakdown, missing: str) -> str:
             + "</tr>"
         )
     return (
-        f"<table><caption>{_e(caption)}</caption><thead><tr>{''.join(cells)}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<div class="scroll"><table><caption>{_e(caption)}</caption>'
+        f"<thead><tr>{''.join(cells)}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -248,8 +250,8 @@ def _plain_table(caption: str, head: Sequence[str], rows: Iterable[Sequence[obje
     header = "".join(f"<th>{_e(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in rows)
     return (
-        f"<table><caption>{_e(caption)}</caption><thead><tr>{header}</tr></thead>"
-        f"<tbody>{body}</tbody></table>"
+        f'<div class="scroll"><table><caption>{_e(caption)}</caption>'
+        f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
