@@ -51,7 +51,9 @@ class LicenseTerms:
     ) -> LicenseTerms:
         """Check the job's declarations; ValueError naming the option and value at fault."""
         try:
-            accepted = AcceptedLicenses.DEFAULT if accept is None else AcceptedLicenses.parse(accept)
+            accepted = (
+                AcceptedLicenses.DEFAULT if accept is None else AcceptedLicenses.parse(accept)
+            )
         except ValueError as exc:
             raise ValueError(f"--accept-license: {exc}") from None
         urls = frozenset(u.strip() for u in held)
