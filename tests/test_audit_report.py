@@ -235,6 +235,7 @@ def test_build_report(catalog: Catalog) -> None:
         (T0, timedelta(days=10), "day", 11),
         (datetime(2026, 11, 30, 23, tzinfo=UTC), timedelta(days=200), "month", 8),
         (datetime(2020, 12, 31, 23, tzinfo=UTC), timedelta(days=365 * 20), "year", 21),
+        (datetime(9999, 12, 31, 23, 59, 58, tzinfo=UTC), timedelta(seconds=1), "second", 2),
     ],
 )
 def test_time_buckets(
@@ -398,7 +399,7 @@ def expected_bars(report: Report) -> dict[str, list[int]]:
         rows = [g.amounts for g in breakdown.groups]
         if breakdown.other_groups:
             rows.append(breakdown.other)
-        return [amount for amounts in rows for amount in amounts if amount]
+        return [amount for amounts in rows for amount in amounts if amount > 0]
 
     return {
         "timeline": bars(report.timeline),

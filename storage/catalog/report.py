@@ -154,7 +154,10 @@ def _bucket_labels(first: datetime, last: datetime, unit: str, form: str) -> lis
     moment = _floor(first, unit)
     while moment <= last:
         labels.append(moment.strftime(form))
-        moment = _after(moment, unit)
+        try:
+            moment = _after(moment, unit)
+        except (OverflowError, ValueError):  # past the year 9999
+            break
     return labels
 
 

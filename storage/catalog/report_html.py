@@ -7,7 +7,7 @@ attacker, so every value goes through `_e` before it reaches the page. Each char
 by the table of the numbers it draws.
 
 Bar lengths are proportional to the amounts (one scale a chart, starting at zero); an amount
-of zero draws no bar. Each bar is a ``rect.seg`` with its series and amount as data
+of zero (or less) draws no bar. Each bar is a ``rect.seg`` with its series and amount as data
 attributes, in the order of the table below it.
 """
 
@@ -160,7 +160,7 @@ def _hbars(chart: str, title: str, description: str, breakdown: Breakdown, missi
         )
         x = float(_LABEL_WIDTH)
         for index, (series, amount) in enumerate(zip(breakdown.series, amounts, strict=True)):
-            if amount:
+            if amount > 0:  # a bogus negative size draws nothing
                 width = amount * scale
                 parts.append(_segment(x, y + 1, width, _BAR, series, index, label, amount))
                 x += width
@@ -204,7 +204,7 @@ def _columns(chart: str, title: str, description: str, breakdown: Breakdown) -> 
         x = left + i * band
         y = float(base)
         for index, (series, amount) in enumerate(zip(breakdown.series, group.amounts, strict=True)):
-            if amount:
+            if amount > 0:  # a bogus negative size draws nothing
                 h = amount * scale
                 y -= h
                 label = group.label or ""
