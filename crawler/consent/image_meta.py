@@ -41,10 +41,11 @@ its ``allowed`` grants nothing (it does not say AI training is allowed). ``notAl
 ``Trusted``), otherwise it is recorded as info. A restriction is honoured whatever the
 validation state, which every C2PA evidence value records. Custom entries are info.
 
-Metadata that is there but cannot be read — an XMP packet refused (entities, too big) or not
+A ``DMI-ALLOWED`` that another value or an unreadable packet of the same image contradicts
+grants nothing (recorded as info). Metadata that is there but cannot be read — an XMP packet refused (entities, too big) or not
 XML, a C2PA box without a readable manifest — may hold a reservation: it denies G N R with
-``image-metadata-invalid``. Evidence never cancels evidence here: disagreeing packets or
-manifests each give their evidence, and the policy lets any deny win.
+``image-metadata-invalid``. Otherwise every packet and entry gives its own evidence, and the
+policy lets any deny win.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from .c2pa_meta import C2paFinding, C2paRead, read_c2pa
 from .model import Effect, Evidence, Purpose, reason
@@ -203,7 +204,7 @@ def read_image_metadata(
     except Image.DecompressionBombError as exc:
         bomb = True
         errors.append(clip(f"decompression bomb: {exc}", 160))
-    except Image.UnidentifiedImageError:
+    except UnidentifiedImageError:
         errors.append(f"unreadable image: not {', '.join(_FORMATS)}")
     except _PIL_ERRORS as exc:
         errors.append(clip(f"unreadable image: {type(exc).__name__}: {exc}", 160))
@@ -286,14 +287,21 @@ def _png_packets(data: bytes) -> Iterator[bytes]:
 def image_evidence(meta: ImageMetadata) -> tuple[Evidence, ...]:
     """Evidence per purpose from an image's XMP and C2PA metadata (see the module table)."""
     evidence: list[Evidence] = []
+    # DMI-ALLOWED is a grant only when no other value or unreadable packet of the image
+    # contradicts it: disagreeing packets decide most restrictively.
+    contested = any(p.error is not None for p in meta.xmp) or any(
+        data_mining_code(f.value) not in ("DMI-ALLOWED", "DMI-UNSPECIFIED")
+        for f in meta.xmp_findings
+        if f.property == DATA_MINING
+    )
     for packet in meta.xmp:
-        evidence.extend(_xmp_evidence(packet))
+        evidence.extend(_xmp_evidence(packet, contested))
     evidence.extend(_c2pa_evidence(meta.c2pa))
     evidence.extend(Evidence(IMAGE_SIGNAL, "image", clip(e)) for e in meta.errors)
     return tuple(evidence)
 
 
-def _xmp_evidence(packet: XmpPacket) -> Iterator[Evidence]:
+def _xmp_evidence(packet: XmpPacket, contested: bool) -> Iterator[Evidence]:
     where = f"xmp packet {packet.index}"
     if packet.error is not None:
         yield Evidence(
@@ -318,7 +326,10 @@ def _xmp_evidence(packet: XmpPacket) -> Iterator[Evidence]:
         if code == "DMI-UNSPECIFIED":
             yield Evidence(XMP_SIGNAL, source, clip(value))
         elif code == "DMI-ALLOWED":
-            yield Evidence(XMP_SIGNAL, source, clip(value), Effect.ALLOW, purposes=_ALL)
+            if contested:
+                yield Evidence(XMP_SIGNAL, source, clip(f"{value} (contradicted: no grant)"))
+            else:
+                yield Evidence(XMP_SIGNAL, source, clip(value), Effect.ALLOW, purposes=_ALL)
         else:
             yield Evidence(
                 signal=XMP_SIGNAL,
