@@ -308,6 +308,10 @@ JUMBF = b"JP\x00\x01\x00\x00\x00\x01\x00\x00\x00\x40jumb\x00\x00\x00\x20jumd" + 
 GARBAGE_JUMBF = JUMBF + b"c2pa\x00" + bytes(range(256)) * 4
 
 
+def _cut_after(body: bytes, marker: bytes) -> bytes:
+    return body[: body.index(marker) + len(marker)]
+
+
 def _bomb(width: int, height: int, extra: bytes = b"") -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
@@ -321,7 +325,13 @@ def _bomb(width: int, height: int, extra: bytes = b"") -> bytes:
 
 BAD = [
     # name, body, content type, verdict, what the metadata must say
-    ("truncated-jpeg-in-xmp", jpeg(dmi("DMI-PROHIBITED"))[:200], "image/jpeg", "NN?N", "xmp-error"),
+    (
+        "truncated-jpeg-in-xmp",
+        _cut_after(jpeg(dmi("DMI-PROHIBITED")), b"DMI-"),
+        "image/jpeg",
+        "NN?N",
+        "xmp-error",
+    ),
     ("truncated-jpeg-scan", jpeg(dmi("DMI-PROHIBITED"), (64, 64))[:-40], "image/jpeg", "NNNN", ""),
     (
         "corrupt-jpeg",

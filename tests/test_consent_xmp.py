@@ -17,6 +17,7 @@ from crawler.consent.xmp import (
     MAX_FINDINGS,
     OTHER_CONSTRAINTS,
     XmpFinding,
+    XmpPacket,
     data_mining_code,
     parse_xmp,
 )
@@ -178,8 +179,8 @@ EXTERNAL = (
         (BILLION_LAUGHS, "refused: EntitiesForbidden"),
         (EXTERNAL, "refused: EntitiesForbidden"),
         (packet(children="<plus:DataMining><rdf:Seq>"), "not XML"),
-        (b"\xff\xfe garbage", "not XML"),
-        (b"", "not XML"),
+        (b"plus:DataMining \xff\xfe garbage", "not XML"),
+        ("<x:xmpmeta/>".encode("utf-16"), "not XML"),
         (packet(children="<x>" + "A" * 5_000_000 + "</x>"), "too big"),
     ],
 )
@@ -189,6 +190,13 @@ def test_bad_packets_are_recorded_not_raised(body: bytes, error: str) -> None:
     assert time.perf_counter() - start < 0.5
     assert parsed.error is not None and parsed.error.startswith(error)
     assert parsed.findings == () and parsed.size == len(body)
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"\xff\xfe garbage", packet(children="<dc:title>unclosed"), packet()]
+)
+def test_packets_that_cannot_carry_the_properties_are_not_parsed(body: bytes) -> None:
+    assert parse_xmp(body) == XmpPacket(0, len(body))
 
 
 def test_nul_padding_is_ignored_and_findings_are_bounded() -> None:
