@@ -85,6 +85,13 @@ UntilOption = Annotated[
     str | None, typer.Option("--until", help="Recorded before this ISO 8601 time (no offset: UTC).")
 ]
 LimitOption = Annotated[int, typer.Option("--limit", help="Rows per page.")]
+IncludeWithdrawnOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-withdrawn",
+        help="Also the items taken down since, marked (a 'withdrawn' column or field).",
+    ),
+]
 OffsetOption = Annotated[int, typer.Option("--offset", help="Rows to skip first.")]
 
 
@@ -323,7 +330,7 @@ def show(
             )
 
 
-_RECORD_COLUMNS = tuple(f.name for f in dataclasses.fields(queries.RecordRow))
+_RECORD_COLUMNS = tuple(f.name for f in dataclasses.fields(queries.RecordRow))  # withdrawn last
 
 
 @app.command("query")
@@ -339,10 +346,12 @@ def query_command(
     until: UntilOption = None,
     limit: LimitOption = 100,
     offset: OffsetOption = 0,
+    include_withdrawn: IncludeWithdrawnOption = False,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """Records matching every filter given, in the order they were written, a page at a time.
+    """Records matching every filter given, in the order they were written, a page at a time;
+    items taken down since are left out unless --include-withdrawn.
 
     Example: consentcrawl audit query --domain example.org --outcome skipped --reason robots-disallow --since 2026-11-01
     """
@@ -359,13 +368,16 @@ def query_command(
     )
     _page(limit, offset)
     with _opened(catalog) as cat:
-        page = queries.query_records(cat, filters, limit=limit, offset=offset)
+        page = queries.query_records(
+            cat, filters, limit=limit, offset=offset, include_withdrawn=include_withdrawn
+        )
+    columns = _RECORD_COLUMNS if include_withdrawn else _RECORD_COLUMNS[:-1]
     _emit(
         fmt,
         "records",
-        _RECORD_COLUMNS,
+        columns,
         page.items,
-        lambda r: [getattr(r, name) for name in _RECORD_COLUMNS],
+        lambda r: [getattr(r, name) for name in columns],
         page,
     )
 
@@ -436,32 +448,47 @@ def job_command(
         _print_table(f"crawl job {detail.id}", ("section", "key", "value"), facts)
 
 
-_DOMAIN_COLUMNS = ("host", "considered", "collected", "skipped", "bytes_collected", "top_reasons")
+_DOMAIN_COLUMNS = ("considered", "collected", "skipped", "bytes_collected", "top_reasons")
+
+
+class DomainGroup(StrEnum):
+    DOMAIN = "domain"
+    HOST = "host"
 
 
 @app.command("domains")
 def domains_command(
     catalog: CatalogOption = DEFAULT_CATALOG,
+    by: Annotated[
+        DomainGroup,
+        typer.Option("--by", help="Group by registrable domain (example.co.uk) or by host."),
+    ] = DomainGroup.DOMAIN,
     limit: LimitOption = 100,
     offset: OffsetOption = 0,
+    include_withdrawn: IncludeWithdrawnOption = False,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """Records per host, most first: considered, collected, skipped, bytes collected and the
-    three most frequent reasons (code=count).
+    """Records per registrable domain (or per host with --by host), most first: considered,
+    collected, skipped, bytes collected and the three most frequent reasons of the skipped
+    (code=count); items taken down since are left out unless --include-withdrawn.
 
     Example: consentcrawl audit domains --limit 20 --csv
     """
     fmt = _format(as_json, as_csv)
     _page(limit, offset)
     with _opened(catalog) as cat:
-        page = queries.domains(cat, limit=limit, offset=offset)
+        page = queries.domains(
+            cat, limit=limit, offset=offset, by=by.value, include_withdrawn=include_withdrawn
+        )
+    columns = (by.value, *_DOMAIN_COLUMNS, *(("withdrawn",) if include_withdrawn else ()))
 
     def row(d: queries.DomainRow) -> list[Any]:
         reasons = [f"{code}={count}" for code, count in d.top_reasons]
-        return [d.host, d.considered, d.collected, d.skipped, d.bytes_collected, reasons]
+        counts = [d.considered, d.collected, d.skipped, d.bytes_collected, reasons]
+        return [d.domain, *counts, *([d.withdrawn] if include_withdrawn else [])]
 
-    _emit(fmt, "domains", _DOMAIN_COLUMNS, page.items, row, page)
+    _emit(fmt, "domains" if by is DomainGroup.DOMAIN else "hosts", columns, page.items, row, page)
 
 
 @app.command()
@@ -479,13 +506,7 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
     ] = None,
-    include_withdrawn: Annotated[
-        bool,
-        typer.Option(
-            "--include-withdrawn",
-            help="Also the items taken down since (with a trailing 'withdrawn' field).",
-        ),
-    ] = False,
+    include_withdrawn: IncludeWithdrawnOption = False,
 ) -> None:
     """One row per URL considered, collected and skipped, with the contract fields; the
     same filters as `audit query`.

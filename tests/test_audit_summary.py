@@ -159,13 +159,13 @@ def test_summary(catalog: Catalog) -> None:
     ]
     assert s.domains_total == 12
     # d01 would lead with its 100 000 bytes, but they were taken down.
-    assert [(d.host, d.bytes) for d in s.top_domains] == [
+    assert [(d.domain, d.bytes) for d in s.top_domains] == [
         ("d12.example", 12_000),
         ("d11.example", 11_000),
     ]
     data = s.to_json()
     assert json.loads(json.dumps(data)) == data
-    assert data["top_domains"][0] == {"host": "d12.example", "bytes": 12_000, "records": 1}
+    assert data["top_domains"][0] == {"domain": "d12.example", "bytes": 12_000, "records": 1}
     assert data["period_end"] == "2026-11-21T08:00:00Z"
     assert isinstance(s, EuSummary)
 
@@ -186,11 +186,11 @@ def test_scope(catalog: Catalog) -> None:
     assert [j.id for j in late.jobs] == [b]
     assert [c.type for c in late.content_types] == ["images"]
     assert late.protocols[0].urls_excluded == 1
-    assert [d.host for d in late.top_domains] == ["d12.example"]
+    assert [d.domain for d in late.top_domains] == ["d12.example"]
     only_a = eu_summary(catalog, jobs=[a])
     assert [j.id for j in only_a.jobs] == [a]
     assert only_a.domains_total == 11
-    assert [d.host for d in only_a.top_domains] == ["d11.example", "d10.example"]
+    assert [d.domain for d in only_a.top_domains] == ["d11.example", "d10.example"]
     empty = eu_summary(catalog, until=datetime(2026, 1, 1, tzinfo=UTC))
     assert (empty.jobs, empty.top_domains, empty.period_start) == ((), (), None)
     assert "**Were crawlers used by the provider or on its behalf?** No" in render_markdown(empty)
@@ -227,3 +227,23 @@ def test_cli(catalog: Catalog, catalog_url: str, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "no crawl job" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_top_domains_are_registrable_domains(catalog: Catalog) -> None:
+    """Hosts count under their registrable domain, as in `audit domains`."""
+    job = catalog.start_job(spec("train-genai", "consentcrawl"))
+    html = "text/html"
+    catalog.write(
+        job,
+        records=[
+            collected("https://news.site.co.uk/a", 500, html, A_AT),
+            collected("https://WWW.Site.co.uk./b", 600, html, A_AT),
+            collected("https://big.example.com/c", 1000, html, A_AT),
+            *(collected(f"https://s{i}.example.org/", 10, html, A_AT) for i in range(10)),
+            skipped("https://site.co.uk/private", "robots-disallow"),
+        ],
+    )
+    s = eu_summary(catalog)
+    # By host, big.example.com (1000 bytes) would lead and there would be 13 of them.
+    assert s.domains_total == 3
+    assert [(d.domain, d.bytes, d.records) for d in s.top_domains] == [("site.co.uk", 1100, 2)]

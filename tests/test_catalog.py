@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,8 @@ from storage.catalog import Catalog, DocumentIn, EvidenceIn, JobSpec, RecordIn
 from storage.catalog.base import VERSION_TABLE
 from storage.catalog.db import make_engine, schema_diff, upgrade
 from storage.catalog.models import CrawlJob, Evidence, PolicyDocument, UrlRecord
+from storage.catalog.records import HOST_COLUMNS, host_columns, reversed_domain, url_host
+from storage.catalog.verify import verify
 from storage.errors import CatalogError
 from storage.export import EXPORT_FIELDS, write_csv, write_jsonl
 
@@ -354,6 +356,71 @@ def test_large_batch(catalog: Catalog, engine: Engine, catalog_url: str) -> None
     # Each evidence row hangs off the record it was given with.
     assert all(url.rsplit("/", 1)[1] == value.split()[1].split(".")[0] for url, value in pairs)
     assert elapsed < 30
+
+
+# --- derived host columns -------------------------------------------------------------
+
+HOSTS = [
+    # (URL, host, reversed host, registrable domain)
+    ("https://www.example.com/a", "www.example.com", "com.example.www", "example.com"),
+    ("HTTP://User:Pw@A.Example.COM.:8080/x?y#z", "a.example.com", "com.example.a", "example.com"),
+    ("https://blog.example.co.uk/", "blog.example.co.uk", "uk.co.example.blog", "example.co.uk"),
+    ("https://a.b.github.io/", "a.b.github.io", "io.github.b.a", "b.github.io"),  # private suffix
+    ("https://co.uk/", "co.uk", "uk.co", "co.uk"),  # a public suffix itself
+    (
+        "https://bücher.example/",
+        "xn--bcher-kva.example",
+        "example.xn--bcher-kva",
+        "xn--bcher-kva.example",
+    ),
+    ("https://BÜCHER.de/", "xn--bcher-kva.de", "de.xn--bcher-kva", "xn--bcher-kva.de"),
+    ("https://straße.de/", "xn--strae-oqa.de", "de.xn--strae-oqa", "xn--strae-oqa.de"),
+    ("https://ＥＸＡＭＰＬＥ．com/", "example.com", "com.example", "example.com"),  # full width
+    ("https://x_y.test/", "x_y.test", "test.x_y", "x_y.test"),  # no PSL rule: the host
+    ("http://localhost:8080/", "localhost", "localhost", "localhost"),
+    ("http://10.0.0.1:8080/", "10.0.0.1", "[10.0.0.1]", "10.0.0.1"),
+    ("http://[2001:DB8:0::1]:443/", "[2001:db8::1]", "[2001:db8::1]", "[2001:db8::1]"),
+    ("https://a..b.com/", "a..b.com", "com.b..a", "b.com"),
+    (
+        "https://" + "a" * 70 + "é.com/",
+        "a" * 70 + "é.com",
+        "com." + "a" * 70 + "é",
+        "a" * 70 + "é.com",
+    ),
+    ("mailto:someone@example.com", "", "", ""),
+    ("https:///no-host", "", "", ""),
+    ("not a url", "", "", ""),
+]
+
+
+@pytest.mark.parametrize(("url", "host", "reversed_", "domain"), HOSTS)
+def test_host_columns(url: str, host: str, reversed_: str, domain: str) -> None:
+    assert host_columns(url) == dict(zip(HOST_COLUMNS, (host, reversed_, domain), strict=True))
+    assert url_host(url) == host
+    assert reversed_domain(host) == reversed_  # a stored host names its own range
+
+
+def test_write_stores_host_columns_outside_the_chain(catalog: Catalog, engine: Engine) -> None:
+    job_id = catalog.start_job(SPEC)
+    catalog.write(job_id, records=[record(url) for url, *_ in HOSTS])
+    with Session(engine) as session:
+        stored = session.execute(
+            select(
+                UrlRecord.url, UrlRecord.host, UrlRecord.host_reversed, UrlRecord.registrable_domain
+            ).order_by(UrlRecord.id)
+        ).all()
+    assert [tuple(row) for row in stored] == [tuple(case) for case in HOSTS]
+    # The chain covers the URL, not what is derived from it: rewriting a derived column
+    # is no tampering, rewriting the URL is.
+    with engine.begin() as connection:
+        connection.execute(update(UrlRecord).values(host="elsewhere.test"))
+    report = verify(catalog)
+    assert report.ok and report.records == len(HOSTS)
+    with engine.begin() as connection:
+        connection.execute(
+            update(UrlRecord).where(UrlRecord.url == HOSTS[0][0]).values(url="https://evil.test/")
+        )
+    assert [p.kind for p in verify(catalog).problems] == ["changed"]
 
 
 # --- export ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""Upgrading a catalog made by the initial schema: nothing lost, the new tables usable.
+"""Upgrading a catalog made by the initial schema, and one made by the schema before the
+host columns (chained records, a takedown): nothing lost, the new tables and columns usable,
+the hash chains intact.
 
 Downgrades are not supported past the blocklist revision (dropping append-only history
-would bring taken-down records back into exports), so only its refusal is tested.
+would bring taken-down records back into exports), so only their refusal is tested.
 """
 
 from __future__ import annotations
@@ -26,16 +28,23 @@ from storage.catalog import (
     JobSpec,
     RecordIn,
     TakedownIn,
+    chain,
+    queries,
 )
 from storage.catalog.base import VERSION_TABLE
 from storage.catalog.db import alembic_config, make_engine, schema_diff
+from storage.catalog.records import HOST_COLUMNS, host_columns
+from storage.catalog.verify import verify
 
 INITIAL = "38df31d6fbc0"
 BLOCKLISTS = "8f859d167e59"
 TAMPER_EVIDENCE = "c4a1e2f7b9d3"
-HEAD = TAMPER_EVIDENCE
+HOST_COLUMNS_REVISION = "d7e3b1a9c5f2"
+HEAD = HOST_COLUMNS_REVISION
 # Added by the tamper-evidence revision; null on the rows written before it.
 CHAIN_COLUMNS = ("stream", "prev_hash", "chain_hash")
+# Added by the host columns revision, which fills them in.
+NEW_COLUMNS = (*CHAIN_COLUMNS, *HOST_COLUMNS)
 OLD_TABLES = ("catalog_job", "catalog_document", "catalog_record", "catalog_evidence")
 NEW_TABLES = {
     "catalog_blocklist",
@@ -69,7 +78,12 @@ _TYPES: dict[str, Any] = {
 
 def insert(engine: Engine, table: str, **values: Any) -> None:
     """A plain INSERT as the initial schema's code would send it (no models involved)."""
-    names = list(values)
+    insert_rows(engine, table, [values])
+
+
+def insert_rows(engine: Engine, table: str, rows: list[dict[str, Any]]) -> None:
+    """Plain INSERTs of rows with the same keys, in one transaction."""
+    names = list(rows[0])
     statement = text(
         f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})"
     )
@@ -78,7 +92,7 @@ def insert(engine: Engine, table: str, **values: Any) -> None:
         if type_ is not None:
             statement = statement.bindparams(bindparam(name, type_=type_))
     with engine.begin() as connection:
-        connection.execute(statement, values)
+        connection.execute(statement, rows)
 
 
 def at_revision(engine: Engine, revision: str) -> None:
@@ -172,6 +186,13 @@ def old_catalog(catalog_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def stored_hosts(engine: Engine) -> list[tuple[Any, ...]]:
+    """(url, *HOST_COLUMNS) of every record, in id order."""
+    with engine.connect() as connection:
+        query = text(f"SELECT url, {', '.join(HOST_COLUMNS)} FROM catalog_record ORDER BY id")
+        return [tuple(row) for row in connection.execute(query)]
+
+
 def record_ids(engine: Engine) -> list[int]:
     with engine.connect() as connection:
         return list(connection.scalars(text("SELECT id FROM catalog_record ORDER BY id")))
@@ -184,7 +205,7 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         rows = {}
         for table in OLD_TABLES:
             columns = [
-                c["name"] for c in inspector.get_columns(table) if c["name"] not in CHAIN_COLUMNS
+                c["name"] for c in inspector.get_columns(table) if c["name"] not in NEW_COLUMNS
             ]
             query = text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1")
             rows[table] = [tuple(row) for row in connection.execute(query)]
@@ -194,6 +215,7 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 def test_one_line_of_revisions() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
+    assert script.get_revision(HOST_COLUMNS_REVISION).down_revision == TAMPER_EVIDENCE
     assert script.get_revision(TAMPER_EVIDENCE).down_revision == BLOCKLISTS
     assert script.get_revision(BLOCKLISTS).down_revision == INITIAL
 
@@ -214,6 +236,11 @@ def test_upgrade_keeps_old_rows_and_adds_working_tables(
                 ).all()
                 == [(None, None, None)] * 3
             )
+        assert stored_hosts(old_catalog) == [  # and have their hosts
+            ("https://pirate.example/a", "pirate.example", "example.pirate", "pirate.example"),
+            ("https://pirate.example/private/b", *host_columns("https://pirate.example/").values()),
+            ("https://ok.example/c", "ok.example", "example.ok", "ok.example"),
+        ]
         assert NEW_TABLES <= set(inspect(old_catalog).get_table_names())
         assert schema_diff(old_catalog) == []  # the models match the migrated database
 
@@ -292,3 +319,190 @@ def test_downgrade_is_refused_and_changes_nothing(old_catalog: Engine) -> None:
         command.downgrade(config, INITIAL)
     assert current_revision(old_catalog) == HEAD
     assert NEW_TABLES <= set(inspect(old_catalog).get_table_names())
+
+
+# --- the schema before the host columns ------------------------------------------------------
+
+# Hosts the backfill must get right, as the records' URLs spell them.
+WRITTEN_HOSTS = (
+    "example.com",
+    "WWW.Example.com.",
+    "a.b.example.com:8080",
+    "ample.com",
+    "bücher.example",
+    "10.0.0.1:8080",
+    "[2001:db8::1]",
+)
+
+
+def backfill_batch() -> int:
+    """Records the host columns revision fills per statement."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return int(script.get_revision(HOST_COLUMNS_REVISION).module._BATCH)
+
+
+@pytest.fixture
+def chained_catalog(catalog_url: str) -> Iterator[Engine]:
+    """A catalog at the tamper-evidence revision: a job's chained records (more than two
+    backfill batches), evidence, and a chained takedown, as the code of that time wrote them."""
+    engine = make_engine(catalog_url)
+    at_revision(engine, TAMPER_EVIDENCE)
+    insert(
+        engine,
+        "catalog_job",
+        id=JOB_ID,
+        started_at=T0,
+        finished_at=T0,
+        status="finished",
+        purpose="train-genai",
+        agent="consentcrawl",
+        user_agent="consentcrawl/0.1",
+        seeds=["https://example.com/"],
+        settings={},
+        software_version="0.1.0",
+        summary=None,
+    )
+    stream = str(JOB_ID)
+    head = chain.genesis(stream)
+    records, evidence = [], []
+    for n in range(2 * backfill_batch() + 1):
+        collected = n % 3 != 0
+        row: dict[str, Any] = {
+            "id": n + 1,
+            "job_id": JOB_ID,
+            "kind": "page",
+            "url": f"https://{WRITTEN_HOSTS[n % len(WRITTEN_HOSTS)]}/page/{n}",
+            "source_url": None,
+            "outcome": "collected" if collected else "skipped",
+            "reasons": [] if collected else ["robots-disallow"],
+            "http_status": 200 if collected else None,
+            "content_type": "text/html" if collected else None,
+            "size": n if collected else None,
+            "sha256": None,
+            "warc_file": None,
+            "warc_offset": None,
+            "warc_length": None,
+            "license_status": "unknown",
+            "license": None,
+            "fetched_at": T0 if collected else None,
+            "recorded_at": T0,
+        }
+        facts = []
+        if not collected and n < 30:
+            facts = [
+                {
+                    "signal": "robots.txt",
+                    "source": "https://example.com/robots.txt",
+                    "value": "Disallow: /",
+                    "effect": "deny",
+                    "reason": "robots-disallow",
+                    "document_sha256": None,
+                    "line": 2,
+                }
+            ]
+            evidence += [{"record_id": n + 1, **fact} for fact in facts]
+        row |= {"stream": stream, "prev_hash": head}
+        head = row["chain_hash"] = chain.chain_hash(head, chain.record_content(row, facts))
+        records.append(row)
+    insert_rows(engine, "catalog_record", records)
+    insert_rows(engine, "catalog_evidence", evidence)
+    insert(
+        engine,
+        "catalog_blocklist",
+        id=1,
+        source="mpa",
+        created_at=T0,
+    )
+    insert(
+        engine,
+        "catalog_blocklist_version",
+        id=1,
+        blocklist_id=1,
+        version=1,
+        submitter="MPA",
+        submitted_at=T0,
+        sha256="c" * 64,
+        entry_count=1,
+    )
+    takedown: dict[str, Any] = {
+        "record_id": 2,
+        "source": "mpa",
+        "version": 1,
+        "entry": "example.com",
+        "kind": "domain",
+        "reason": "listed",
+        "taken_down_at": T0,
+        "stream": chain.TAKEDOWN_STREAM,
+        "prev_hash": chain.genesis(chain.TAKEDOWN_STREAM),
+    }
+    takedown["chain_hash"] = chain.chain_hash(
+        takedown["prev_hash"], chain.takedown_content(takedown)
+    )
+    insert(engine, "catalog_takedown", **takedown)
+    yield engine
+    engine.dispose()
+
+
+def test_upgrade_fills_host_columns_and_keeps_the_chains(
+    chained_catalog: Engine, catalog_url: str
+) -> None:
+    before = table_rows(chained_catalog)
+    with chained_catalog.connect() as connection:
+        takedowns_before = connection.execute(text("SELECT * FROM catalog_takedown")).all()
+    count = 2 * backfill_batch() + 1
+    with Catalog(catalog_url) as catalog:
+        assert current_revision(chained_catalog) == HEAD
+        assert table_rows(chained_catalog) == before  # nothing lost, nothing rewritten
+        with chained_catalog.connect() as connection:
+            assert connection.execute(text("SELECT * FROM catalog_takedown")).all() == (
+                takedowns_before
+            )
+        hosts = stored_hosts(chained_catalog)
+        assert len(hosts) == count  # every batch, the last one of a single record too
+        assert [row[1:] for row in hosts] == [tuple(host_columns(row[0]).values()) for row in hosts]
+        assert {row[1] for row in hosts} == {
+            "example.com",
+            "www.example.com",
+            "a.b.example.com",
+            "ample.com",
+            "xn--bcher-kva.example",
+            "10.0.0.1",
+            "[2001:db8::1]",
+        }
+        assert schema_diff(chained_catalog) == []
+        indexes = {ix["name"] for ix in inspect(chained_catalog).get_indexes("catalog_record")}
+        assert {"ix_catalog_record_host_reversed", "ix_catalog_record_job_id_id"} <= indexes
+        assert not {"ix_catalog_record_job_id", "ix_catalog_record_outcome"} & indexes
+
+        # The chains are as intact as before: the derived columns are outside them.
+        report = verify(catalog)
+        assert report.ok, report.problems
+        assert (report.records, report.takedowns, report.unchained_records) == (count, 1, 0)
+
+        # The old records answer the indexed queries, taken-down record left out.
+        example = queries.query_records(
+            catalog, queries.RecordFilter(domain="example.com"), limit=10
+        )
+        in_example = [n for n in range(count) if n % len(WRITTEN_HOSTS) in (0, 1, 2)]
+        assert example.total == len(in_example) - 1  # record 2 (n = 1) was taken down
+        assert [r.id for r in example.items] == [n + 1 for n in in_example if n != 1][:10]
+        by_domain = {d.domain: d.considered for d in queries.domains(catalog).items}
+        assert by_domain["example.com"] == example.total
+        assert by_domain["xn--bcher-kva.example"] == len(
+            [n for n in range(count) if n % len(WRITTEN_HOSTS) == 4]
+        )
+
+
+def test_host_columns_are_not_downgraded(old_catalog: Engine) -> None:
+    at_revision(old_catalog, "head")
+    before = stored_hosts(old_catalog)
+    config = alembic_config()
+    with (
+        pytest.raises(NotImplementedError, match="append-only"),
+        old_catalog.begin() as connection,
+    ):
+        config.attributes["connection"] = connection
+        command.downgrade(config, TAMPER_EVIDENCE)
+    assert current_revision(old_catalog) == HEAD
+    assert stored_hosts(old_catalog) == before
+    assert schema_diff(old_catalog) == []

@@ -38,6 +38,7 @@ from storage.catalog.records import (
     JobSpec,
     RecordIn,
     TakedownIn,
+    host_columns,
 )
 from storage.catalog.results import (
     BlocklistEntryRow,
@@ -99,6 +100,7 @@ def _record_row(job_id: uuid.UUID, record: RecordIn) -> dict[str, Any]:
         "license": record.license,
         "fetched_at": record.fetched_at,
         "recorded_at": record.recorded_at,
+        **host_columns(record.url),  # derived, not chained
     }
 
 

@@ -4,22 +4,22 @@ Every function takes a SQLAlchemy ``Engine`` or an open ``Catalog`` and only rea
 are built with ``select()`` and bound parameters; user input never becomes SQL text, and
 ``LIKE`` patterns built from it are escaped (``escape="\\"``) so ``%`` and ``_`` are literals.
 
-Two expressions differ by backend and are built here once:
-
-* a URL's host: the part between ``scheme://`` (and any ``user@``) and the first ``:``,
-  ``/``, ``?`` or ``#``, lower-cased. PostgreSQL computes it with ``substring(url, regex)``;
-  on SQLite the same regular expression runs as a Python function registered on the
-  connection (``consent_url_host``). The ``domain`` filter matches the host itself and every
-  subdomain (``host = d OR host LIKE '%.d'``), so ``a.example.com:8080`` is in
-  ``example.com`` and ``notexample.com`` is not. ``domains()`` groups by this host.
-* a record's reason codes: the elements of the JSON ``reasons`` array, read with
+* Hosts are stored with each record when it is written (``records.host_columns``; the
+  migration that added them filled the older records): ``host`` (lower case, punycode, no
+  port or trailing dot), ``host_reversed`` (``com.example.www``) and ``registrable_domain``.
+  The ``domain`` filter matches a host and every subdomain as one range of the indexed
+  ``host_reversed``: ``com.example`` itself, or from ``com.example.`` up to ``com.example/``
+  (``/`` is the character after ``.``), so ``a.example.com:8080`` is in ``example.com`` and
+  ``notexample.com`` is not. ``domains()`` groups by registrable domain, or by host.
+* A record's reason codes are the elements of the JSON ``reasons`` array, read with
   ``json_each`` (SQLite) or ``jsonb_array_elements_text`` (PostgreSQL), so a reason filter
   compares whole codes, never a substring of the JSON text.
+* Records taken down since (``catalog_takedown``) are left out of ``query_records``,
+  ``domains`` and ``export_rows`` unless ``include_withdrawn``, which marks them.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -45,8 +45,9 @@ from storage.catalog.models import (
     Takedown,
     UrlRecord,
 )
+from storage.catalog.records import reversed_domain, url_host
 from storage.errors import CatalogError
-from storage.export import EXPORT_FIELDS, WITHDRAWN_FIELD
+from storage.export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, WITHDRAWN_FIELD
 
 __all__ = [
     "DocumentRef",
@@ -73,26 +74,17 @@ _T = TypeVar("_T")
 _AnySelect = Select[*tuple[Any, ...]]
 _S = TypeVar("_S", bound=_AnySelect)
 
-# The host of an absolute URL: after "scheme://" and any "user:pass@", up to ":", "/", "?"
-# or "#" (an IPv6 literal keeps its brackets). POSIX ARE (PostgreSQL) and Python agree on it.
-HOST_PATTERN: Final = r"^[^:/?#]+://(?:[^/?#@]*@)?(\[[^]/?#]*\]|[^/?#:]*)"
-_HOST_RE: Final = re.compile(HOST_PATTERN)
-assert "'" not in HOST_PATTERN
-_PG_HOST_PATTERN: Final = f"'{HOST_PATTERN}'"
-_SQLITE_HOST_FUNCTION: Final = "consent_url_host"
 _LIKE_ESCAPE: Final = "\\"
 _EXPORT_COLUMNS = tuple(getattr(UrlRecord, name) for name in EXPORT_FIELDS)
 _EXPORT_BATCH = 1000
 _RECORD_TABLE: Final = UrlRecord.__table__
+_TAKEN_DOWN: Final = sa.exists().where(Takedown.record_id == UrlRecord.id)
 MAX_LIMIT: Final = 10_000
-
-
-def url_host(url: str | None) -> str | None:
-    """The lower-cased host of an absolute URL, as the SQL host expression computes it."""
-    if url is None:
-        return None
-    found = _HOST_RE.match(url)
-    return found.group(1).lower() if found else ""
+# What `domains()` groups by.
+DOMAIN_GROUPS: Final = {
+    "domain": UrlRecord.registrable_domain,
+    "host": UrlRecord.host,
+}
 
 
 def _like_literal(text: str) -> str:
@@ -152,6 +144,7 @@ class RecordRow:
     size: int | None
     fetched_at: datetime | None
     recorded_at: datetime
+    withdrawn: bool = False  # taken down since (only ever True with include_withdrawn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,14 +247,21 @@ class JobDetail:
 
 @dataclass(frozen=True, slots=True)
 class DomainRow:
-    """Records of one host (grouped by the URL's host, not the registrable domain)."""
+    """Records of one registrable domain (``example.co.uk`` with all its hosts), or of one
+    host when grouped by host."""
 
-    host: str
+    domain: str
     considered: int
     collected: int
     skipped: int
     bytes_collected: int
+    withdrawn: int = 0  # collected and taken down since (only counted with include_withdrawn)
     top_reasons: tuple[tuple[str, int], ...] = field(default=())  # up to 3, most frequent
+
+    @property
+    def host(self) -> str:
+        """The row's key by its name from before rows were registrable domains."""
+        return self.domain
 
 
 # --- plumbing ---------------------------------------------------------------------------
@@ -279,10 +279,7 @@ def reading(source: Engine | Catalog, action: str) -> Iterator[Connection]:
     engine = _engine_of(source)
     try:
         with engine.connect() as connection:
-            if connection.dialect.name == "sqlite":
-                driver: Any = connection.connection.driver_connection
-                driver.create_function(_SQLITE_HOST_FUNCTION, 1, url_host, deterministic=True)
-            elif connection.dialect.name == "postgresql":
+            if connection.dialect.name == "postgresql":
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin():
                 yield connection
@@ -293,10 +290,13 @@ def reading(source: Engine | Catalog, action: str) -> Iterator[Connection]:
 
 
 def host_column(connection: Connection, url: Any = UrlRecord.url) -> ColumnElement[str]:
-    if connection.dialect.name == "postgresql":
-        # The pattern inline (a constant, never input): the same text in SELECT and GROUP BY.
-        return func.lower(func.substring(url, sa.literal_column(_PG_HOST_PATTERN)))
-    return sa.func.consent_url_host(url, type_=sa.String)
+    """UrlRecord's stored host (`url_host` of its URL), the same on every backend.
+
+    Only UrlRecord.url has a stored host: any other `url` raises ValueError.
+    """
+    if url is not UrlRecord.url and url is not _RECORD_TABLE.c.url:
+        raise ValueError(f"only UrlRecord.url has a stored host, not {url!r}")
+    return _RECORD_TABLE.c.host
 
 
 def reason_values(connection: Connection) -> Any:
@@ -313,10 +313,12 @@ def normalise_domain(domain: str) -> str:
 def _where(connection: Connection, query: _S, filters: RecordFilter) -> _S:
     """`query` (over UrlRecord) narrowed to the records `filters` matches."""
     if filters.domain is not None:
-        domain = normalise_domain(filters.domain)
-        host = host_column(connection)
+        key = reversed_domain(normalise_domain(filters.domain))
+        column = UrlRecord.host_reversed
+        # One index range [key, key + "/") for both backends; the domain itself or a name
+        # under it ("com.example." …), not a sibling such as "com.example-cdn".
         query = query.where(
-            or_(host == domain, host.like("%." + _like_literal(domain), escape=_LIKE_ESCAPE))
+            column >= key, column < key + "/", or_(column == key, column >= key + ".")
         )
     if filters.job_id is not None:
         query = query.where(UrlRecord.job_id == filters.job_id)
@@ -502,13 +504,31 @@ _RECORD_ROW_COLUMNS = (
 )
 
 
+def _withdrawals(query: _AnySelect, include_withdrawn: bool) -> _AnySelect:
+    """`query` (over UrlRecord) without the records taken down since, or with all of them
+    and a last column, "withdrawn", true for those."""
+    if include_withdrawn:
+        return query.add_columns(_TAKEN_DOWN.label(WITHDRAWN_FIELD))
+    return query.where(~_TAKEN_DOWN)
+
+
 def query_records(
-    source: Engine | Catalog, filters: RecordFilter, *, limit: int = 100, offset: int = 0
+    source: Engine | Catalog,
+    filters: RecordFilter,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    include_withdrawn: bool = False,
 ) -> Page[RecordRow]:
-    """The records `filters` matches, in id order (the order they were written)."""
+    """The records `filters` matches, in id order (the order they were written).
+
+    Records taken down since are left out, unless `include_withdrawn`: then they are in,
+    with `withdrawn` True.
+    """
     _check_page(limit, offset)
     with reading(source, "querying records") as connection:
-        query = _where(connection, select(*_RECORD_ROW_COLUMNS), filters)
+        query = _withdrawals(select(*_RECORD_ROW_COLUMNS), include_withdrawn)
+        query = _where(connection, query, filters)
         total = _count(connection, query)
         rows = connection.execute(query.order_by(UrlRecord.id).limit(limit).offset(offset))
         items = [
@@ -529,14 +549,9 @@ def export_rows(
     Records with a takedown are left out unless `include_withdrawn`, which adds a last
     "withdrawn" key (bool) to every row.
     """
-    taken_down = sa.exists().where(Takedown.record_id == UrlRecord.id)
-    fields: tuple[str, ...] = EXPORT_FIELDS
+    fields = EXPORT_FIELDS_WITH_WITHDRAWN if include_withdrawn else EXPORT_FIELDS
     with reading(source, "exporting") as connection:
-        if include_withdrawn:
-            query = select(*_EXPORT_COLUMNS, taken_down)
-            fields = (*EXPORT_FIELDS, WITHDRAWN_FIELD)
-        else:
-            query = select(*_EXPORT_COLUMNS).where(~taken_down)
+        query = _withdrawals(select(*_EXPORT_COLUMNS), include_withdrawn)
         query = _where(connection, query, filters).order_by(UrlRecord.id)
         with connection.execution_options(yield_per=_EXPORT_BATCH).execute(query) as result:
             for row in result:
@@ -633,48 +648,81 @@ def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
     )
 
 
-def domains(source: Engine | Catalog, *, limit: int = 100, offset: int = 0) -> Page[DomainRow]:
-    """Records per URL host (most records first): considered, collected, skipped, bytes
-    collected and the three most frequent reasons."""
+def domains(
+    source: Engine | Catalog,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    by: str = "domain",
+    include_withdrawn: bool = False,
+) -> Page[DomainRow]:
+    """Records per registrable domain, or per host with ``by="host"`` (most records first):
+    considered, collected, skipped, bytes collected and the three most frequent reasons of
+    its skipped records.
+
+    Records taken down since are left out, unless `include_withdrawn`: then they count, and
+    `withdrawn` says how many there are. Raises ValueError for a `by` not in DOMAIN_GROUPS.
+    """
+    if by not in DOMAIN_GROUPS:
+        raise ValueError(f"by must be one of {', '.join(DOMAIN_GROUPS)}, got {by!r}")
     _check_page(limit, offset)
-    with reading(source, "counting domains") as connection:
-        host = host_column(connection).label("host")
-        collected = UrlRecord.outcome == "collected"
-        grouped = select(
-            host,
+    key = DOMAIN_GROUPS[by]
+    collected = UrlRecord.outcome == "collected"
+
+    def per_group(query: _AnySelect) -> Any:
+        return query.add_columns(
+            key.label("domain"),
             func.count().label("considered"),
             func.sum(case((collected, 1), else_=0)).label("collected"),
-            func.sum(case((UrlRecord.outcome == "skipped", 1), else_=0)).label("skipped"),
             func.coalesce(func.sum(case((collected, UrlRecord.size), else_=0)), 0).label("bytes"),
-        ).group_by(host)
-        total = _count(connection, grouped)
-        rows = connection.execute(
-            grouped.order_by(sa.literal_column("considered").desc(), host)
-            .limit(limit)
-            .offset(offset)
-        ).all()
-        hosts = [row.host for row in rows]
-        top: dict[str, Counter[str]] = {h: Counter() for h in hosts}
-        if hosts:
+        ).group_by(key)
+
+    # Every group in one pass over the covering index; the records taken down (few, reached
+    # from catalog_takedown, all collected) are then taken off per group, which costs far
+    # less than asking for each of a million records whether it was taken down.
+    every = per_group(select()).subquery()
+    gone = per_group(select().join_from(Takedown, UrlRecord)).subquery()
+    withdrawn = func.coalesce(gone.c.considered, 0)
+    counts = {
+        name: every.c[name] - (0 if include_withdrawn else func.coalesce(gone.c[name], 0))
+        for name in ("considered", "collected", "bytes")
+    }
+    query = (
+        select(
+            every.c.domain,
+            *(value.label(name) for name, value in counts.items()),
+            (withdrawn if include_withdrawn else sa.literal(0)).label("withdrawn"),
+            func.count().over().label("groups"),
+        )
+        .select_from(every.outerjoin(gone, every.c.domain.is_not_distinct_from(gone.c.domain)))
+        .where(counts["considered"] > 0)
+        .order_by(counts["considered"].desc(), every.c.domain)
+    )
+    with reading(source, "counting domains") as connection:
+        rows = connection.execute(query.limit(limit).offset(offset)).all()
+        total = rows[0].groups if rows else _count(connection, query)
+        keys = [row.domain for row in rows]
+        top: dict[str, Counter[str]] = {k: Counter() for k in keys}
+        if keys:
             reasons = reason_values(connection)
-            reason_host = host_column(connection)
-            for h, code, count in connection.execute(
-                select(reason_host, reasons.c.value, func.count())
+            for k, code, count in connection.execute(
+                select(key, reasons.c.value, func.count())
                 .select_from(UrlRecord)
                 .join(reasons, true())
-                .where(reason_host.in_(hosts))
-                .group_by(reason_host, reasons.c.value)
+                .where(key.in_(keys), UrlRecord.outcome == "skipped")
+                .group_by(key, reasons.c.value)
             ):
-                top[h][str(code)] = count
+                top[k][str(code)] = count
     items = [
         DomainRow(
-            host=row.host,
+            domain=row.domain or "",
             considered=row.considered,
             collected=int(row.collected or 0),
-            skipped=int(row.skipped or 0),
+            skipped=row.considered - int(row.collected or 0),
             bytes_collected=int(row.bytes or 0),
+            withdrawn=int(row.withdrawn),
             top_reasons=tuple(
-                sorted(top[row.host].items(), key=lambda item: (-item[1], item[0]))[:3]
+                sorted(top.get(row.domain, Counter()).items(), key=lambda i: (-i[1], i[0]))[:3]
             ),
         )
         for row in rows

@@ -2,18 +2,30 @@
 
 They carry no SQLAlchemy state, so the crawler can create them on any thread and hand
 them over in batches.
+
+A record's URL also gives it three derived columns the audit queries index (`host_columns`):
+its host (lower case, punycode, no trailing dot, an IP address in canonical form), that host
+reversed label by label (``com.example.www``: a domain and all its subdomains are one index
+range) and its registrable domain (the Public Suffix List bundled with tldextract, private
+suffixes included, never downloaded: the rule ``crawler/sites.py`` uses for "the same site").
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Final
+
+import idna
+import tldextract
 
 __all__ = [
+    "HOST_COLUMNS",
     "BlocklistEntryIn",
     "BlocklistVersionIn",
     "DocumentIn",
@@ -21,9 +33,75 @@ __all__ = [
     "JobSpec",
     "RecordIn",
     "TakedownIn",
+    "host_columns",
+    "reversed_domain",
+    "url_host",
 ]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+# The host of an absolute URL: after "scheme://" and any "user:pass@", up to ":", "/", "?"
+# or "#" (an IPv6 literal keeps its brackets).
+_URL_HOST: Final = re.compile(r"^[^:/?#]+://(?:[^/?#@]*@)?(\[[^]/?#]*\]|[^/?#:]*)")
+_SUFFIXES: Final = tldextract.TLDExtract(
+    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+)
+# UrlRecord's derived columns, in the order host_columns' values come.
+HOST_COLUMNS: Final = ("host", "host_reversed", "registrable_domain")
+
+
+def _ascii(host: str) -> str:
+    """Internationalised labels in punycode (IDNA 2008 with UTS #46 mapping, as the blocklists
+    spell them); a label that cannot be encoded stays as it is."""
+    try:
+        host = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except idna.IDNAError:
+        return host
+    labels = []
+    for label in host.split("."):
+        try:
+            labels.append(label if label.isascii() else idna.alabel(label).decode("ascii"))
+        except (idna.IDNAError, UnicodeError):
+            labels.append(label)
+    return ".".join(labels)
+
+
+@lru_cache(maxsize=65536)
+def _host_keys(written: str) -> tuple[str, str, str]:
+    """(host, reversed host, registrable domain) of a host as written in a URL."""
+    host = written.strip().lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host[1:-1] if host.startswith("[") else host)
+    except ValueError:
+        pass
+    else:  # in brackets when reversed, so that no domain's range holds it
+        host = f"[{address.compressed}]" if address.version == 6 else address.compressed
+        return host, f"[{address.compressed}]", host
+    if not host.isascii():
+        host = _ascii(host)
+    if not host:
+        return "", "", ""
+    domain = _SUFFIXES(host).top_domain_under_public_suffix or host
+    return host, ".".join(reversed(host.split("."))), domain
+
+
+def url_host(url: str) -> str:
+    """The host of an absolute URL as the catalog stores it: lower case, punycode, no
+    trailing dot, an IP address canonical (IPv6 in brackets); "" when it has none."""
+    found = _URL_HOST.match(url)
+    return _host_keys(found.group(1))[0] if found else ""
+
+
+def host_columns(url: str) -> dict[str, str]:
+    """UrlRecord's derived columns (HOST_COLUMNS) for a record of `url`."""
+    found = _URL_HOST.match(url)
+    return dict(zip(HOST_COLUMNS, _host_keys(found.group(1) if found else ""), strict=True))
+
+
+def reversed_domain(domain: str) -> str:
+    """The `host_reversed` of a domain (or host, or IP address) as a user writes it: the key
+    whose index range holds its records and its subdomains'."""
+    return _host_keys(domain)[1]
 
 
 def _require_aware(name: str, value: datetime | None) -> None:

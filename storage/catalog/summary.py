@@ -3,7 +3,8 @@
 AI Act Art. 53(1)(d); the Commission's template (July 2025), section 2.3 "Data crawled and
 scraped from online sources": crawler names, purposes, collection period, the types of
 content collected, the opt-out protocols respected, the measures against access controls and
-the top 10 % of domain names by size of content collected.
+the top 10 % of domain names (registrable domains, as ``audit domains`` groups them) by size
+of content collected.
 
 Scope: the jobs given (default: every job), and within them the records whose
 ``recorded_at`` is in ``[since, until)``; with a time window and no jobs, the jobs that
@@ -28,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from storage.catalog.catalog import Catalog
 from storage.catalog.db import mask_url
 from storage.catalog.models import CrawlJob, Takedown, UrlRecord
-from storage.catalog.queries import host_column, reading, reason_values
+from storage.catalog.queries import DOMAIN_GROUPS, reading, reason_values
 from storage.errors import CatalogError
 
 __all__ = [
@@ -140,7 +141,7 @@ class AccessControlRow:
 
 @dataclass(frozen=True, slots=True)
 class DomainBytes:
-    host: str
+    domain: str  # registrable domain, as `queries.domains` groups records
     bytes: int
     records: int
 
@@ -217,7 +218,8 @@ class EuSummary:
             ],
             "domains_total": self.domains_total,
             "top_domains": [
-                {"host": d.host, "bytes": d.bytes, "records": d.records} for d in self.top_domains
+                {"domain": d.domain, "bytes": d.bytes, "records": d.records}
+                for d in self.top_domains
             ],
         }
 
@@ -298,11 +300,11 @@ def eu_summary(
             connection.scalar(select(func.count()).where(*scope, UrlRecord.outcome == "skipped"))
             or 0
         )
-        host = host_column(connection).label("host")
-        by_host = connection.execute(
-            select(host, func.coalesce(func.sum(UrlRecord.size), 0), func.count())
+        domain = DOMAIN_GROUPS["domain"]
+        by_domain = connection.execute(
+            select(domain, func.coalesce(func.sum(UrlRecord.size), 0), func.count())
             .where(*kept)
-            .group_by(host)
+            .group_by(domain)
         ).all()
         reasons = reason_values(connection)
         pairs = connection.execute(
@@ -348,8 +350,8 @@ def eu_summary(
     )
 
     domains = sorted(
-        (DomainBytes(str(h), int(b or 0), int(n)) for h, b, n in by_host),
-        key=lambda d: (-d.bytes, d.host),
+        (DomainBytes(str(d), int(b or 0), int(n)) for d, b, n in by_domain),
+        key=lambda d: (-d.bytes, d.domain),
     )
     top = max(1, math.ceil(len(domains) / 10)) if domains else 0
 
@@ -486,7 +488,7 @@ def render_markdown(summary: EuSummary) -> str:
         "",
         *_table(
             ("domain name", "bytes", "items"),
-            [(d.host, d.bytes, d.records) for d in s.top_domains],
+            [(d.domain, d.bytes, d.records) for d in s.top_domains],
         ),
     ]
     return "\n".join(out).rstrip("\n") + "\n"
