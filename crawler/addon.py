@@ -31,6 +31,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.auth.AuthAreaMiddleware": 70,
     "crawler.middlewares.origin.OriginPolicyMiddleware": 100,
     "crawler.middlewares.response.ResponseSignalsMiddleware": 110,
+    "crawler.middlewares.image.ImageConsentMiddleware": 115,
     "crawler.middlewares.compression.BoundedHttpCompressionMiddleware": 590,
     "crawler.middlewares.login_redirect.LoginRedirectMiddleware": 650,
     "crawler.middlewares.headers.CredentialHeadersMiddleware": 960,

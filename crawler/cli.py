@@ -219,6 +219,14 @@ def crawl(
     allow_offsite: Annotated[
         bool, typer.Option("--allow-offsite", help="Follow links to other sites.")
     ] = False,
+    images: Annotated[
+        bool,
+        typer.Option(
+            "--images",
+            help="Also consider the images of every downloaded page, each an item of its own "
+            "under every gate and its own embedded metadata (IPTC, C2PA).",
+        ),
+    ] = False,
     concurrency: Annotated[
         int, typer.Option(metavar="N", min=1, help="Concurrent requests in all.")
     ] = 16,
@@ -249,6 +257,7 @@ def crawl(
         allow_private=allow_private_addresses,
         blocklists=tuple(blocklist or ()),
         allow_offsite=allow_offsite,
+        images=images,
         concurrency=concurrency,
         delay=delay,
         log_level="INFO" if verbose else "WARNING",
@@ -294,6 +303,7 @@ def demo(
             resolve=(f"*.{web.DOMAIN}:127.0.0.1",),
             allow_private=True,  # the demo web is on loopback; metadata addresses stay refused
             blocklists=(piracy_list,),
+            images=True,
             delay=0.0,
             depth=5,
         )

@@ -21,6 +21,8 @@ TDM_FILE = "_consent_tdm_file"  # (matching TdmRule | None, file URL, file SHA-2
 LOGIN_REDIRECT = "_consent_login_redirect"  # (target URL, matching pattern) of a stopped redirect
 TOO_LARGE = "_consent_too_large"  # why a response body was dropped (decompression bomb)
 HOP_STATUS = "_consent_hop_status"  # on the stand-in request of a recorded redirect hop
+KIND = "_consent_kind"  # "image" for an image a page referenced (default: "page")
+PAGE_TAGS = "_consent_page_tags"  # (page URL, X-Robots-Tag tags, robots meta tags) of that page
 
 
 def add_evidence(request: Request, *items: Evidence) -> None:
@@ -35,6 +37,10 @@ def evidence_of(request: Request) -> tuple[Evidence, ...]:
 
 def decision_of(request: Request) -> Decision | None:
     return request.meta.get(DECISION)
+
+
+def kind_of(request: Request) -> str:
+    return str(request.meta.get(KIND, "page"))
 
 
 def is_probe(request: Request) -> bool:

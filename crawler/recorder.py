@@ -52,6 +52,7 @@ RECORDED_SETTINGS = (
     "CONSENT_ALLOW_OFFSITE",
     "CONSENT_COMMERCIAL",
     "CONSENT_GEO",
+    "CONSENT_IMAGES",
     "CONSENT_LICENSES_HELD",
     "CONSENT_MAX_PAGES",
     "CONSENT_MAX_REDIRECTS",
@@ -180,6 +181,7 @@ class CatalogRecorder:
             url=request.url,
             decision=decision,
             decided_at=datetime.now(UTC),
+            kind=meta.kind_of(request),
             source_url=_header(request.headers.get(b"Referer")),
         )
         hop_status = request.meta.get(meta.HOP_STATUS)

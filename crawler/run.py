@@ -52,6 +52,7 @@ class CrawlOptions:
     allow_private: bool = False  # loopback and private networks (tests, the demo, intranets)
     blocklists: tuple[Path, ...] = ()  # rights holders' lists to store and apply
     licensing: LicenseTerms = field(default_factory=LicenseTerms)
+    images: bool = False  # also the images of every downloaded page, each an item of its own
     concurrency: int = 16
     per_site_concurrency: int = 4
     delay: float = 0.25
@@ -114,6 +115,7 @@ def settings_for(options: CrawlOptions) -> Settings:
             "CONSENT_COMMERCIAL": options.licensing.commercial,
             "CONSENT_LICENSES_HELD": sorted(options.licensing.held),
             "CONSENT_GEO": options.licensing.geo,
+            "CONSENT_IMAGES": options.images,
             "DEPTH_LIMIT": options.depth,
             "CONSENT_FOLLOW_LINKS": options.depth > 0,
             "CONCURRENT_REQUESTS": options.concurrency,

@@ -72,6 +72,9 @@ class Reason(StrEnum):
     AUTH_WALLED_ORIGIN = "auth-walled-origin"
     SITE_PAGE_CAP = "site-page-cap"
     PATH_TOO_DEEP = "path-too-deep"
+    IMAGE_TOO_LARGE = "image-too-large"
+    IMAGE_TOO_SMALL = "image-too-small"
+    NOT_AN_IMAGE = "not-an-image"
     RSL_NOT_PERMITTED = "rsl-not-permitted"
     RSL_LICENSE_SERVER = "rsl-license-server"
     RSL_REPORTING = "rsl-reporting"
@@ -90,6 +93,11 @@ RESERVATION_FAMILIES = frozenset(
         "x-robots-tag",
         "meta-robots",
         "ai-txt-disallow",
+        # Images: the rights holder's word embedded in the file (IPTC, C2PA/CAWG), or metadata
+        # that is there but cannot be read and may hold it.
+        "iptc-data-mining",
+        "c2pa-training-mining",
+        "image-metadata-invalid",
         # RSL: terms that exclude the use, and terms we could not read (most restrictive).
         "rsl-prohibited",
         "rsl-not-permitted",

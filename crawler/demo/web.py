@@ -20,13 +20,19 @@
 | gallery.demo.test | a CC BY-NC 4.0 gallery (HTTP `Link` header); one photo in a figure is CC BY |
 | reserved.demo.test | all rights reserved: its licence link names its own terms page |
 | news.demo.test | RSL 1.0 via robots.txt `License:`: search free, AI uses only after paying per crawl |
+| stock.demo.test | a stock-photo site: images with IPTC `plus:DataMining` values, a C2PA image with a CAWG training-mining assertion, and a page with `noimageai` |
 
 Later gates add their sites here, so the demo keeps showing every behaviour in one run.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib.resources import files
+
+from PIL import Image
 
 from .server import Page, Sites
 
@@ -35,7 +41,7 @@ HOSTS = (
     "open", "partial", "outage", "norobots", "agents", "moved",
     "aibots", "signals", "aipref", "tdmrep", "noai", "aitxt", "walls",
     "piracy", "dl.piracy", "mirror.cdn.piracy",
-    "blog", "gallery", "reserved", "news",
+    "blog", "gallery", "reserved", "news", "stock",
 )
 
 #: The rights holder's list the demo submits before crawling (CSV, as rights holders send).
@@ -161,6 +167,7 @@ def demo_web(port: int) -> Sites:
         },
         **signal_sites(),
         **licence_sites(port),
+        host("stock"): stock_site(),
         host("walls"): wall_site(),
         # Listed: nothing here is ever fetched, robots.txt included.
         **{
@@ -281,7 +288,7 @@ def licence_sites(port: int) -> Sites:
     cc_by = "https://creativecommons.org/licenses/by/4.0/"
     footer = (
         f'<footer><a rel="license" href="{cc_by}"><img alt="CC BY 4.0" '
-        'src="/badge.png"></a> Text under CC BY 4.0.</footer>'
+        'src="/badge.jpg"></a> Text under CC BY 4.0.</footer>'
     )
     sa_post = (
         '<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
@@ -299,6 +306,7 @@ def licence_sites(port: int) -> Sites:
     return {
         host("blog"): {
             "/robots.txt": _robots("User-agent: *\nAllow: /\n"),
+            "/badge.jpg": Page(_jpeg(None), content_type="image/jpeg"),
             "/": _index("Open blog", "/posts/field-notes", "/posts/remix"),
             "/posts/field-notes": _html(
                 "Field notes", "A post under CC BY 4.0.",
@@ -308,6 +316,7 @@ def licence_sites(port: int) -> Sites:
         },
         host("gallery"): {
             "/robots.txt": _robots("User-agent: *\nAllow: /\n"),
+            "/photos/heron.jpg": Page(_jpeg(None), content_type="image/jpeg"),
             "/": _index("Gallery", "/works/dunes", "/works/heron"),
             "/works/dunes": _html("Dunes", "Non-commercial use only.", headers=nc),
             "/works/heron": _html("Heron", "The page is CC BY-NC; the photo is CC BY.",
@@ -345,3 +354,56 @@ def licence_sites(port: int) -> Sites:
             "/2026/11/weather": _html("Weather", "Licensed news: AI uses pay per crawl."),
         },
     }
+
+
+#: IPTC Photo Metadata ``plus:DataMining`` values of the stock photos (SIGNALS.md section 8).
+STOCK_PHOTOS = {
+    "harbour": "DMI-ALLOWED",
+    "lighthouse": "DMI-PROHIBITED-GENAIMLTRAINING",  # train-ai may, train-genai may not
+    "dunes": "DMI-PROHIBITED-AIMLTRAINING",
+    "market": "DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING",
+    "street": None,  # no XMP at all
+}
+
+
+def stock_site() -> dict[str, Page]:
+    """Images that carry their own consent, and a page that reserves its images."""
+    pages: dict[str, Page] = {
+        "/robots.txt": _robots("User-agent: *\nAllow: /\n"),
+        "/": _index("Stock photos", *(f"/photos/{n}" for n in STOCK_PHOTOS), "/photos/signed",
+                    "/portfolio"),
+        "/photos/signed": _html("Signed", "A photo with a C2PA manifest.",
+                                body='<img src="/img/signed.jpg" alt="signed">'),
+        "/img/signed.jpg": Page(
+            files(__package__).joinpath("images/cawg-training-mining.jpg").read_bytes(),
+            content_type="image/jpeg",
+        ),
+        # The page reserves its images for AI (noimageai), not its text.
+        "/portfolio": _html("Portfolio", "Images reserved by the page.",
+                            head='<meta name="robots" content="noimageai">',
+                            body='<img src="/img/portfolio.jpg" alt="portfolio">'),
+        "/img/portfolio.jpg": Page(_jpeg(None), content_type="image/jpeg"),
+    }
+    for name, value in STOCK_PHOTOS.items():
+        pages[f"/photos/{name}"] = _html(
+            name.title(), f"plus:DataMining: {value or 'none'}",
+            body=f'<picture><source srcset="/img/{name}.jpg 1x"><img src="/img/{name}.jpg" '
+            f'alt="{name}"></picture>',
+        )
+        pages[f"/img/{name}.jpg"] = Page(_jpeg(value), content_type="image/jpeg")
+    return pages
+
+
+@cache
+def _jpeg(data_mining: str | None) -> bytes:
+    xmp = None
+    if data_mining is not None:
+        xmp = (
+            '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+            'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+            'xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" plus:DataMining='
+            f'"http://ns.useplus.org/ldf/vocab/{data_mining}"/></rdf:RDF></x:xmpmeta>'
+        ).encode()
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 110, 160)).save(out, "JPEG", **({"xmp": xmp} if xmp else {}))
+    return out.getvalue()

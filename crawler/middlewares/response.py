@@ -77,21 +77,28 @@ class ResponseSignalsMiddleware:
         headers = response.headers
         metas = page_metas(response)
         now = datetime.now(UTC)  # for unavailable_after
+        kind = meta.kind_of(request)
+        header_tags = parse_x_robots_tag(_values(headers, b"X-Robots-Tag"))
+        meta_tags = parse_meta_robots(metas)
+        if isinstance(response, HtmlResponse):  # for the page's images (--images)
+            request.meta[meta.PAGE_TAGS] = (response.url, header_tags, meta_tags)
         evidence = list(
             robots_tag_evidence(
-                parse_x_robots_tag(_values(headers, b"X-Robots-Tag")),
+                header_tags,
                 channel="x-robots-tag",
                 agent=self.agent,
                 tokens=self.tokens,
+                kind=kind,
                 source="header:X-Robots-Tag",
                 now=now,
             )
         )
         evidence += robots_tag_evidence(
-            parse_meta_robots(metas),
+            meta_tags,
             channel="meta-robots",
             agent=self.agent,
             tokens=self.tokens,
+            kind=kind,
             source=f"meta:{response.url}",
             now=now,
         )

@@ -4,10 +4,15 @@ It holds no consent logic: every gate is a downloader middleware of the add-on, 
 only decides which links are worth asking for. Links of a page are followed even when its content
 was not collected (the decision is about the content, not about discovering URLs).
 
+With CONSENT_IMAGES it also asks for the images of every page it downloaded, whether the page's
+text was collected or not: each image is an item of its own, decided by every gate like a page
+(an image may sit on another site, a CDN, so the site scope does not hold it back; its own
+origin's policies do), and it carries its page's robots tags for ``noimageai``.
+
 Settings: CONSENT_SEEDS (list of URLs), CONSENT_MAX_PAGES (0 = no limit; counts every URL this
-spider asks for, seeds included), CONSENT_ALLOW_OFFSITE, CONSENT_FOLLOW_LINKS (off: the seeds
-only; Scrapy reads DEPTH_LIMIT = 0 as "no limit", so depth 0 needs its own switch) and Scrapy's
-DEPTH_LIMIT.
+spider asks for, seeds and images included), CONSENT_ALLOW_OFFSITE, CONSENT_FOLLOW_LINKS (off:
+the seeds only; Scrapy reads DEPTH_LIMIT = 0 as "no limit", so depth 0 needs its own switch),
+Scrapy's DEPTH_LIMIT, CONSENT_IMAGES and CONSENT_IMAGES_PER_PAGE.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from scrapy import Request, Spider
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 
+from .. import meta
+from ..image_links import image_urls
+from ..middlewares.image import IMAGE
 from ..sites import site_of
 
 if TYPE_CHECKING:
@@ -41,6 +49,8 @@ class SeedSpider(Spider):
         self.depth_limit = 0
         self.seen: set[str] = set()
         self.link_extractor = LinkExtractor()
+        self.images = False
+        self.images_per_page = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -56,6 +66,10 @@ class SeedSpider(Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
+        # Read here, not in from_crawler: Scrapy creates the spider before the add-on has set
+        # the CONSENT_* defaults.
+        self.images = self.settings.getbool("CONSENT_IMAGES")
+        self.images_per_page = self.settings.getint("CONSENT_IMAGES_PER_PAGE")
         for url in dict.fromkeys(self.start_urls):
             if url in self.seen:
                 continue
@@ -65,7 +79,11 @@ class SeedSpider(Spider):
             yield request
 
     def parse(self, response: Response) -> Iterator[Request]:
-        if not self.follow_links or not isinstance(response, HtmlResponse):
+        if not isinstance(response, HtmlResponse):
+            return
+        if self.images and 200 <= response.status < 300:
+            yield from self._images(response)
+        if not self.follow_links:
             return
         if self.depth_limit and response.meta.get("depth", 0) + 1 > self.depth_limit:
             # Too deep from here: leave these links unseen, a shorter path may still reach them
@@ -81,9 +99,25 @@ class SeedSpider(Spider):
                 return
             yield request
 
-    def _request(self, url: str) -> Request | None:
+    def _images(self, response: HtmlResponse) -> Iterator[Request]:
+        page_tags = response.meta.get(meta.PAGE_TAGS)
+        for url in image_urls(response.selector.root, response.url, limit=self.images_per_page):
+            if url in self.seen:
+                continue
+            request = self._request(url, callback=self.image)
+            if request is None:
+                return
+            request.meta.update({meta.KIND: IMAGE, "allow_offsite": True})
+            if page_tags is not None:
+                request.meta[meta.PAGE_TAGS] = page_tags
+            yield request
+
+    def image(self, response: Response) -> Iterator[Request]:
+        return iter(())  # an image has no links; its decision is already recorded
+
+    def _request(self, url: str, callback: Any = None) -> Request | None:
         """A request for a URL not asked for yet, or None once the page budget is spent."""
         if self.max_pages and len(self.seen) >= self.max_pages:
             return None
         self.seen.add(url)
-        return Request(url, callback=self.parse)
+        return Request(url, callback=callback or self.parse)

@@ -1,0 +1,106 @@
+"""ImageConsentMiddleware: an image's own consent, read from its bytes before it is stored.
+
+An image is an item of its own (``--images``): the spider asks for the images every downloaded
+page references, and each passes every gate a page passes (blocklists, addresses, the robots.txt,
+ai.txt, TDMRep and RSL of the image's own origin, its own ``X-Robots-Tag``). Here, after
+download, come the image's own bounds and metadata and its page's signals:
+
+- bytes over CONSENT_IMAGE_MAX_SIZE are not downloaded (``too-large``); pixels over
+  CONSENT_IMAGE_MAX_PIXELS (a decompression bomb, read from the header, never decoded) or under
+  CONSENT_IMAGE_MIN_PIXELS (icons, tracking pixels; 0 by default) are skipped, and bytes that are
+  no image at all too, whatever the Content-Type says;
+- IPTC ``plus:DataMining`` in every XMP packet and C2PA/CAWG training-and-data-mining
+  assertions (crawler.consent.image_meta: a restriction counts whatever the manifest's
+  validation state, a permission only from a manifest that validates or ``DMI-ALLOWED``);
+- the referring page's ``noimageai``/``noai`` (X-Robots-Tag and robots meta, UA-scoped forms),
+  which the page carried to its image requests.
+
+A response whose Content-Type is an image is treated as one even when no page referred to it
+(``consentcrawl check IMAGE_URL``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import meta
+from ..consent.image_meta import image_evidence, read_image_metadata
+from ..consent.model import Effect, Evidence, Reason
+from ..consent.robots_tags import robots_tag_evidence
+from .origin import agent_table
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+IMAGE = "image"
+SIGNAL = "image"
+
+
+class ImageConsentMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.agent: str = settings.get("CONSENT_AGENT")
+        self.tokens = agent_table(settings).tokens
+        self.max_size = settings.getint("CONSENT_IMAGE_MAX_SIZE")
+        self.max_pixels = settings.getint("CONSENT_IMAGE_MAX_PIXELS")
+        self.min_pixels = settings.getint("CONSENT_IMAGE_MIN_PIXELS")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if meta.kind_of(request) == IMAGE:
+            request.meta["download_maxsize"] = self.max_size
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if meta.is_probe(request) or not 200 <= response.status < 300:
+            return response
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        if meta.kind_of(request) != IMAGE and not content_type.lower().startswith("image/"):
+            return response
+        request.meta[meta.KIND] = IMAGE
+        meta.add_evidence(request, *self.evidence(request, response, content_type))
+        return response
+
+    def evidence(self, request: Request, response: Response, content_type: str) -> list[Evidence]:
+        found = read_image_metadata(
+            response.body, content_type=content_type or None, max_pixels=self.max_pixels
+        )
+        evidence = [*self._bounds(found.format, found.size, found.too_many_pixels, found.errors)]
+        evidence += image_evidence(found)
+        page = request.meta.get(meta.PAGE_TAGS)
+        if page is not None:
+            page_url, header_tags, meta_tags = page
+            for channel, tags in (("x-robots-tag", header_tags), ("meta-robots", meta_tags)):
+                evidence += robots_tag_evidence(
+                    tags, channel=channel, agent=self.agent, tokens=self.tokens, kind=IMAGE,
+                    source=f"page {page_url}",
+                )
+        return evidence
+
+    def _bounds(
+        self,
+        fmt: str | None,
+        size: tuple[int, int] | None,
+        bomb: bool,
+        errors: tuple[str, ...],
+    ) -> list[Evidence]:
+        described = "; ".join(errors) or "no readable image"
+        if bomb:
+            return [_deny(Reason.IMAGE_TOO_LARGE, f"{described} (CONSENT_IMAGE_MAX_PIXELS)")]
+        if fmt is None or size is None:
+            return [_deny(Reason.NOT_AN_IMAGE, described)]
+        pixels = size[0] * size[1]
+        text = f"{fmt} {size[0]}x{size[1]}"
+        if pixels < self.min_pixels:
+            return [_deny(Reason.IMAGE_TOO_SMALL, f"{text}: under {self.min_pixels} pixels")]
+        return [Evidence(SIGNAL, "image header", text)]
+
+
+def _deny(code: Reason, value: str) -> Evidence:
+    return Evidence(SIGNAL, "image header", value, Effect.DENY, code)
