@@ -493,6 +493,12 @@ def _summary(report: CrawlReport, options: CrawlOptions) -> None:
         f"in {report.elapsed:.1f} s ({rate:.1f} URLs/s); robots.txt fetched for "
         f"{report.robots_fetched} origins, {report.robots_unreachable} unreachable (closed)."
     )
+    if report.images:
+        why = ", ".join(f"{r} {n}" for r, n in report.image_reasons.most_common())
+        out.print(
+            f"Images: {report.images['collected']} collected, {report.images['skipped']} skipped"
+            + (f" ({why})" if why else "") + "."
+        )
     if report.license_statuses:
         mix = ", ".join(f"{s} {n}" for s, n in report.license_statuses.most_common())
         named = ", ".join(f"{spdx} {n}" for spdx, n in report.licenses.most_common())

@@ -201,7 +201,7 @@ class CatalogRecorder:
                     response_headers=_headers(response.headers),
                     body=response.body,
                 )
-        self._count(decision)
+        self._count(decision, entry.kind)
         self._batch.entries.append(entry)
         if len(self._batch) >= self.batch_size:
             self._submit()
@@ -214,17 +214,23 @@ class CatalogRecorder:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def _count(self, decision: Decision) -> None:
+    def _count(self, decision: Decision, kind: str) -> None:
         inc = self.crawler.stats.inc_value
+        outcome = "collected" if decision.allowed else "skipped"
+        image = kind == "image"
         inc(stats.CATALOG_RECORDS)
-        inc(stats.outcome("collected" if decision.allowed else "skipped"))
+        inc(stats.outcome(outcome))
         inc(stats.license_status(decision.license_status))
+        if image:
+            inc(stats.image_outcome(outcome))
         if decision.license is not None:
             inc(stats.license(decision.license))
         if not decision.allowed:
             inc(stats.DENIED)
             for reason in decision.reasons:
                 inc(stats.denied_reason(reason))
+                if image:
+                    inc(stats.image_denied_reason(reason))
 
     def _submit(self) -> None:
         pool, job_id = self._pool, self.job_id

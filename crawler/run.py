@@ -70,6 +70,8 @@ class CrawlReport:
     reasons: Counter[str] = field(default_factory=Counter)
     license_statuses: Counter[str] = field(default_factory=Counter)
     licenses: Counter[str] = field(default_factory=Counter)
+    images: Counter[str] = field(default_factory=Counter)  # by outcome
+    image_reasons: Counter[str] = field(default_factory=Counter)
     bytes_collected: int = 0
     warc_files: list[Path] = field(default_factory=list)
     robots_fetched: int = 0
@@ -183,6 +185,8 @@ def run_crawl(
         (report.reasons, stats.DENIED_REASON_PREFIX),
         (report.license_statuses, stats.LICENSE_STATUS_PREFIX),
         (report.licenses, stats.LICENSE_PREFIX),
+        (report.images, stats.IMAGE_OUTCOME_PREFIX),
+        (report.image_reasons, stats.IMAGE_DENIED_REASON_PREFIX),
     ):
         counter.update({k[len(prefix) :]: int(v) for k, v in values.items() if k.startswith(prefix)})
     recorder = _recorder(crawler)

@@ -67,6 +67,18 @@ def outcome(name: str) -> str:
     return f"{CATALOG}/outcome_count/{name}"
 
 
+IMAGE_OUTCOME_PREFIX = f"{CATALOG}/image_outcome_count/"
+IMAGE_DENIED_REASON_PREFIX = f"{CONSENT}/image/denied_reason_count/"
+
+
+def image_outcome(name: str) -> str:
+    return f"{IMAGE_OUTCOME_PREFIX}{name}"
+
+
+def image_denied_reason(reason: str) -> str:
+    return f"{IMAGE_DENIED_REASON_PREFIX}{reason}"
+
+
 LICENSE_STATUS_PREFIX = f"{CATALOG}/license_status_count/"
 LICENSE_PREFIX = f"{CATALOG}/license_count/"
 

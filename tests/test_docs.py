@@ -56,6 +56,8 @@ STAT_KEYS = sorted(
         stats.crawl_delay("{slot}"),
         stats.license_status("{status}"),
         stats.license("{spdx}"),
+        stats.image_outcome("{outcome}"),
+        stats.image_denied_reason("{reason}"),
     }
 )
 
