@@ -68,6 +68,20 @@ EXPECTED: dict[tuple[str, str], dict[str, list[str]]] = {
     ("blog", "/posts/field-notes"): {},
     ("gallery", "/works/dunes"): {},
     ("reserved", "/story"): {},
+    # images (the demo runs with --images): embedded IPTC and C2PA/CAWG, and the page's noimageai
+    ("stock", "/img/harbour.jpg"): {},
+    ("stock", "/img/street.jpg"): {},
+    ("stock", "/img/lighthouse.jpg"): {
+        "train-genai": ["iptc-data-mining:DMI-PROHIBITED-GENAIMLTRAINING"]},
+    ("stock", "/img/dunes.jpg"): {"train-genai": ["iptc-data-mining:DMI-PROHIBITED-AIMLTRAINING"]},
+    ("stock", "/img/market.jpg"): {
+        p: ["iptc-data-mining:DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING"]
+        for p in ("train-genai", "ai-input")},
+    ("stock", "/img/portfolio.jpg"): {p: ["meta-robots:noimageai"] for p in ("train-genai", "ai-input")},
+    ("stock", "/portfolio"): {},  # noimageai reserves the page's images, not its text
+    ("stock", "/img/signed.jpg"): {
+        "train-genai": ["c2pa-training-mining:cawg.ai_generative_training"],
+        "ai-input": ["c2pa-training-mining:cawg.ai_inference"]},
 }
 PURPOSES = ("train-genai", "search", "ai-input")
 
