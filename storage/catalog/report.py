@@ -368,22 +368,20 @@ def build_report(
                 amount=func.sum(func.coalesce(UrlRecord.size, 0)),
                 top=top,
             ),
-            "license_statuses": _breakdown(
-                connection,
-                records_kept,
-                UrlRecord.license_status,
-                split=UrlRecord.outcome,
-                series=OUTCOMES,
-                top=top,
-            ),
-            "licenses": _breakdown(
-                connection,
-                records_kept,
-                UrlRecord.license,
-                split=UrlRecord.outcome,
-                series=OUTCOMES,
-                top=top,
-            ),
+            **{
+                name: _breakdown(
+                    connection,
+                    records_kept,
+                    column,
+                    split=UrlRecord.outcome,
+                    series=OUTCOMES,
+                    top=top,
+                )
+                for name, column in (
+                    ("license_statuses", UrlRecord.license_status),
+                    ("licenses", UrlRecord.license),
+                )
+            },
             "signals": _breakdown(
                 connection,
                 _over(with_records, *kept),
