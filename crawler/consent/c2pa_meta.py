@@ -85,9 +85,13 @@ def has_c2pa_box(body: bytes) -> bool:
     return _JUMD.search(body) is not None
 
 
-def read_c2pa(body: bytes, mime: str | None) -> C2paRead:
-    """The training-mining entries of the active manifest. Never raises."""
-    if not has_c2pa_box(body):
+def read_c2pa(body: bytes, mime: str | None, *, box: bool | None = None) -> C2paRead:
+    """The training-mining entries of the active manifest. Never raises.
+
+    ``box`` is whether the caller already knows the image holds a c2pa box (a JPEG's APP11
+    segments are in Pillow's ``applist``); None scans the whole body.
+    """
+    if not (has_c2pa_box(body) if box is None else box):
         return C2paRead(box=False)
     try:
         reader = c2pa.Reader(mime, io.BytesIO(body), context=_context())

@@ -61,7 +61,7 @@ from typing import Final
 
 from PIL import Image, UnidentifiedImageError
 
-from .c2pa_meta import C2paFinding, C2paRead, read_c2pa
+from .c2pa_meta import C2paFinding, C2paRead, has_c2pa_box, read_c2pa
 from .model import Effect, Evidence, Purpose, reason
 from .text import clip
 from .xmp import (
@@ -193,6 +193,7 @@ def read_image_metadata(
     fmt: str | None = None
     size: tuple[int, int] | None = None
     raw: list[bytes] = []
+    box: bool | None = None
     bomb = False
     try:
         # Our bound is max_pixels, checked below; Pillow's warning would only repeat it.
@@ -201,6 +202,11 @@ def read_image_metadata(
             with Image.open(io.BytesIO(data), formats=_FORMATS) as image:
                 fmt, size = image.format, image.size
                 raw = list(_packets(image, data))
+                if fmt in ("JPEG", "MPO"):
+                    # C2PA lives in APP11 segments before the scan: no need to search 5 MB.
+                    box = any(
+                        m == "APP11" and has_c2pa_box(s) for m, s in getattr(image, "applist", ())
+                    )
     except Image.DecompressionBombError as exc:
         bomb = True
         errors.append(clip(f"decompression bomb: {exc}", 160))
@@ -227,7 +233,7 @@ def read_image_metadata(
         size=size,
         content_type=declared,
         xmp=packets,
-        c2pa=read_c2pa(data, mime),
+        c2pa=read_c2pa(data, mime, box=box),
         errors=tuple(errors),
         too_many_pixels=bomb,
     )
