@@ -78,7 +78,10 @@ _BULK: Final = {"render_nulls": True}
 
 def iso(value: datetime | None) -> str | None:
     """The export's time format: UTC, microseconds, a trailing Z."""
-    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value is None:
+        return None
+    # isoformat: twice as fast as strftime, twice per exported row; "+00:00" becomes "Z".
+    return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def _record_row(job_id: uuid.UUID, record: RecordIn) -> dict[str, Any]:

@@ -98,7 +98,7 @@ class UrlRecord(Base):
         sa.Index("ix_catalog_record_outcome_id", "outcome", "id"),
         sa.Index("ix_catalog_record_license_status_id", "license_status", "id"),
         sa.Index("ix_catalog_record_recorded_at", "recorded_at"),
-        sa.Index("ix_catalog_record_host_reversed", "host_reversed"),
+        sa.Index("ix_catalog_record_host_reversed", "host_reversed", "id"),
         sa.Index("ix_catalog_record_registrable_domain", "registrable_domain", "outcome", "size"),
         sa.Index("ix_catalog_record_host", "host", "outcome", "size"),
     )

@@ -277,8 +277,9 @@ def eu_summary(
     job_list = None if jobs is None else list(dict.fromkeys(jobs))
     with reading(source, "summarising the catalog") as connection:
         job_rows = _selected_jobs(connection, job_list, since, until)
-        ids = [row.id for row in job_rows]
-        scope = _scope(ids, since, until)
+        # Without --job the jobs are those with a record in the window, so naming them
+        # again would only keep the queries off the indexes that serve them.
+        scope = _scope(job_list, since, until)
         per_job = dict(
             connection.execute(
                 select(UrlRecord.job_id, func.count()).where(*scope).group_by(UrlRecord.job_id)

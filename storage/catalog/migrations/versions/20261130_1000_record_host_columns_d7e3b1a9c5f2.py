@@ -30,7 +30,7 @@ _INDEXES = (
     ("ix_catalog_record_outcome_id", ["outcome", "id"]),
     ("ix_catalog_record_license_status_id", ["license_status", "id"]),
     ("ix_catalog_record_recorded_at", ["recorded_at"]),
-    ("ix_catalog_record_host_reversed", ["host_reversed"]),
+    ("ix_catalog_record_host_reversed", ["host_reversed", "id"]),
     ("ix_catalog_record_registrable_domain", ["registrable_domain", "outcome", "size"]),
     ("ix_catalog_record_host", ["host", "outcome", "size"]),
 )
