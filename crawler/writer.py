@@ -165,6 +165,8 @@ def _evidence_in(e: Evidence) -> EvidenceIn:
         reason=None if e.reason is None else str(e.reason),
         document_sha256=e.document_sha256,
         line=e.line,
+        license=e.license,
+        strength=e.strength,
     )
 
 

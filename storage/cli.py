@@ -252,7 +252,14 @@ def _emit(
 
 # --- commands -------------------------------------------------------------------------------
 
-_EVIDENCE_COLUMNS = ("signal", "effect", "reason", "value", "source", "line", "document")
+_EVIDENCE_COLUMNS = (
+    "signal", "effect", "reason", "value", "source", "line", "license", "strength", "document"
+)
+
+
+def _evidence_cells(e: queries.EvidenceView) -> tuple[Any, ...]:
+    return (e.signal, e.effect, e.reason, e.value, e.source, e.line, e.license, e.strength,
+            _document_cell(e))
 
 
 def _document_cell(evidence: queries.EvidenceView) -> str:
@@ -296,20 +303,7 @@ def show(
             base = [getattr(view, name) for name in record_fields]
             for e in view.evidence or (None,):
                 rows.append(
-                    base
-                    + (
-                        [""] * len(evidence_fields)
-                        if e is None
-                        else [
-                            e.signal,
-                            e.effect,
-                            e.reason,
-                            e.value,
-                            e.source,
-                            e.line,
-                            _document_cell(e),
-                        ]
-                    )
+                    base + ([""] * len(evidence_fields) if e is None else list(_evidence_cells(e)))
                 )
         _print_csv([*record_fields, *evidence_fields], rows)
         return
@@ -323,10 +317,7 @@ def show(
             _print_table(
                 f"evidence of record {view.id}",
                 _EVIDENCE_COLUMNS,
-                [
-                    (e.signal, e.effect, e.reason, e.value, e.source, e.line, _document_cell(e))
-                    for e in view.evidence
-                ],
+                [_evidence_cells(e) for e in view.evidence],
             )
 
 

@@ -242,6 +242,26 @@ def test_record_history_spans_jobs_with_evidence_documents_and_takedown(built: B
     assert queries.record_history(built.catalog, "https://example.com") == []  # exact URL
 
 
+def test_evidence_names_its_own_document_when_hosts_share_bytes(catalog: Catalog) -> None:
+    # A fleet of hosts serving one robots.txt body: each evidence row names its own host's file.
+    job = catalog.start_job(spec("ai-training"))
+    hosts = ("https://a.example/", "https://b.example/", "https://c.example/")
+    catalog.write(
+        job,
+        documents=[DocumentIn("robots.txt", f"{h}robots.txt", 200, T0, ROBOTS) for h in hosts],
+        records=[
+            rec(f"{h}private/x", "skipped", timedelta(minutes=n), reasons=("robots-disallow",),
+                evidence=(EvidenceIn("robots.txt", f"{h}robots.txt", "Disallow: /private/",
+                                     "deny", "robots-disallow", ROBOTS_SHA, 2),))
+            for n, h in enumerate(hosts)
+        ],
+    )
+    for host in hosts:
+        (view,) = queries.record_history(catalog, f"{host}private/x")
+        (evidence,) = view.evidence
+        assert evidence.document is not None and evidence.document.url == f"{host}robots.txt"
+
+
 # --- query_records ------------------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ SPEC = JobSpec(
 
 
 def record(n: int, outcome: str = "collected", **fields: Any) -> RecordIn:
-    evidence = (
+    evidence = fields.pop("evidence", None) or (
         (EvidenceIn("robots.txt", "https://example.com/robots.txt", "Disallow: /", "deny"),)
         if outcome == "skipped"
         else ()
@@ -119,6 +119,30 @@ def test_changed_evidence_is_reported(catalog: Catalog, engine: Engine) -> None:
     a, _ = two_jobs(catalog)
     target = ids(engine, a)[1]
     sql(engine, "UPDATE catalog_evidence SET effect = 'allow' WHERE record_id = :id", id=target)
+    assert kinds(verify(catalog)) == [("changed", target)]
+
+
+LICENCE = EvidenceIn("license", "link[rel=license] (head)",
+                     "https://creativecommons.org/licenses/by/4.0/", "allow",
+                     license="CC-BY-4.0", strength="strong")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE catalog_evidence SET strength = 'weak' WHERE record_id = :id",
+        "UPDATE catalog_evidence SET license = 'CC0-1.0' WHERE record_id = :id",
+        "UPDATE catalog_evidence SET license = NULL WHERE record_id = :id",
+    ],
+)
+def test_changed_licence_evidence_is_reported(
+    catalog: Catalog, engine: Engine, statement: str
+) -> None:
+    job = catalog.start_job(SPEC)
+    catalog.write(job, records=[record(1), record(2, evidence=(LICENCE,), license="CC-BY-4.0")])
+    assert verify(catalog).ok
+    target = ids(engine, job)[1]
+    sql(engine, statement, id=target)
     assert kinds(verify(catalog)) == [("changed", target)]
 
 

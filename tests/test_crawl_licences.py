@@ -202,9 +202,10 @@ def test_licence_evidence_rows(default: dict[str, Any]) -> None:
         paid = evidence(("rsl", "/paid/a"))
         bomb = evidence(("bomb", "/"))
     engine.dispose()
-    assert [(e.source, e.value, e.effect) for e in by] == [
-        ("link[rel=license] (head)", f"{CC}/licenses/by/4.0/", "allow")]
-    assert [(e.source, e.effect, e.reason) for e in badge] == [("a[href] (main)", "info", None)]
+    assert [(e.source, e.value, e.effect, e.license, e.strength) for e in by] == [
+        ("link[rel=license] (head)", f"{CC}/licenses/by/4.0/", "allow", "CC-BY-4.0", "strong")]
+    assert [(e.source, e.effect, e.reason, e.license, e.strength) for e in badge] == [
+        ("a[href] (main)", "info", None, "CC-BY-4.0", "weak")]
     [offer] = [e for e in paid if e.effect == "deny"]
     assert offer.reason == "rsl-payment:crawl" and offer.document_sha256 is not None
     assert offer.source.startswith(f"http://rsl.{DOMAIN}:") and "#content" in offer.source

@@ -40,11 +40,12 @@ INITIAL = "38df31d6fbc0"
 BLOCKLISTS = "8f859d167e59"
 TAMPER_EVIDENCE = "c4a1e2f7b9d3"
 HOST_COLUMNS_REVISION = "d7e3b1a9c5f2"
-HEAD = HOST_COLUMNS_REVISION
+EVIDENCE_LICENCE_REVISION = "e4b2c6d8f0a1"
+HEAD = EVIDENCE_LICENCE_REVISION
 # Added by the tamper-evidence revision; null on the rows written before it.
 CHAIN_COLUMNS = ("stream", "prev_hash", "chain_hash")
 # Added by the host columns revision, which fills them in.
-NEW_COLUMNS = (*CHAIN_COLUMNS, *HOST_COLUMNS)
+NEW_COLUMNS = (*CHAIN_COLUMNS, *HOST_COLUMNS, *chain.OPTIONAL_EVIDENCE_FIELDS)
 OLD_TABLES = ("catalog_job", "catalog_document", "catalog_record", "catalog_evidence")
 NEW_TABLES = {
     "catalog_blocklist",
@@ -215,6 +216,7 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 def test_one_line_of_revisions() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
+    assert script.get_revision(EVIDENCE_LICENCE_REVISION).down_revision == HOST_COLUMNS_REVISION
     assert script.get_revision(HOST_COLUMNS_REVISION).down_revision == TAMPER_EVIDENCE
     assert script.get_revision(TAMPER_EVIDENCE).down_revision == BLOCKLISTS
     assert script.get_revision(BLOCKLISTS).down_revision == INITIAL

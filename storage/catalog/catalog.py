@@ -116,6 +116,8 @@ def _evidence_row(e: EvidenceIn) -> dict[str, Any]:
         "reason": e.reason,
         "document_sha256": e.document_sha256,
         "line": e.line,
+        "license": e.license,
+        "strength": e.strength,
     }
 
 

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 __all__ = [
     "EVIDENCE_FIELDS",
+    "OPTIONAL_EVIDENCE_FIELDS",
     "RECORD_FIELDS",
     "TAKEDOWN_FIELDS",
     "TAKEDOWN_STREAM",
@@ -60,6 +61,8 @@ EVIDENCE_FIELDS: Final = (
     "document_sha256",
     "line",
 )
+#: Added after the first chained records: hashed only when set, so those keep their hashes.
+OPTIONAL_EVIDENCE_FIELDS: Final = ("license", "strength")
 TAKEDOWN_FIELDS: Final = (
     "record_id",
     "source",
@@ -90,7 +93,15 @@ def record_content(row: Mapping[str, Any], evidence: Sequence[Mapping[str, Any]]
     """A record's hashed content: its fields and its evidence rows in order."""
     content = {name: _plain(row[name]) for name in RECORD_FIELDS}
     content["reasons"] = list(content["reasons"] or [])
-    content["evidence"] = [{name: _plain(e[name]) for name in EVIDENCE_FIELDS} for e in evidence]
+    content["evidence"] = [_evidence_content(e) for e in evidence]
+    return content
+
+
+def _evidence_content(evidence: Mapping[str, Any]) -> dict[str, Any]:
+    content = {name: _plain(evidence[name]) for name in EVIDENCE_FIELDS}
+    for name in OPTIONAL_EVIDENCE_FIELDS:
+        if evidence.get(name) is not None:
+            content[name] = _plain(evidence[name])
     return content
 
 

@@ -153,6 +153,9 @@ class Evidence(Base):
     # Matches PolicyDocument.sha256 of the body the signal was read from.
     document_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     line: Mapped[int | None] = mapped_column(sa.Integer)
+    # A licence declaration's SPDX id and strength ("strong"/"weak"); null for other signals.
+    license: Mapped[str | None] = mapped_column(sa.String)
+    strength: Mapped[str | None] = mapped_column(sa.String)
 
 
 # --- blocklists -----------------------------------------------------------------------

@@ -173,6 +173,8 @@ class EvidenceView:
     reason: str | None
     document_sha256: str | None
     line: int | None
+    license: str | None  # the SPDX id a licence declaration names
+    strength: str | None  # "strong" or "weak", for a licence declaration
     document: DocumentRef | None  # None when no stored document has that hash
 
 
@@ -422,11 +424,20 @@ def record_history(source: Engine | Catalog, url: str) -> list[RecordView]:
                     )
                 )
 
-    def document_for(sha256: str | None, job_id: uuid.UUID) -> DocumentRef | None:
+    def document_for(sha256: str | None, job_id: uuid.UUID, source: str) -> DocumentRef | None:
+        # Two hosts may serve the same bytes (one robots.txt for a whole fleet): the document
+        # the evidence names by URL first, then the record's job, then the latest fetch.
         candidates = documents.get(sha256 or "", [])
-        same_job = [d for d in candidates if d.job_id == job_id]
-        chosen = same_job or candidates
-        return chosen[-1] if chosen else None  # the latest fetch, of the record's job first
+        url = source.partition("#")[0]
+        for chosen in (
+            [d for d in candidates if d.url == url and d.job_id == job_id],
+            [d for d in candidates if d.url == url],
+            [d for d in candidates if d.job_id == job_id],
+            candidates,
+        ):
+            if chosen:
+                return chosen[-1]
+        return None
 
     views = []
     for m in records:
@@ -473,7 +484,9 @@ def record_history(source: Engine | Catalog, url: str) -> list[RecordView]:
                         reason=e["reason"],
                         document_sha256=e["document_sha256"],
                         line=e["line"],
-                        document=document_for(e["document_sha256"], job_id),
+                        license=e["license"],
+                        strength=e["strength"],
+                        document=document_for(e["document_sha256"], job_id, e["source"]),
                     )
                     for e in evidence.get(record_id, [])
                 ),

@@ -148,6 +148,8 @@ class EvidenceIn:
     reason: str | None = None  # reason code
     document_sha256: str | None = None
     line: int | None = None
+    license: str | None = None  # SPDX id a licence declaration names
+    strength: str | None = None  # "strong" | "weak" for a licence declaration
 
 
 @dataclass(frozen=True, slots=True)

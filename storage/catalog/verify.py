@@ -82,7 +82,9 @@ class VerifyReport:
 
 
 _RECORD_COLUMNS: Final = tuple(getattr(UrlRecord, name) for name in chain.RECORD_FIELDS)
-_EVIDENCE_COLUMNS: Final = tuple(getattr(Evidence, name) for name in chain.EVIDENCE_FIELDS)
+_EVIDENCE_COLUMNS: Final = tuple(
+    getattr(Evidence, name) for name in (*chain.EVIDENCE_FIELDS, *chain.OPTIONAL_EVIDENCE_FIELDS)
+)
 _TAKEDOWN_COLUMNS: Final = tuple(getattr(Takedown, name) for name in chain.TAKEDOWN_FIELDS)
 
 _Table = type[UrlRecord] | type[Takedown]
