@@ -28,9 +28,10 @@ POLICY = "https://rights.example/tdm-policy.json"
 TOP_KEYS = {
     "url", "final_url", "redirects", "http_status", "agent", "purposes", "evidence", "documents"
 }
-PURPOSE_KEYS = {"allowed", "reasons", "license_status"}
+PURPOSE_KEYS = {"allowed", "reasons", "license_status", "license"}
 EVIDENCE_KEYS = {
-    "signal", "source", "value", "effect", "reason", "line", "document_sha256", "purposes"
+    "signal", "source", "value", "effect", "reason", "line", "document_sha256", "purposes",
+    "license", "strength",
 }
 DOCUMENT_KEYS = {"kind", "url", "status", "error", "sha256"}
 PURPOSES = [p.value for p in Purpose]
@@ -247,7 +248,7 @@ def test_redirect_chain(web: SiteServer, tmp_path: Path) -> None:
     assert data["final_url"] == web.url(f"moved.{DOMAIN}", "/end")
     assert data["http_status"] == 200
     assert data["purposes"] == {
-        "search": {"allowed": True, "reasons": [], "license_status": "unknown"}
+        "search": {"allowed": True, "reasons": [], "license_status": "unknown", "license": None}
     }
 
 
