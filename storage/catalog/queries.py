@@ -286,9 +286,14 @@ def reading(source: Engine | Catalog, action: str) -> Iterator[Connection]:
     engine = _engine_of(source)
     try:
         with engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
+            postgresql = connection.dialect.name == "postgresql"
+            if postgresql:
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin():
+                if postgresql:
+                    # Compiling a plan costs more than it saves on these index-served
+                    # queries: half of `domains` on a million records (0.5 of 1.1 s).
+                    connection.exec_driver_sql("SET LOCAL jit = off")
                 yield connection
     except SQLAlchemyError as exc:
         raise CatalogError(
