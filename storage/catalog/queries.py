@@ -265,11 +265,6 @@ class DomainRow:
     withdrawn: int = 0  # collected and taken down since (only counted with include_withdrawn)
     top_reasons: tuple[tuple[str, int], ...] = field(default=())  # up to 3, most frequent
 
-    @property
-    def host(self) -> str:
-        """The row's key by its name from before rows were registrable domains."""
-        return self.domain
-
 
 # --- plumbing ---------------------------------------------------------------------------
 
