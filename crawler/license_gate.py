@@ -20,7 +20,7 @@ from weakref import WeakKeyDictionary
 from .async_cache import AsyncCache
 from .consent.license_policy import LicenseTerms
 from .consent.licenses import RSL_TYPE
-from .consent.model import Effect, Evidence, LicenseStatus, Reason
+from .consent.model import Evidence, LicenseStatus, Reason
 from .consent.rsl import RslDocument, parse_rsl, rsl_evidence
 from .exceptions import ConfigError
 from .policy_fetch import Fetched, PolicyFetcher
@@ -61,13 +61,9 @@ class RslFound:
             fetched = self.fetched
             why = fetched.failure or f"HTTP {fetched.status}"
             return (
-                Evidence(
-                    signal=RSL,
-                    source=fetched.url,
-                    value=f"RSL licence declared by {via} cannot be read ({why})",
-                    effect=Effect.DENY,
-                    reason=Reason.RSL_UNREACHABLE,
-                    document_sha256=fetched.sha256,
+                fetched.unreadable(
+                    Reason.RSL_UNREACHABLE,
+                    f"RSL licence declared by {via} cannot be read ({why})",
                     license_status=LicenseStatus.RESERVED,
                 ),
             )

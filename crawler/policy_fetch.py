@@ -18,6 +18,7 @@ from scrapy.http.request import NO_CALLBACK
 from storage.catalog.records import DocumentIn
 
 from . import meta, signals, stats
+from .consent.model import Effect, Evidence, LicenseStatus, Purpose
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -64,6 +65,27 @@ class Fetched:
         if self.ok or self.absent:
             return None
         return self.error or f"HTTP {self.status}"
+
+    def unreadable(
+        self,
+        reason: str,
+        value: str,
+        *,
+        purposes: frozenset[Purpose] = frozenset(),
+        license_status: LicenseStatus | None = None,
+    ) -> Evidence:
+        """The reservation a document that exists but cannot be read leaves behind: its specs
+        are silent on errors, so what it speaks for is reserved."""
+        return Evidence(
+            signal=self.kind,
+            source=self.url,
+            value=value,
+            effect=Effect.DENY,
+            reason=reason,
+            document_sha256=self.sha256,
+            purposes=purposes,
+            license_status=license_status,
+        )
 
 
 class PolicyFetcher:

@@ -343,7 +343,12 @@ class OriginPolicyMiddleware:
             notes.append(_ignored(fetched, f"over {self.tdmrep_max_size} bytes"))
             return None
         if fetched.failure is not None:
-            notes.append(_unreachable(fetched, Reason.TDMREP_UNREACHABLE, TDM))
+            notes.append(
+                fetched.unreadable(
+                    Reason.TDMREP_UNREACHABLE, f"{TDMREP} unreachable ({fetched.failure})",
+                    purposes=TDM,
+                )
+            )
             return None
         if not fetched.ok or fetched.body is None:
             return None  # absent: TDM rights unset
@@ -354,7 +359,12 @@ class OriginPolicyMiddleware:
             notes.append(_ignored(fetched, f"over {self.max_size} bytes"))
             return None
         if fetched.failure is not None:
-            notes.append(_unreachable(fetched, Reason.AITXT_UNREACHABLE, TRAINING))
+            notes.append(
+                fetched.unreadable(
+                    Reason.AITXT_UNREACHABLE, f"{AITXT} unreachable ({fetched.failure})",
+                    purposes=TRAINING,
+                )
+            )
             return None
         if not fetched.ok or fetched.body is None:
             return None
@@ -365,19 +375,6 @@ class OriginPolicyMiddleware:
 
     async def _fetch(self, origin: str, kind: str, max_size: int) -> Fetched:
         return await self.fetcher.fetch(origin + PATHS[kind], kind, max_size)
-
-
-def _unreachable(fetched: Fetched, reason: Reason, purposes: frozenset[Purpose]) -> Evidence:
-    # The spec is silent on a file that exists but cannot be read: reserve what it speaks for.
-    return Evidence(
-        signal=fetched.kind,
-        source=fetched.url,
-        value=f"{fetched.kind} unreachable ({fetched.failure})",
-        effect=Effect.DENY,
-        reason=reason,
-        document_sha256=fetched.sha256,
-        purposes=purposes,
-    )
 
 
 def _ignored(fetched: Fetched, why: str) -> Evidence:
