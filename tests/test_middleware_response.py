@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,10 +12,11 @@ from scrapy.utils.test import get_crawler
 
 from crawler import meta
 from crawler.addon import ConsentAddon
+from crawler.consent.licenses import detect_licenses
 from crawler.consent.model import Effect, LicenseStatus, Purpose
 from crawler.consent.policy import decide
 from crawler.consent.tdmrep import TdmRepFile
-from crawler.middlewares.response import ResponseSignalsMiddleware
+from crawler.middlewares.response import MAY_DECLARE_LICENCE, ResponseSignalsMiddleware
 
 URL = "http://site.test/page"
 
@@ -95,3 +97,41 @@ def test_error_pages_and_non_html_are_left_alone() -> None:
     probe = Request(URL, meta={meta.PROBE: True})
     run(html(headers={"X-Robots-Tag": "noai"}), probe)
     assert meta.evidence_of(probe) == ()
+
+
+LICENCE_PAGES = sorted((Path(__file__).parent / "data" / "licenses" / "realweb").glob("*.html"))
+
+
+@pytest.mark.parametrize("path", LICENCE_PAGES, ids=lambda p: p.name)
+def test_licence_prefilter_never_hides_a_declaration(path: Path) -> None:
+    # The middleware walks a page for licences only when the cheap scan says it may declare
+    # one: on every real page where the detector finds anything, the scan must say so.
+    body = path.read_bytes()
+    response = HtmlResponse("https://site.test/p", body=body, encoding="utf-8")
+    found = detect_licenses(response.selector.root, url=response.url, link_headers=[])
+    if found.evidence or found.rsl_links or found.rsl_inline:
+        assert MAY_DECLARE_LICENCE.search(body)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<link rel="license" href="https://creativecommons.org/licenses/by/4.0/">',
+        '<a href="https://creativecommons.org/publicdomain/zero/1.0/">CC0</a>',
+        '<a href="https://www.gnu.org/copyleft/fdl.html">GFDL</a>',
+        '<meta name="DC.rights" content="https://example.org/terms">',
+        '<span property="cc:License" resource="https://creativecommons.org/licenses/by/4.0/">',
+        '<script type="application/ld+json">{"LICENSE": "x"}</script>',
+        '<link rel="license" type="application/rsl+xml" href="/l.xml">',
+        '<script type="application/rsl+xml"><rsl/></script>',
+    ],
+)
+def test_licence_prefilter_matches_every_markup(markup: str) -> None:
+    assert MAY_DECLARE_LICENCE.search(markup.encode())
+
+
+def test_page_without_licence_markup_is_not_walked() -> None:
+    request = run(html("<title>plain</title>"))
+    assert not [e for e in meta.evidence_of(request) if e.signal == "license"]
+    request = run(html('<link rel="license" href="https://creativecommons.org/licenses/by/4.0/">'))
+    assert [e.license for e in meta.evidence_of(request) if e.signal == "license"] == ["CC-BY-4.0"]

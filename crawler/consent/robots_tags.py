@@ -206,6 +206,8 @@ def robots_tag_evidence(
     reason family. ``unavailable_after`` denies search only when ``now`` is given and past the
     date (this module reads no clock).
     """
+    if not tags:
+        return ()  # most pages: no table to build
     ours = str(agent).strip(_WHITESPACE).lower()
     table = {str(token).lower(): frozenset(purposes) for token, purposes in tokens.items()}
     evidence: list[Evidence] = []

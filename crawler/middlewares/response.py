@@ -17,6 +17,7 @@ licence detection and the spider's link extraction reuse it instead of parsing t
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,13 @@ from ..consent.robots_tags import parse_meta_robots, parse_x_robots_tag, robots_
 from ..consent.tdmrep import header_value, meta_value, tdm_evidence
 from ..license_gate import licences_for
 from .origin import agent_table
+
+# Every licence markup the detector reads names one of these (rel/itemprop/property "license",
+# dc.rights, licence URLs under /licenses/, /publicdomain/, /copyleft/, RSL): a page without
+# any of them is not walked at all (C-speed scan instead of XPath and JSON-LD parsing).
+MAY_DECLARE_LICENCE = re.compile(
+    rb"licen[cs]|rights|publicdomain|copyleft|rsl\+xml", re.IGNORECASE
+)
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -106,7 +114,9 @@ class ResponseSignalsMiddleware:
         if usage:
             evidence += content_usage_header(", ".join(usage), source="header:Content-Usage")
         evidence += self._tdmrep(request, response, metas)
-        root = response.selector.root if isinstance(response, HtmlResponse) else None
+        root = None
+        if isinstance(response, HtmlResponse) and MAY_DECLARE_LICENCE.search(response.body):
+            root = response.selector.root
         finding = detect_licenses(root, url=response.url, link_headers=_values(headers, b"Link"))
         evidence += license_evidence(finding, self.licences.terms)
         return evidence, finding
