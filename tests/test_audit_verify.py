@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from storage.catalog import (
     RecordIn,
     TakedownIn,
 )
-from storage.catalog.chain import genesis
+from storage.catalog.chain import chain_hash, genesis, record_content
 from storage.catalog.verify import VerifyReport, verify
 from storage.cli import app
 from storage.warc import WarcStore
@@ -407,3 +407,30 @@ def test_cli_exit_codes(warc_catalog: tuple[Catalog, Path], catalog_url: str) ->
     assert result.exit_code == 1
     parsed = json.loads(result.output)
     assert parsed["ok"] is False and parsed["problems"][0]["kind"] == "changed"
+
+
+def test_chain_hash_is_stable_across_versions() -> None:
+    # A catalog written by an earlier version must still verify: the canonical content and its
+    # hash may never change. The digest was computed by the implementation of commit b458b0b.
+    row = {
+        "url": "https://example.com/é?q=1", "kind": "page", "source_url": None,
+        "outcome": "skipped", "reasons": ["robots-disallow", "content-signal:ai-train=no"],
+        "http_status": 200, "content_type": None, "size": 1234, "sha256": "ab" * 32,
+        "warc_file": "a.warc.gz", "warc_offset": 0, "warc_length": 10,
+        "license_status": "reserved", "license": "CC-BY-4.0",
+        "fetched_at": datetime(2026, 11, 30, 10, 0, 0, 5, tzinfo=timezone(timedelta(hours=1))),
+        "recorded_at": datetime(2026, 11, 30, 9, 0, 0, 123456, tzinfo=UTC),
+        "job_id": uuid.UUID("0b5cbb4e-8a9f-4d7e-9a57-3f0f2c1f6b11"),
+    }
+    evidence = [
+        {"signal": "robots.txt", "source": "https://example.com/robots.txt",
+         "value": "Disallow: /", "effect": "deny", "reason": "robots-disallow",
+         "document_sha256": "cd" * 32, "line": 2},
+        {"signal": "license", "source": "link[rel=license] (head)",
+         "value": "https://creativecommons.org/licenses/by/4.0/", "effect": "allow",
+         "reason": None, "document_sha256": None, "line": None, "license": "CC-BY-4.0",
+         "strength": "strong"},
+    ]
+    assert chain_hash(genesis("job"), record_content(row, evidence)) == (
+        "04ad4279001a3c243abb225f3873e747afd61b0ea8d38281a36bc219ddd443b5"
+    )
