@@ -623,6 +623,23 @@ CONFLICTS = {
         "https://site.test/terms",
         "unrecognised https://site.test/terms over CC-BY-4.0",
     ),
+    # A copy of the licence text whose link names the same licence restates it (Wikipedia).
+    "copy-of-the-text-restates": (
+        link(f"{CC}/licenses/by-sa/3.0/")
+        + '<footer><a rel="license" href="/wiki/Text_of_the_licence">Creative Commons '
+        "Attribution-ShareAlike License</a></footer>",
+        "CC-BY-SA-3.0",
+        f"{CC}/licenses/by-sa/3.0/",
+        None,
+    ),
+    # ... but a link that names another licence is other terms: the rule still applies.
+    "copy-naming-another-licence": (
+        link(BY) + '<footer><a rel="license" href="https://site.test/terms">Creative Commons '
+        "Attribution-NonCommercial 4.0</a></footer>",
+        None,
+        "https://site.test/terms",
+        "unrecognised https://site.test/terms over CC-BY-4.0",
+    ),
     # Image-scope and weak evidence never conflict with the page's.
     "image-does-not-conflict": (
         link(BY) + f'<figure><a rel="license" href="{CC}/licenses/by-nc-nd/4.0/">x</a></figure>',
@@ -865,12 +882,13 @@ REAL_PAGES: dict[str, tuple[str, str | None, bool, list[Row]]] = {
         [("a[rel=license]", "CC-BY-SA-3.0", STRONG, MAIN)],
     ),
     # Head link and a hidden footer link to CC BY-SA 3.0, and a footer rel=license to
-    # Wikipedia's own copy of the licence text: an unrecognised URL, so under the conflict rule
-    # the page has no SPDX licence ("additional terms may apply", says the footer too).
+    # Wikipedia's own copy of the licence text has no SPDX id, but its link text names the
+    # licence the other declarations give ("Creative Commons Attribution-ShareAlike License"):
+    # a restatement, not other terms, so CC BY-SA 3.0 decides without a conflict.
     "en.wikipedia.org.tsne.html": (
         "https://en.wikipedia.org/wiki/T-distributed_stochastic_neighbor_embedding",
-        None,
-        True,
+        "CC-BY-SA-3.0",
+        False,
         [
             ("link[rel=license]", "CC-BY-SA-3.0", STRONG, HEAD),
             ("a[rel=license]", None, STRONG, CHROME),

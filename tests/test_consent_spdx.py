@@ -18,6 +18,7 @@ from crawler.consent.spdx import (
     LicenseTraits,
     family,
     lookup,
+    named_family,
     spdx_id,
     traits,
 )
@@ -431,3 +432,21 @@ def test_parse_keeps_patterns_and_is_frozen() -> None:
     assert accepted.ids == frozenset({"CC0-1.0"})
     with pytest.raises(AttributeError):
         accepted.ids = frozenset()  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("Creative Commons Attribution-ShareAlike License", "CC-BY-SA"),
+        ("Creative Commons Attribution 4.0 International License", "CC-BY"),
+        ("Creative Commons Attribution-NonCommercial-NoDerivatives 4.0", "CC-BY-NC-ND"),
+        ("creative commons attribution non commercial share alike 3.0", "CC-BY-NC-SA"),
+        ("Creative Commons Attribution-Share Alike 3.0 United States License", "CC-BY-SA"),
+        ("Creative Commons Attribution-NoDerivs-ShareAlike", None),  # no such licence
+        ("attribution required", None),
+        ("Creative Commons", None),
+        ("", None),
+    ],
+)
+def test_named_family(text: str, family: str | None) -> None:
+    assert named_family(text) == family

@@ -74,7 +74,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from lxml import etree
 
 from . import structured
-from .spdx import LICENCE_HOSTS, MAX_URL, lookup, spdx_id, traits
+from .spdx import LICENCE_HOSTS, MAX_URL, family, lookup, named_family, spdx_id, traits
 from .text import clip, header_strings
 
 __all__ = [
@@ -137,6 +137,9 @@ class LicenseEvidence:
     scope: Scope
     url: str | None = None
     """The value resolved to an absolute http(s) URL, when it is a URL."""
+    names: str | None = None
+    """For a licence link whose URL has no SPDX id: the Creative Commons family its link text
+    names (``spdx.named_family``), if any."""
 
     @property
     def decides(self) -> bool:
@@ -269,9 +272,11 @@ class _Seen:
         scope: Scope,
         *,
         url: str | None = None,
+        text: str | None = None,
     ) -> None:
         spdx = spdx_id(url) if url is not None else lookup(value)
-        piece = LicenseEvidence(source, clip(value), spdx, strength, scope, url)
+        names = named_family(text) if spdx is None and text else None
+        piece = LicenseEvidence(source, clip(value), spdx, strength, scope, url, names)
         self.evidence[piece] = None
 
     def url_value(self, source: str, value: str, strength: Strength, scope: Scope) -> None:
@@ -284,12 +289,14 @@ class _Seen:
             return
         self.href(source, text, strength, scope)
 
-    def href(self, source: str, text: str, strength: Strength, scope: Scope) -> None:
+    def href(
+        self, source: str, text: str, strength: Strength, scope: Scope, label: str | None = None
+    ) -> None:
         resolved, why = self.resolve(text)
         if resolved is None:
             self.error(f"{source} {clip(text, 80)!r}: {why}")
             return
-        self.add(source, text, strength, scope, url=resolved)
+        self.add(source, text, strength, scope, url=resolved, text=label)
 
     def rsl(self, source: str, href: str) -> None:
         resolved, why = self.resolve(href)
@@ -498,7 +505,8 @@ def _rel_license(element: Any, seen: _Seen) -> None:
         scope = Scope.HEAD  # metadata wherever the parser put it (after text in a head)
     elif element.tag != "link" and _wraps_only_image(element):
         scope = Scope.IMAGE
-    seen.href(source, href, Strength.STRONG, scope)
+    label = None if element.tag == "link" else element.text_content()[:300]
+    seen.href(source, href, Strength.STRONG, scope, label)
 
 
 def _meta(meta: Any, seen: _Seen) -> None:
@@ -745,6 +753,10 @@ def _name(piece: LicenseEvidence) -> str:
 
 def _decide(deciding: list[LicenseEvidence]) -> tuple[LicenseEvidence | None, str | None]:
     """The deciding evidence under the conflict rule, and what ``conflict`` records."""
+    # A link to a copy of a licence's text whose words name the licence another declaration
+    # gives by its URL (Wikipedia's footer) restates that licence; it is not other terms.
+    given = {family(p.spdx) or p.spdx for p in deciding if p.spdx is not None}
+    deciding = [p for p in deciding if p.spdx is not None or p.names not in given]
     if not deciding:
         return None, None
     names = list(dict.fromkeys(_name(piece) for piece in deciding))

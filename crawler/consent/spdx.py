@@ -99,6 +99,24 @@ def family(spdx: str) -> str | None:
     return None if matched is None else matched["family"]
 
 
+_CC_NAME_PARTS: Final = (
+    ("NC", re.compile(r"non-?\s?commercial")),
+    ("ND", re.compile(r"no-?\s?deriv")),
+    ("SA", re.compile(r"share-?\s?alike")),
+)
+
+
+def named_family(text: str) -> str | None:
+    """The Creative Commons family a licence's English name spells out ("Creative Commons
+    Attribution-ShareAlike 3.0 License" → ``CC-BY-SA``), else None: how a link to a copy of
+    a licence's text (Wikipedia's, say) is told from a link to other terms."""
+    lowered = text.lower()[:300]
+    if "creative commons" not in lowered or "attribution" not in lowered:
+        return None
+    name = "-".join(("CC-BY", *(code for code, part in _CC_NAME_PARTS if part.search(lowered))))
+    return name if name in _FAMILIES else None
+
+
 # --- URL grammars ------------------------------------------------------------------------
 
 _CC: Final = re.compile(
