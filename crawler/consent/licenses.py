@@ -51,7 +51,10 @@ Conflict rule (recorded in ``conflict`` whenever it had to choose):
    name with no SPDX id: its terms are unknown) first, then no-derivatives, non-commercial,
    share-alike, other licences, public-domain dedications last. Between equally restrictive
    licences the first in evidence order wins (HTTP header, head, structured data about the
-   page, main content, chrome; each in document order).
+   page, main content, chrome; each in document order). A licence link with no SPDX id
+   whose link text names the Creative Commons licence another declaration gives by URL
+   (Wikipedia's link to its own copy of the licence text) restates that licence and takes
+   no part; one naming nothing, or another licence, still counts.
 4. With no deciding evidence, ``license`` is None; ``strength`` is WEAK if anything was seen.
 
 ``license_url`` is the deciding evidence's URL resolved against the page (or its ``<base>``),
