@@ -434,3 +434,34 @@ def test_chain_hash_is_stable_across_versions() -> None:
     assert chain_hash(genesis("job"), record_content(row, evidence)) == (
         "04ad4279001a3c243abb225f3873e747afd61b0ea8d38281a36bc219ddd443b5"
     )
+
+
+TAMPERING = {
+    "intact": [],
+    "edited": ["UPDATE catalog_record SET url = 'https://evil.example/' WHERE id = :second"],
+    "deleted": ["DELETE FROM catalog_evidence WHERE record_id = :third",
+                "DELETE FROM catalog_record WHERE id = :third"],
+    "hash-removed": ["UPDATE catalog_record SET chain_hash = NULL WHERE id = :second"],
+    "swapped": ["UPDATE catalog_record SET id = -1 WHERE id = :first",  # no evidence rows
+                "UPDATE catalog_record SET id = :first WHERE id = :second",
+                "UPDATE catalog_record SET id = :second WHERE id = -1"],
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPERING))
+def test_parallel_ranges_report_what_one_walk_reports(
+    catalog: Catalog, engine: Engine, case: str
+) -> None:
+    # Runs of two rows in two worker processes, each starting from the stored hash of the
+    # row before its run: the same counts and problems, in the same order, as one walk.
+    job = catalog.start_job(SPEC)
+    catalog.write(job, records=[record(n, "skipped" if n % 3 == 0 else "collected")
+                                for n in range(1, 10)])
+    first, second, third = ids(engine, job)[:3]
+    for statement in TAMPERING[case]:
+        sql(engine, statement, first=first, second=second, third=third)
+    whole = verify(catalog, workers=1, chunk=1_000)
+    runs = verify(catalog, workers=2, chunk=2)
+    assert (runs.records, runs.chains, runs.problems) == (
+        whole.records, whole.chains, whole.problems)
+    assert whole.ok is (case == "intact")
