@@ -662,6 +662,13 @@ def verify_command(
             "--warc-dir", help="Also check every collected record's payload in these WARC files."
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, metavar="N",
+            help="Processes checking long chains in parallel (default: the CPUs, at most 8).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     catalog: CatalogOption = DEFAULT_CATALOG,
 ) -> None:
@@ -678,7 +685,7 @@ def verify_command(
         _bad("--warc-dir", f"{str(warc_dir)!r} is not a folder")
     with _opened(catalog) as cat:
         try:
-            report = verify(cat, warc_dir=warc_dir)
+            report = verify(cat, warc_dir=warc_dir, workers=workers)
         except CatalogError as exc:
             typer.echo(f"consentcrawl: error: {exc}", err=True)
             raise typer.Exit(1) from None
