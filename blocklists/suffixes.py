@@ -10,16 +10,10 @@ difference, on purpose: a name under no rule falls under the Public Suffix List'
 
 from __future__ import annotations
 
-import tldextract
-
 from blocklists.names import ascii_name
+from storage.psl import EXTRACT
 
 __all__ = ["public_suffix"]
-
-_EXTRACT = tldextract.TLDExtract(
-    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-)
-
 
 # A trie of labels, right to left: node = {label: node}; _RULE in a node marks the end of a
 # rule, "*" a wildcard, "!label" an exception. Plain dicts: the walk is most of the check.
@@ -45,7 +39,7 @@ def _trie(rules: list[str]) -> _Trie:
     return root
 
 
-_ROOT = _trie(_EXTRACT.tlds)
+_ROOT = _trie(EXTRACT.tlds)
 
 
 def public_suffix(labels: list[str]) -> tuple[int, bool]:

@@ -8,18 +8,14 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import tldextract
-
-_EXTRACT = tldextract.TLDExtract(
-    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-)
+from storage.psl import EXTRACT
 
 
 @lru_cache(maxsize=65536)
 def site_of_host(host: str) -> str:
     """``blog.example.co.uk`` -> ``example.co.uk``; IP literals and bare names stay as they are."""
     host = host.lower().rstrip(".")
-    parts = _EXTRACT(host)
+    parts = EXTRACT(host)
     return parts.top_domain_under_public_suffix or host
 
 

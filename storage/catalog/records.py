@@ -22,7 +22,8 @@ from functools import lru_cache
 from typing import Any, Final
 
 import idna
-import tldextract
+
+from storage.psl import EXTRACT
 
 __all__ = [
     "HOST_COLUMNS",
@@ -43,9 +44,6 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 # The host of an absolute URL: after "scheme://" and any "user:pass@", up to ":", "/", "?"
 # or "#" (an IPv6 literal keeps its brackets).
 _URL_HOST: Final = re.compile(r"^[^:/?#]+://(?:[^/?#@]*@)?(\[[^]/?#]*\]|[^/?#:]*)")
-_SUFFIXES: Final = tldextract.TLDExtract(
-    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-)
 # UrlRecord's derived columns, in the order host_columns' values come.
 HOST_COLUMNS: Final = ("host", "host_reversed", "registrable_domain")
 
@@ -81,7 +79,7 @@ def _host_keys(written: str) -> tuple[str, str, str]:
         host = _ascii(host)
     if not host:
         return "", "", ""
-    domain = _SUFFIXES(host).top_domain_under_public_suffix or host
+    domain = EXTRACT(host).top_domain_under_public_suffix or host
     return host, ".".join(reversed(host.split("."))), domain
 
 
