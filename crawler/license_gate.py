@@ -12,6 +12,7 @@ said terms exist, we cannot tell what they allow.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -20,8 +21,9 @@ from weakref import WeakKeyDictionary
 from .async_cache import AsyncCache
 from .consent.license_policy import LicenseTerms
 from .consent.licenses import RSL_TYPE
-from .consent.model import Evidence, LicenseStatus, Reason
+from .consent.model import Effect, Evidence, LicenseStatus, Reason
 from .consent.rsl import RslDocument, parse_rsl, rsl_evidence
+from .consent.text import clip
 from .exceptions import ConfigError
 from .policy_fetch import Fetched, PolicyFetcher
 
@@ -29,9 +31,18 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
-__all__ = ["RSL", "RslFound", "RslLicences", "licences_for", "terms_from_settings"]
+__all__ = [
+    "MAX_DOCUMENTS",
+    "RSL",
+    "RslFound",
+    "RslLicences",
+    "licences_for",
+    "rsl_unreadable",
+    "terms_from_settings",
+]
 
 RSL = "rsl"  # the policy document kind in the catalog
+MAX_DOCUMENTS = 10  # RSL documents one robots.txt may name (a page: licenses.py's bound)
 MAX_CACHE_TTL = 86400.0
 
 
@@ -75,6 +86,19 @@ class RslFound:
             geo=terms.geo,
             document_sha256=self.fetched.sha256,
         )
+
+
+def rsl_unreadable(source: str, problems: Sequence[str]) -> Evidence:
+    """RSL licences a page or robots.txt declares that cannot be followed (a bad URL, more
+    documents than the bounds allow): the site said terms exist, so every purpose is denied."""
+    return Evidence(
+        signal=RSL,
+        source=source,
+        value=clip("RSL licences declared but not read: " + "; ".join(problems)),
+        effect=Effect.DENY,
+        reason=Reason.RSL_INVALID,
+        license_status=LicenseStatus.RESERVED,
+    )
 
 
 class RslLicences:

@@ -1105,3 +1105,31 @@ def test_evidence_is_frozen() -> None:
         piece.value = "x"  # type: ignore[misc]
     assert not piece.decides
     assert LicenseEvidence("a[rel=license]", BY, "CC-BY-4.0", STRONG, CHROME, BY).decides
+
+
+RSL_LINK = '<link rel="license" type="application/rsl+xml" href="{}">'
+RSL_SCRIPT = '<script type="application/rsl+xml">{}</script>'
+
+
+@pytest.mark.parametrize(
+    ("head", "headers", "followed", "unreadable"),
+    [
+        (RSL_LINK.format("/l.xml"), (), 1, ""),
+        ("".join(RSL_LINK.format(f"/l{n}.xml") for n in range(11)), (), 10, "more than 10"),
+        (RSL_LINK.format("/l.xml") * 20, (), 1, ""),  # one document, linked twenty times
+        (RSL_LINK.format("javascript:alert(1)"), (), 0, "RSL link"),
+        ("", ('<http://[::1>; rel="license"; type="application/rsl+xml"',), 0, "RSL link"),
+        (RSL_SCRIPT.format("<rsl/>" + " " * (600 * 1024)), (), 0, "over the limit"),
+        (RSL_SCRIPT.format("<rsl/>") * 11, (), 10, "more than 10 inline"),
+    ],
+)
+def test_rsl_declarations_that_cannot_be_followed_are_reported(
+    head: str, headers: tuple[str, ...], followed: int, unreadable: str
+) -> None:
+    # The caller denies a page whose declared RSL terms it cannot read in full.
+    found = detect(page(head=head), headers=headers)
+    assert len(found.rsl_links) + len(found.rsl_inline) == followed
+    if unreadable:
+        assert any(unreadable in text for text in found.rsl_unreadable), found.rsl_unreadable
+    else:
+        assert found.rsl_unreadable == ()

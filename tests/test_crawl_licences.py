@@ -117,6 +117,21 @@ def sites(port: int) -> dict[str, dict[str, Page]]:
             "/license.xml": Page("oops", status=500),
             "/": html("down home"),
         },
+        f"many.{DOMAIN}": {  # more licence documents than are read: none is trusted
+            "/robots.txt": Page(
+                "".join(f"License: {url('many', f'/l{n}.xml')}\n" for n in range(11)) + OPEN,
+                content_type="text/plain",
+            ),
+            **{f"/l{n}.xml": Page(rsl(content("/", PERMITS_AI)),
+                                  content_type="application/rsl+xml") for n in range(11)},
+            "/": html("many home"),
+        },
+        f"unread.{DOMAIN}": {
+            "/robots.txt": Page(OPEN, content_type="text/plain"),
+            # an inline licence too big to read: the page is not collected for any purpose
+            "/": html("unread", head='<script type="application/rsl+xml">'
+                      f'{rsl(content("/", PERMITS_AI))}{" " * (600 * 1024)}</script>'),
+        },
         f"huge.{DOMAIN}": {
             "/robots.txt": Page(f"License: {url('huge', '/license.xml')}\n{OPEN}",
                                 content_type="text/plain"),
@@ -127,7 +142,7 @@ def sites(port: int) -> dict[str, dict[str, Page]]:
     }
 
 
-HOSTS = ("blog", "rsl", "linked", "bomb", "down", "huge")
+HOSTS = ("blog", "rsl", "linked", "bomb", "down", "huge", "many", "unread")
 # rsl.lic.test's home is refused before download (its licence permits only search), so its
 # pages are seeds rather than links.
 SEEDS = {"rsl": ("/", "/a", "/free/a", "/paid/a")}
@@ -149,6 +164,8 @@ DEFAULT: dict[tuple[str, str], tuple[list[str], str, str | None]] = {
     ("bomb", "/"): (["rsl-invalid"], "reserved", None),
     ("down", "/"): (["rsl-unreachable"], "reserved", None),
     ("huge", "/"): (["rsl-invalid"], "reserved", None),
+    ("many", "/"): (["rsl-invalid"], "reserved", None),
+    ("unread", "/"): (["rsl-invalid"], "reserved", None),
 }
 OPT_IN_COLLECTED = {("blog", "/by"), ("rsl", "/free/a")}
 

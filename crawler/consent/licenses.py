@@ -162,6 +162,8 @@ class LicenseFinding:
     evidence: tuple[LicenseEvidence, ...] = ()
     rsl_links: tuple[str, ...] = ()
     rsl_inline: tuple[str, ...] = ()
+    rsl_unreadable: tuple[str, ...] = ()
+    """RSL licences the page declares that cannot be followed (bad URL, over the bounds)."""
     conflict: str | None = None
     errors: tuple[str, ...] = ()
 
@@ -252,6 +254,7 @@ class _Seen:
         self.evidence: dict[LicenseEvidence, None] = {}
         self.rsl_links: dict[str, None] = {}
         self.rsl_inline: list[str] = []
+        self.rsl_unreadable: list[str] = []
         self.errors: list[str] = []
         self.resolved: dict[str, tuple[str | None, str]] = {}
 
@@ -304,9 +307,17 @@ class _Seen:
     def rsl(self, source: str, href: str) -> None:
         resolved, why = self.resolve(href)
         if resolved is None:
-            self.error(f"{source} RSL link {clip(href, 80)!r}: {why}")
-        elif len(self.rsl_links) < _MAX_RSL:
+            self.unreadable(f"{source} RSL link {clip(href, 80)!r}: {why}")
+        elif len(self.rsl_links) < _MAX_RSL or resolved in self.rsl_links:
             self.rsl_links[resolved] = None
+        else:
+            self.unreadable(f"more than {_MAX_RSL} RSL links: {clip(resolved, 80)} not followed")
+
+    def unreadable(self, text: str) -> None:
+        """An RSL licence the page declares that cannot be followed: the caller must treat
+        the page most restrictively, as it does an RSL document it cannot read."""
+        self.rsl_unreadable.append(clip(text))
+        self.error(text)
 
     def error(self, text: str) -> None:
         self.errors.append(clip(text))
@@ -333,6 +344,7 @@ class _Seen:
             evidence=tuple(evidence[:MAX_EVIDENCE]),
             rsl_links=tuple(self.rsl_links),
             rsl_inline=tuple(self.rsl_inline),
+            rsl_unreadable=tuple(self.rsl_unreadable),
             conflict=conflict,
             errors=tuple(errors),
         )
@@ -544,9 +556,11 @@ def _inline_rsl(script: Any, seen: _Seen) -> None:
         return
     text = script.text or ""
     if len(text) > _MAX_RSL_INLINE:
-        seen.error(f"inline RSL: {len(text):,} characters, over the limit: not kept")
+        seen.unreadable(f"inline RSL: {len(text):,} characters, over the limit: not read")
     elif text.strip() and len(seen.rsl_inline) < _MAX_RSL:
         seen.rsl_inline.append(text)
+    elif text.strip():
+        seen.unreadable(f"more than {_MAX_RSL} inline RSL documents: not read")
 
 
 def _scope(element: Any) -> Scope:

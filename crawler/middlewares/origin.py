@@ -52,7 +52,7 @@ from ..exceptions import (
     RobotsDenied,
     RobotsUnreachable,
 )
-from ..license_gate import RslFound, licences_for
+from ..license_gate import MAX_DOCUMENTS, RslFound, licences_for, rsl_unreadable
 from ..policy_fetch import Fetched, PolicyFetcher
 from .outcome import purpose_from_settings
 
@@ -303,6 +303,13 @@ class OriginPolicyMiddleware:
             )
         )
         licence_lines = () if rules is None else rules.licenses_for(self.agent)
+        notes: list[Evidence] = []
+        if len(licence_lines) > MAX_DOCUMENTS:  # never read part of what a site declares
+            skipped = [f"line {line}: {url}" for url, line in licence_lines[MAX_DOCUMENTS:]]
+            notes.append(
+                rsl_unreadable(robots.url, [f"over {MAX_DOCUMENTS} License lines", *skipped[:3]])
+            )
+            licence_lines = licence_lines[:MAX_DOCUMENTS]
         licences = tuple(
             zip(
                 await asyncio.gather(*(self.licences.document(u) for u, _ in licence_lines)),
@@ -310,7 +317,6 @@ class OriginPolicyMiddleware:
                 strict=True,
             )
         )
-        notes: list[Evidence] = []
         tdmrep, tdm_file = fetched.get(TDMREP), None
         if tdmrep is not None:
             tdm_file = self._tdm_file(tdmrep, notes)

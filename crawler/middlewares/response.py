@@ -30,7 +30,7 @@ from ..consent.licenses import LicenseFinding, detect_licenses
 from ..consent.model import Evidence
 from ..consent.robots_tags import parse_meta_robots, parse_x_robots_tag, robots_tag_evidence
 from ..consent.tdmrep import header_value, meta_value, tdm_evidence
-from ..license_gate import licences_for
+from ..license_gate import licences_for, rsl_unreadable
 from .origin import agent_table
 
 # Every licence markup the detector reads names one of these (rel/itemprop/property "license",
@@ -67,6 +67,8 @@ class ResponseSignalsMiddleware:
             return response  # an error page carries no signal about content we never store
         evidence, finding = self.evidence(request, response)
         meta.add_evidence(request, *evidence)
+        if finding.rsl_unreadable:  # declared terms we cannot read: most restrictive
+            meta.add_evidence(request, rsl_unreadable(response.url, finding.rsl_unreadable))
         if finding.rsl_links or finding.rsl_inline:
             return self._rsl(request, response, finding)  # awaited by Scrapy: fetches first
         return response
