@@ -23,6 +23,8 @@ TOO_LARGE = "_consent_too_large"  # why a response body was dropped (decompressi
 HOP_STATUS = "_consent_hop_status"  # on the stand-in request of a recorded redirect hop
 KIND = "_consent_kind"  # "image" for an image a page referenced (default: "page")
 PAGE_TAGS = "_consent_page_tags"  # (page URL, X-Robots-Tag tags, robots meta tags) of that page
+# {image URL: licence evidence} a page declares for its images; on an image request, its own
+IMAGE_LICENCES = "_consent_image_licences"
 
 
 def add_evidence(request: Request, *items: Evidence) -> None:

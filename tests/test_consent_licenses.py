@@ -32,6 +32,7 @@ from crawler.consent.licenses import (
     Scope,
     Strength,
     detect_licenses,
+    image_finding,
 )
 from crawler.consent.spdx import MAX_URL
 
@@ -1133,3 +1134,30 @@ def test_rsl_declarations_that_cannot_be_followed_are_reported(
         assert any(unreadable in text for text in found.rsl_unreadable), found.rsl_unreadable
     else:
         assert found.rsl_unreadable == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "images"),
+    [
+        # a figure's licence is its images'
+        ((f'<figure><img src="/p/heron.jpg"><figcaption><a rel="license" href="{BY}">CC BY</a>'
+         "</figcaption></figure>"), ("https://example.org/p/heron.jpg",)),
+        ((f'<picture><source srcset="/h.webp"><img data-src="/h.jpg"><a rel="license" '
+         f'href="{BY}">x</a></picture>'), ("https://example.org/h.jpg",)),
+        # a link around nothing but an image (not a licence badge) is that image's licence
+        (f'<main><a rel="license" href="{BY}"><img src="/photo.jpg" alt="a heron"></a></main>',
+         ("https://example.org/photo.jpg",)),
+        # a badge declares the page's licence: no image carries it
+        ((f'<footer><a rel="license" href="{BY}"><img src="https://i.creativecommons.org/l/by/'
+         '4.0/88x31.png" alt="Creative Commons License"></a></footer>'), ()),
+        (f'<main><a rel="license" href="{BY}">CC BY</a><img src="/x.jpg"></main>', ()),
+    ],
+)
+def test_image_scoped_licences_name_their_images(body: str, images: tuple[str, ...]) -> None:
+    found = detect(page(body=body), url="https://example.org/post")
+    [piece] = found.evidence
+    assert piece.images == images
+    assert (piece.scope is Scope.IMAGE) == bool(images)
+    if images:
+        image = image_finding([piece])
+        assert (image.license, image.license_url, found.license) == ("CC-BY-4.0", BY, None)

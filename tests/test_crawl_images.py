@@ -85,6 +85,17 @@ def sites(port: int) -> dict[str, dict[str, Page]]:
             "/noai": Page(page("/img/plain-on-noai.jpg").body, headers={"X-Robots-Tag": "noai"}),
             "/img/plain-on-noai.jpg": Page(jpeg(), content_type="image/jpeg"),
             "/bad": page("/img/lies.jpg", "/img/missing.jpg"),
+            # figures whose captions license their photos (the page itself declares nothing)
+            "/figures": Page(
+                "<!doctype html><html><body><main>"
+                '<figure><img src="/img/fig-by.jpg"><figcaption><a rel="license" '
+                'href="https://creativecommons.org/licenses/by/4.0/">CC BY</a></figcaption>'
+                '</figure><figure><img src="/img/fig-nc.jpg"><figcaption><a rel="license" '
+                'href="https://creativecommons.org/licenses/by-nc/4.0/">CC BY-NC</a>'
+                "</figcaption></figure><img src=\"/img/fig-none.jpg\"></main></body></html>"
+            ),
+            **{f"/img/fig-{k}.jpg": Page(jpeg(), content_type="image/jpeg")
+               for k in ("by", "nc", "none")},
             "/img/lies.jpg": Page("<html>not an image</html>", content_type="image/jpeg"),
             **{path: Page(body, content_type="image/png" if path.endswith(".png") else "image/jpeg")
                for path, body in IMAGES.items()},
@@ -203,3 +214,21 @@ def test_check_explains_an_image(web: SiteServer) -> None:
     assert allowed == {"train-genai": False, "train-ai": True, "ai-input": True, "search": True}
     assert answer["purposes"]["train-genai"]["reasons"] == [
         "iptc-data-mining:DMI-PROHIBITED-GENAIMLTRAINING"]
+
+
+def test_page_licence_of_an_image_is_its_own(web: SiteServer, tmp_path: Path) -> None:
+    # An opt-in job: the photo its figure licenses CC BY is collected as open; the CC BY-NC
+    # one (a commercial job) and the one with no licence have no permission.
+    catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    result = crawl([web.url(f"www.{DOMAIN}", "/figures")], catalog_url=catalog_url,
+                   warc_dir=tmp_path / "w", domain=DOMAIN, purpose="train-ai",
+                   extra=("--images", "--require-permission"))
+    assert result.returncode == 0, result.stderr
+    with Catalog(catalog_url, migrate=False) as catalog:
+        rows = {r["url"].rsplit("/", 1)[1]: r for r in catalog.export_rows()}
+    assert (rows["fig-by.jpg"]["outcome"], rows["fig-by.jpg"]["license_status"],
+            rows["fig-by.jpg"]["license"]) == ("collected", "open", "CC-BY-4.0")
+    assert (rows["fig-nc.jpg"]["reasons"], rows["fig-nc.jpg"]["license_status"],
+            rows["fig-nc.jpg"]["license"]) == (["no-permission"], "restricted", "CC-BY-NC-4.0")
+    assert rows["fig-none.jpg"]["reasons"] == ["no-permission"]
+    assert rows["figures"]["reasons"] == ["no-permission"]  # the page has no licence itself

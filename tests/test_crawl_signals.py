@@ -123,6 +123,8 @@ LICENCES = {
     ("gallery", "/works/heron"): ("restricted", "CC-BY-NC-4.0"),  # the photo's CC BY is not the page's
     ("reserved", "/story"): ("restricted", None),  # its licence link names its own terms
     ("open", "/articles/plain"): ("unknown", None),
+    ("gallery", "/photos/heron.jpg"): ("open", "CC-BY-2.0"),  # its figure's licence
+    ("blog", "/badge.jpg"): ("unknown", None),  # the badge declares the page's licence
 }
 
 

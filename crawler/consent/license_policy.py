@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .licenses import LicenseFinding
+from .licenses import LicenseFinding, Strength
 from .model import Effect, Evidence, LicenseStatus
 from .spdx import AcceptedLicenses
 
@@ -67,14 +67,18 @@ class LicenseTerms:
         return cls(accepted, commercial, urls, code)
 
 
-def license_evidence(finding: LicenseFinding, terms: LicenseTerms) -> tuple[Evidence, ...]:
+def license_evidence(
+    finding: LicenseFinding, terms: LicenseTerms, *, image: bool = False
+) -> tuple[Evidence, ...]:
+    """Evidence rows of a finding; ``image``: the finding is a page's licence for one of its
+    images (``licenses.image_finding``), whose image-scoped declarations decide."""
     evidence: list[Evidence] = []
     deciding = finding.license_url is not None or finding.license is not None
     for piece in finding.evidence:
         status = None
         if (
             deciding
-            and piece.decides
+            and (piece.decides or image and piece.strength is Strength.STRONG)
             and (piece.spdx, piece.url) == (finding.license, finding.license_url)
         ):
             deciding = False  # the first matching declaration carries the decision

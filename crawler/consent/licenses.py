@@ -69,7 +69,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Final
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -89,6 +89,7 @@ __all__ = [
     "Scope",
     "Strength",
     "detect_licenses",
+    "image_finding",
 ]
 
 RSL_TYPE: Final = "application/rsl+xml"
@@ -98,6 +99,7 @@ _MAX_ERRORS: Final = 20
 _MAX_HEADER: Final = 8192  # characters of one Link header value read
 _MAX_RSL_INLINE: Final = 512 * 1024
 _MAX_RSL: Final = 10  # RSL links or inline documents kept
+_MAX_IMAGES: Final = 20  # images one image-scoped licence link is kept for
 _MAX_NODES: Final = 2000  # structured-data nodes visited
 _MAX_ELEMENTS: Final = 200  # licence links (or RDFa elements) read per page, of each kind
 _MAX_NESTING: Final = 8  # structured-data levels followed below a top-level item
@@ -143,6 +145,9 @@ class LicenseEvidence:
     names: str | None = None
     """For a licence link whose URL has no SPDX id: the Creative Commons family its link text
     names (``spdx.named_family``), if any."""
+    images: tuple[str, ...] = ()
+    """For an image-scoped licence link: the absolute URLs of the images it is about (the
+    ``img`` of its figure or picture, or the images it wraps), which carry it as their own."""
 
     @property
     def decides(self) -> bool:
@@ -251,7 +256,7 @@ class _Seen:
     def __init__(self, url: str) -> None:
         self.page = urldefrag(url)[0]
         self.base = url
-        self.evidence: dict[LicenseEvidence, None] = {}
+        self.evidence: dict[LicenseEvidence, LicenseEvidence] = {}  # without images -> with
         self.rsl_links: dict[str, None] = {}
         self.rsl_inline: list[str] = []
         self.rsl_unreadable: list[str] = []
@@ -279,11 +284,15 @@ class _Seen:
         *,
         url: str | None = None,
         text: str | None = None,
+        images: tuple[str, ...] = (),
     ) -> None:
         spdx = spdx_id(url) if url is not None else lookup(value)
         names = named_family(text) if spdx is None and text else None
         piece = LicenseEvidence(source, clip(value), spdx, strength, scope, url, names)
-        self.evidence[piece] = None
+        # One row per declaration; the same one under several figures names all their images.
+        known = self.evidence.get(piece)
+        merged = dict.fromkeys((*(known.images if known else ()), *images))
+        self.evidence[piece] = replace(piece, images=tuple(merged)[:_MAX_IMAGES])
 
     def url_value(self, source: str, value: str, strength: Strength, scope: Scope) -> None:
         """A value that is a URL, or a name or text when it is not written as one."""
@@ -296,13 +305,29 @@ class _Seen:
         self.href(source, text, strength, scope)
 
     def href(
-        self, source: str, text: str, strength: Strength, scope: Scope, label: str | None = None
+        self,
+        source: str,
+        text: str,
+        strength: Strength,
+        scope: Scope,
+        label: str | None = None,
+        images: tuple[str, ...] = (),
     ) -> None:
         resolved, why = self.resolve(text)
         if resolved is None:
             self.error(f"{source} {clip(text, 80)!r}: {why}")
             return
-        self.add(source, text, strength, scope, url=resolved, text=label)
+        self.add(source, text, strength, scope, url=resolved, text=label, images=images)
+
+    def image_urls(self, elements: Iterable[Any]) -> tuple[str, ...]:
+        """The absolute URLs of these ``img`` elements (``src``, else ``data-src``)."""
+        urls: dict[str, None] = {}
+        for image in elements:
+            src = (image.get("src") or image.get("data-src") or "").strip()
+            resolved = self.resolve(src)[0] if src else None
+            if resolved is not None and len(urls) < _MAX_IMAGES:
+                urls[resolved] = None
+        return tuple(urls)
 
     def rsl(self, source: str, href: str) -> None:
         resolved, why = self.resolve(href)
@@ -323,7 +348,7 @@ class _Seen:
         self.errors.append(clip(text))
 
     def finding(self) -> LicenseFinding:
-        evidence = sorted(self.evidence, key=lambda piece: _SCOPES.index(piece.scope))
+        evidence = sorted(self.evidence.values(), key=lambda piece: _SCOPES.index(piece.scope))
         errors = self.errors[:_MAX_ERRORS]
         if len(self.errors) > _MAX_ERRORS:
             errors.append(f"{len(self.errors) - _MAX_ERRORS} more errors not recorded")
@@ -348,6 +373,21 @@ class _Seen:
             conflict=conflict,
             errors=tuple(errors),
         )
+
+
+def image_finding(pieces: Iterable[LicenseEvidence]) -> LicenseFinding:
+    """The licence a page declares for one of its images (its image-scoped evidence, see
+    ``LicenseEvidence.images``), decided by the same conflict rule, for the image's own
+    record."""
+    evidence = tuple(pieces)
+    winner, conflict = _decide([p for p in evidence if p.strength is Strength.STRONG])
+    return LicenseFinding(
+        license=None if winner is None else winner.spdx,
+        license_url=None if winner is None else winner.url,
+        strength=None if winner is None else Strength.STRONG,
+        evidence=evidence,
+        conflict=conflict,
+    )
 
 
 def _resolve(href: str, base: str) -> tuple[str | None, str]:
@@ -521,7 +561,11 @@ def _rel_license(element: Any, seen: _Seen) -> None:
     elif element.tag != "link" and _wraps_only_image(element):
         scope = Scope.IMAGE
     label = None if element.tag == "link" else element.text_content()[:300]
-    seen.href(source, href, Strength.STRONG, scope, label)
+    images: tuple[str, ...] = ()
+    if scope is Scope.IMAGE and element.tag != "link":
+        holder = next((a for a in element.iterancestors() if a.tag in _IMAGE_TAGS), element)
+        images = seen.image_urls(holder.iter("img"))
+    seen.href(source, href, Strength.STRONG, scope, label, images)
 
 
 def _meta(meta: Any, seen: _Seen) -> None:

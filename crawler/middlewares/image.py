@@ -13,7 +13,8 @@ download, come the image's own bounds and metadata and its page's signals:
   assertions (crawler.consent.image_meta: a restriction counts whatever the manifest's
   validation state, a permission only from a manifest that validates or ``DMI-ALLOWED``);
 - the referring page's ``noimageai``/``noai`` (X-Robots-Tag and robots meta, UA-scoped forms),
-  which the page carried to its image requests.
+  which the page carried to its image requests, and the licence the page declares for the
+  image (``rel=license`` in its figure): the image's own licence, judged by the job's terms.
 
 A response whose Content-Type is an image is treated as one even when no page referred to it
 (``consentcrawl check IMAGE_URL``).
@@ -25,8 +26,11 @@ from typing import TYPE_CHECKING
 
 from .. import meta
 from ..consent.image_meta import image_evidence, read_image_metadata
+from ..consent.license_policy import license_evidence
+from ..consent.licenses import image_finding
 from ..consent.model import Effect, Evidence, Reason
 from ..consent.robots_tags import robots_tag_evidence
+from ..license_gate import licences_for
 from .origin import agent_table
 
 if TYPE_CHECKING:
@@ -48,6 +52,7 @@ class ImageConsentMiddleware:
         self.max_size = settings.getint("CONSENT_IMAGE_MAX_SIZE")
         self.max_pixels = settings.getint("CONSENT_IMAGE_MAX_PIXELS")
         self.min_pixels = settings.getint("CONSENT_IMAGE_MIN_PIXELS")
+        self.terms = licences_for(crawler).terms
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -73,6 +78,9 @@ class ImageConsentMiddleware:
         )
         evidence = [*self._bounds(found.format, found.size, found.too_many_pixels, found.errors)]
         evidence += image_evidence(found)
+        declared = request.meta.get(meta.IMAGE_LICENCES)
+        if declared:  # the licence its page gives this image (a figure's rel=license)
+            evidence += license_evidence(image_finding(declared), self.terms, image=True)
         page = request.meta.get(meta.PAGE_TAGS)
         if page is not None:
             page_url, header_tags, meta_tags = page

@@ -26,7 +26,7 @@ from scrapy.http import HtmlResponse
 from .. import meta
 from ..consent.content_usage import content_usage_header
 from ..consent.license_policy import license_evidence
-from ..consent.licenses import LicenseFinding, detect_licenses
+from ..consent.licenses import LicenseEvidence, LicenseFinding, detect_licenses
 from ..consent.model import Evidence
 from ..consent.robots_tags import parse_meta_robots, parse_x_robots_tag, robots_tag_evidence
 from ..consent.tdmrep import header_value, meta_value, tdm_evidence
@@ -121,6 +121,12 @@ class ResponseSignalsMiddleware:
             root = response.selector.root
         finding = detect_licenses(root, url=response.url, link_headers=_values(headers, b"Link"))
         evidence += license_evidence(finding, self.licences.terms)
+        images: dict[str, list[LicenseEvidence]] = {}
+        for piece in finding.evidence:
+            for image in piece.images:
+                images.setdefault(image, []).append(piece)
+        if images:  # for the page's images (--images): their licence, not the page's
+            request.meta[meta.IMAGE_LICENCES] = {k: tuple(v) for k, v in images.items()}
         return evidence, finding
 
     def _tdmrep(

@@ -101,6 +101,7 @@ class SeedSpider(Spider):
 
     def _images(self, response: HtmlResponse) -> Iterator[Request]:
         page_tags = response.meta.get(meta.PAGE_TAGS)
+        licences = response.meta.get(meta.IMAGE_LICENCES, {})
         for url in image_urls(response.selector.root, response.url, limit=self.images_per_page):
             if url in self.seen:
                 continue
@@ -110,6 +111,8 @@ class SeedSpider(Spider):
             request.meta.update({meta.KIND: IMAGE, "allow_offsite": True})
             if page_tags is not None:
                 request.meta[meta.PAGE_TAGS] = page_tags
+            if url in licences:
+                request.meta[meta.IMAGE_LICENCES] = licences[url]
             yield request
 
     def image(self, response: Response) -> Iterator[Request]:
