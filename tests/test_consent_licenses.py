@@ -1161,3 +1161,16 @@ def test_image_scoped_licences_name_their_images(body: str, images: tuple[str, .
     if images:
         image = image_finding([piece])
         assert (image.license, image.license_url, found.license) == ("CC-BY-4.0", BY, None)
+
+
+def test_structured_data_licence_of_an_image_object_names_its_file() -> None:
+    data = {
+        "@context": "https://schema.org", "@type": "Article",
+        "license": f"{CC}/licenses/by-nc/4.0/",
+        "image": {"@type": "ImageObject", "contentUrl": "/img/a.jpg", "license": BY},
+    }
+    found = detect(page(head=jsonld(data)), url="https://example.org/post")
+    assert found.license == "CC-BY-NC-4.0"  # the article's; the image's is its own
+    [image] = [e for e in found.evidence if e.scope is Scope.IMAGE]
+    assert (image.spdx, image.images) == ("CC-BY-4.0", ("https://example.org/img/a.jpg",))
+    assert image_finding([image]).license == "CC-BY-4.0"

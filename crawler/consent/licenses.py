@@ -294,15 +294,22 @@ class _Seen:
         merged = dict.fromkeys((*(known.images if known else ()), *images))
         self.evidence[piece] = replace(piece, images=tuple(merged)[:_MAX_IMAGES])
 
-    def url_value(self, source: str, value: str, strength: Strength, scope: Scope) -> None:
+    def url_value(
+        self,
+        source: str,
+        value: str,
+        strength: Strength,
+        scope: Scope,
+        images: tuple[str, ...] = (),
+    ) -> None:
         """A value that is a URL, or a name or text when it is not written as one."""
         text = value.strip()
         if not text:
             return
         if not _URL_LIKE.match(text):
-            self.add(source, text, strength, scope)
+            self.add(source, text, strength, scope, images=images)
             return
-        self.href(source, text, strength, scope)
+        self.href(source, text, strength, scope, images=images)
 
     def href(
         self,
@@ -723,8 +730,12 @@ def _walk(items: Iterable[Any], source: str, seen: _Seen, *, microdata: bool) ->
         if scope is Scope.PAGE and _MEDIA_TYPES.intersection(structured.type_names(kind)):
             scope = Scope.IMAGE
         named = structured.properties(props)
+        images: tuple[str, ...] = ()
+        if scope is Scope.IMAGE:  # a media object: its licence is that of its own file
+            urls = [v for v in (named.get("contenturl"), named.get("url")) if isinstance(v, str)]
+            images = tuple(u for u in (seen.resolve(v.strip())[0] for v in urls) if u)[:1]
         for value in _values(named.get("license")):
-            _licence_value(value, source, seen, scope, microdata=microdata)
+            _licence_value(value, source, seen, scope, microdata=microdata, images=images)
         if depth >= _MAX_NESTING:
             continue
         for name, child_scope in _children(scope):
@@ -751,7 +762,15 @@ def _values(value: Any) -> list[Any]:
     return value[:MAX_EVIDENCE] if isinstance(value, list) else [value]
 
 
-def _licence_value(value: Any, source: str, seen: _Seen, scope: Scope, *, microdata: bool) -> None:
+def _licence_value(
+    value: Any,
+    source: str,
+    seen: _Seen,
+    scope: Scope,
+    *,
+    microdata: bool,
+    images: tuple[str, ...] = (),
+) -> None:
     """A licence as a URL or name, or a CreativeWork with a url or name."""
     if isinstance(value, dict):
         props = value.get("properties") if microdata else value
@@ -763,7 +782,7 @@ def _licence_value(value: Any, source: str, seen: _Seen, scope: Scope, *, microd
             None,
         )
     if isinstance(value, str):
-        seen.url_value(source, value, Strength.STRONG, scope)
+        seen.url_value(source, value, Strength.STRONG, scope, images)
     elif value is not None:
         seen.error(f"{source}: a {type(value).__name__}, not a URL or name")
 
