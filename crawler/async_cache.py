@@ -22,6 +22,13 @@ class AsyncCache(Generic[_T]):
         self._expires = expires  # monotonic time until which a loaded value may be used
         self._entries: dict[str, tuple[float, _T] | asyncio.Future[_T]] = {}
 
+    def fresh(self, key: str) -> _T | None:
+        """The value, when loaded and not expired: no coroutine for the common case."""
+        cached = self._entries.get(key)
+        if isinstance(cached, tuple) and cached[0] > time.monotonic():
+            return cached[1]
+        return None
+
     async def get(self, key: str, load: Callable[[], Awaitable[_T]]) -> _T:
         cached = self._entries.get(key)
         if isinstance(cached, asyncio.Future):

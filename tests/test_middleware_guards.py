@@ -10,6 +10,7 @@ import pytest
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 from twisted.internet import defer
+from twisted.internet.error import DNSLookupError
 
 from crawler import meta
 from crawler.addon import ConsentAddon
@@ -99,7 +100,9 @@ def test_private_addresses(
     mw.reactor.resolve = MagicMock(return_value=defer.succeed(resolved))
 
     async def run() -> None:
-        await mw.process_request(Request(url))
+        pending = mw.process_request(Request(url))  # none when answered from the cache
+        if pending is not None:
+            await pending
 
     if refused:
         with pytest.raises(PrivateAddressDenied) as caught:
@@ -108,3 +111,41 @@ def test_private_addresses(
     else:
         asyncio.run(run())
     assert mw.reactor.resolve.called == (resolved is not None)
+
+
+@pytest.mark.parametrize("answered_at_once", [True, False])
+@pytest.mark.parametrize(
+    ("answer", "refused"),
+    [("10.0.0.7", True), ("93.184.216.34", False), (DNSLookupError("no such name"), False)],
+)
+def test_private_addresses_from_cache_or_lookup(
+    answered_at_once: bool, answer: str | Exception, refused: bool
+) -> None:
+    # The same verdict whether the resolver answers from its cache (no coroutine) or later.
+    mw = PrivateAddressMiddleware(crawler())
+    mw.reactor = MagicMock()
+
+    async def run() -> None:
+        resolving: defer.Deferred[str] = defer.Deferred()
+        mw.reactor.resolve = MagicMock(return_value=resolving)
+
+        def answer_it() -> None:
+            if isinstance(answer, Exception):
+                resolving.errback(answer)
+            else:
+                resolving.callback(answer)
+
+        if answered_at_once:
+            answer_it()
+        else:
+            asyncio.get_running_loop().call_soon(answer_it)
+        pending = mw.process_request(Request("http://inside.test/"))
+        assert (pending is None) == answered_at_once
+        if pending is not None:
+            await pending
+
+    if refused:
+        with pytest.raises(PrivateAddressDenied):
+            asyncio.run(run())
+    else:
+        asyncio.run(run())

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
+from twisted.python.failure import Failure
 
 from .. import stats
 from ..addresses import AddressPolicy
@@ -21,6 +22,7 @@ from ..consent.model import Effect, Evidence, Reason
 from ..exceptions import PrivateAddressDenied
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
     from typing import Self
 
     from scrapy import Request
@@ -39,13 +41,35 @@ class PrivateAddressMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    async def process_request(self, request: Request) -> None:
+    def process_request(self, request: Request) -> Coroutine[Any, Any, None] | None:
         host = urlparse_cached(request).hostname
         if not host:
+            return None
+        if _is_ip(host):
+            self._check(request, host, host)
+            return None
+        resolving = self.reactor.resolve(host)
+        if not resolving.called:
+            return self._resolve_then_check(request, host, resolving)
+        # Answered at once (Scrapy's DNS cache, CONSENT_RESOLVE): checked without a coroutine.
+        outcome: list[Any] = []
+        resolving.addBoth(outcome.append)
+        answer = outcome[0]
+        if isinstance(answer, Failure):
+            if isinstance(answer.value, DNSLookupError):
+                return None  # left to fail in the download
+            answer.raiseException()
+        self._check(request, host, answer)
+        return None
+
+    async def _resolve_then_check(self, request: Request, host: str, resolving: Any) -> None:
+        try:
+            address: str = await maybe_deferred_to_future(resolving)
+        except DNSLookupError:
             return
-        address = host if _is_ip(host) else await self._resolve(host)
-        if address is None:
-            return
+        self._check(request, host, address)
+
+    def _check(self, request: Request, host: str, address: str) -> None:
         refusal = self.policy.refusal(address)
         if refusal is not None:
             self.crawler.stats.inc_value(stats.PRIVATE_ADDRESS)
@@ -59,13 +83,6 @@ class PrivateAddressMiddleware:
                     reason=Reason.PRIVATE_ADDRESS,
                 ),
             )
-
-    async def _resolve(self, host: str) -> str | None:
-        try:
-            address: str = await maybe_deferred_to_future(self.reactor.resolve(host))
-        except DNSLookupError:
-            return None
-        return address
 
 
 def _is_ip(host: str) -> bool:

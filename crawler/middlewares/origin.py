@@ -57,7 +57,8 @@ from ..policy_fetch import Fetched, PolicyFetcher
 from .outcome import purpose_from_settings
 
 if TYPE_CHECKING:
-    from typing import Self
+    from collections.abc import Coroutine
+    from typing import Any, Self
 
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -229,11 +230,21 @@ class OriginPolicyMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    async def process_request(self, request: Request) -> None:
+    def process_request(self, request: Request) -> Coroutine[Any, Any, None] | None:
         if meta.is_probe(request):
-            return
+            return None
         parsed = urlparse_cached(request)
-        policy = await self.policy_for(f"{parsed.scheme}://{parsed.netloc}")
+        origin = f"{parsed.scheme}://{parsed.netloc}"
+        policy = self._origins.fresh(origin)
+        if policy is None:  # first request of the origin, or its cache ran out: fetch first
+            return self._process_loading(request, origin)
+        self._apply(request, policy)  # the common case: no coroutine
+        return None
+
+    async def _process_loading(self, request: Request, origin: str) -> None:
+        self._apply(request, await self.policy_for(origin))
+
+    def _apply(self, request: Request, policy: OriginPolicy) -> None:
         evidence = policy.evidence_for(request.url, self.purposes)
         if policy.tdm_file is not None and policy.tdmrep is not None:
             request.meta[meta.TDM_FILE] = (
