@@ -28,7 +28,7 @@ from sqlalchemy.orm import QueryableAttribute
 from storage.catalog.catalog import Catalog
 from storage.catalog.db import mask_url
 from storage.catalog.models import EFFECTS, OUTCOMES, CrawlJob, Evidence, Takedown, UrlRecord
-from storage.catalog.queries import host_column, reading, reason_values
+from storage.catalog.queries import JobRow, host_column, reading, reason_values
 from storage.errors import CatalogError
 
 __all__ = [
@@ -60,15 +60,8 @@ class EmptySelection(LookupError):
     """No record of the catalog is in the scope asked for: there is nothing to report."""
 
 
-@dataclass(frozen=True, slots=True)
-class ReportJob:
-    id: uuid.UUID
-    purpose: str
-    agent: str
-    status: str
-    started_at: datetime
-    finished_at: datetime | None
-    records: int  # in scope, taken-down records left out
+ReportJob = JobRow
+"""A job the report covers; its ``records`` are those in scope, taken-down records left out."""
 
 
 @dataclass(frozen=True, slots=True)
