@@ -43,7 +43,6 @@ __all__ = [
 
 RSL = "rsl"  # the policy document kind in the catalog
 MAX_DOCUMENTS = 10  # RSL documents one robots.txt may name (a page: licenses.py's bound)
-MAX_CACHE_TTL = 86400.0
 
 
 def terms_from_settings(settings: BaseSettings) -> LicenseTerms:
@@ -106,9 +105,7 @@ class RslLicences:
         settings = crawler.settings
         self.terms = terms_from_settings(settings)
         self.max_size = settings.getint("CONSENT_RSL_MAX_SIZE")
-        self.ttl = min(settings.getfloat("CONSENT_ROBOTS_CACHE_TTL"), MAX_CACHE_TTL)
-        self.error_ttl = min(settings.getfloat("CONSENT_ROBOTS_ERROR_TTL"), self.ttl)
-        self.fetcher = PolicyFetcher(crawler, timeout=settings.getfloat("CONSENT_ROBOTS_TIMEOUT"))
+        self.fetcher = PolicyFetcher(crawler)  # the origin gate fetches through it too
         self._documents: AsyncCache[RslFound] = AsyncCache(lambda found: found.expires)
 
     async def document(self, url: str) -> RslFound:
@@ -116,15 +113,16 @@ class RslLicences:
 
     async def _load(self, url: str) -> RslFound:
         fetched = await self.fetcher.fetch(url, RSL, self.max_size)
-        now = time.monotonic()
+        now, fetcher = time.monotonic(), self.fetcher
         if fetched.too_large:
             document = RslDocument(fetched.url, errors=(f"over {self.max_size} bytes",))
-            return RslFound(fetched, document, now + self.error_ttl)
+            return RslFound(fetched, document, now + fetcher.error_ttl)
         if not fetched.ok or fetched.body is None:
-            return RslFound(fetched, None, now + self.error_ttl)
+            return RslFound(fetched, None, now + fetcher.error_ttl)
         document = parse_rsl(fetched.body, url=fetched.url, max_bytes=self.max_size)
-        ttl = min(document.max_age_days * 86400.0, self.ttl) if document.valid else self.error_ttl
-        return RslFound(fetched, document, now + ttl)
+        if not document.valid:
+            return RslFound(fetched, document, now + fetcher.error_ttl)
+        return RslFound(fetched, document, now + min(document.max_age_days * 86400.0, fetcher.ttl))
 
     def inline(self, text: str, page_url: str, index: int) -> RslFound:
         """An RSL document written into the page itself, stored like a fetched one."""
@@ -132,6 +130,7 @@ class RslLicences:
         fetched = Fetched(RSL, f"{page_url}#rsl-inline-{index}", 200, body, RSL_TYPE)
         self.fetcher.record(fetched, datetime.now(UTC))
         return RslFound(fetched, parse_rsl(body, url=page_url, max_bytes=self.max_size), 0.0)
+
 
 _gates: WeakKeyDictionary[Crawler, RslLicences] = WeakKeyDictionary()
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["Fetched", "PolicyFetcher"]
 
 DOWNLOAD_PRIORITY = 1000  # ahead of pages: a page waits for its origin's documents
+MAX_CACHE_TTL = 86400.0  # RFC 9309 section 2.4: do not use a cached copy for more than 24 h
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +90,14 @@ class Fetched:
 
 
 class PolicyFetcher:
-    def __init__(self, crawler: Crawler, *, timeout: float) -> None:
+    """Fetches policy documents, and knows how long what it fetched may be reused."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
         self.crawler = crawler
-        self.timeout = timeout
+        self.timeout = settings.getfloat("CONSENT_ROBOTS_TIMEOUT")
+        self.ttl = min(settings.getfloat("CONSENT_ROBOTS_CACHE_TTL"), MAX_CACHE_TTL)
+        self.error_ttl = min(settings.getfloat("CONSENT_ROBOTS_ERROR_TTL"), self.ttl)
 
     async def fetch(self, url: str, kind: str, max_size: int) -> Fetched:
         request = Request(

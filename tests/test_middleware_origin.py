@@ -175,10 +175,10 @@ def test_cache_expires_within_24_hours_and_errors_sooner(monkeypatch: pytest.Mon
 
     mw, download, _ = make(answer, CONSENT_ROBOTS_CACHE_TTL=10 * 86400)
     robots_fetches = lambda: fetched_kinds(download).count(ROBOTS)
-    assert mw.cache_ttl == 86400  # never longer than RFC 9309 allows
+    assert mw.fetcher.ttl == 86400  # never longer than RFC 9309 allows
     with pytest.raises(RobotsUnreachable):
         check(mw, "http://site.test/a")
-    clock[0] += mw.error_ttl - 1
+    clock[0] += mw.fetcher.error_ttl - 1
     with pytest.raises(RobotsUnreachable):  # still cached
         check(mw, "http://site.test/a")
     clock[0] += 2

@@ -53,7 +53,7 @@ from ..exceptions import (
     RobotsUnreachable,
 )
 from ..license_gate import MAX_DOCUMENTS, RslFound, licences_for, rsl_unreadable
-from ..policy_fetch import Fetched, PolicyFetcher
+from ..policy_fetch import Fetched
 from .outcome import purpose_from_settings
 
 if TYPE_CHECKING:
@@ -70,7 +70,6 @@ ROBOTS = "robots.txt"
 TDMREP = "tdmrep.json"
 AITXT = "ai.txt"
 PATHS = {ROBOTS: "/robots.txt", TDMREP: "/.well-known/tdmrep.json", AITXT: "/ai.txt"}
-MAX_CACHE_TTL = 86400.0  # RFC 9309 section 2.4: do not use a cached copy for more than 24 h
 TRAINING = frozenset({Purpose.TRAIN_GENAI, Purpose.TRAIN_AI})
 TDM = frozenset({Purpose.TRAIN_GENAI, Purpose.TRAIN_AI, Purpose.AI_INPUT})
 
@@ -214,15 +213,12 @@ class OriginPolicyMiddleware:
         self.purpose = purpose_from_settings(settings.get("CONSENT_PURPOSE"))
         self.purposes = evaluated_purposes(self.purpose, settings.getlist("CONSENT_EVALUATE"))
         self.table = agent_table(settings)
-        self.cache_ttl = min(settings.getfloat("CONSENT_ROBOTS_CACHE_TTL"), MAX_CACHE_TTL)
-        self.error_ttl = min(settings.getfloat("CONSENT_ROBOTS_ERROR_TTL"), self.cache_ttl)
         self.parse_limit = settings.getint("CONSENT_ROBOTS_PARSE_LIMIT")
         self.max_size = settings.getint("CONSENT_ROBOTS_MAX_SIZE")
         self.tdmrep_max_size = settings.getint("CONSENT_TDMREP_MAX_SIZE")
-        self.timeout = settings.getfloat("CONSENT_ROBOTS_TIMEOUT")
         self.max_crawl_delay = settings.getfloat("CONSENT_MAX_CRAWL_DELAY")
-        self.fetcher = PolicyFetcher(crawler, timeout=self.timeout)
         self.licences = licences_for(crawler)
+        self.fetcher = self.licences.fetcher  # one fetcher, one timeout and cache period
         self._origins: AsyncCache[OriginPolicy] = AsyncCache(lambda policy: policy.expires)
         self._delayed: set[str] = set()
 
@@ -296,7 +292,7 @@ class OriginPolicyMiddleware:
         if robots.failure is not None:
             self.crawler.stats.inc_value(stats.ROBOTS_UNREACHABLE)
             logger.info("robots.txt unreachable, origin closed: %s (%s)", robots.url, robots.failure)
-            return OriginPolicy(robots, now + self.error_ttl, self.agent)
+            return OriginPolicy(robots, now + self.fetcher.error_ttl, self.agent)
         rules = None
         if robots.ok and robots.body is not None:
             rules = RobotsTxt.parse(decode_robots(robots.body), max_bytes=self.parse_limit)
@@ -339,7 +335,7 @@ class OriginPolicyMiddleware:
         )
         return OriginPolicy.build(
             robots,
-            now + (self.error_ttl if failed else self.cache_ttl),
+            now + (self.fetcher.error_ttl if failed else self.fetcher.ttl),
             agent=self.agent,
             table=self.table,
             rules=rules,
