@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 import uuid
 from collections import Counter
@@ -37,6 +36,7 @@ from storage.catalog.report_html import CSP, render_html
 from storage.cli import app
 from storage.errors import CatalogError
 
+from .ci import unavailable
 from .sites import run_cli
 
 T0 = datetime(2026, 11, 3, 10, 5, tzinfo=UTC)
@@ -416,9 +416,7 @@ def browser() -> Iterator[Any]:
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if missing:
         reason = f"{' and '.join(missing)} not installed (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} - CI must run the browser test")
-        pytest.skip(reason)
+        unavailable(reason, "the browser test")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
