@@ -25,6 +25,7 @@ from .text import header_strings
 __all__ = [
     "DIRECTIVES",
     "RobotsTag",
+    "page_tag_evidence",
     "parse_meta_robots",
     "parse_x_robots_tag",
     "robots_tag_evidence",
@@ -219,6 +220,30 @@ def robots_tag_evidence(
         if piece is not None:
             evidence.append(piece)
     return tuple(dict.fromkeys(evidence))
+
+
+def page_tag_evidence(
+    header_tags: Iterable[RobotsTag],
+    meta_tags: Iterable[RobotsTag],
+    *,
+    agent: str,
+    tokens: Mapping[str, frozenset[Purpose]],
+    kind: str,
+    sources: tuple[str, str],
+    now: datetime | None = None,
+) -> tuple[Evidence, ...]:
+    """``robots_tag_evidence`` of a page's X-Robots-Tag and robots meta tags, read from
+    ``sources`` (header, meta): for the page, or for an image the page refers to."""
+    return tuple(
+        piece
+        for tags, channel, source in (
+            (header_tags, "x-robots-tag", sources[0]),
+            (meta_tags, "meta-robots", sources[1]),
+        )
+        for piece in robots_tag_evidence(
+            tags, channel=channel, agent=agent, tokens=tokens, kind=kind, source=source, now=now
+        )
+    )
 
 
 def _scope_purposes(

@@ -25,11 +25,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import meta
-from ..consent.image_meta import image_evidence, read_image_metadata
+from ..consent.image_meta import ImageMetadata, image_evidence, read_image_metadata
 from ..consent.license_policy import license_evidence
 from ..consent.licenses import image_finding
 from ..consent.model import Effect, Evidence, Reason
-from ..consent.robots_tags import robots_tag_evidence
+from ..consent.robots_tags import page_tag_evidence
 from ..license_gate import licences_for
 from .origin import agent_table
 
@@ -76,7 +76,7 @@ class ImageConsentMiddleware:
         found = read_image_metadata(
             response.body, content_type=content_type or None, max_pixels=self.max_pixels
         )
-        evidence = [*self._bounds(found.format, found.size, found.too_many_pixels, found.errors)]
+        evidence = self._bounds(found)
         evidence += image_evidence(found)
         declared = request.meta.get(meta.IMAGE_LICENCES)
         if declared:  # the licence its page gives this image (a figure's rel=license)
@@ -84,27 +84,21 @@ class ImageConsentMiddleware:
         page = request.meta.get(meta.PAGE_TAGS)
         if page is not None:
             page_url, header_tags, meta_tags = page
-            for channel, tags in (("x-robots-tag", header_tags), ("meta-robots", meta_tags)):
-                evidence += robots_tag_evidence(
-                    tags, channel=channel, agent=self.agent, tokens=self.tokens, kind=IMAGE,
-                    source=f"page {page_url}",
-                )
+            evidence += page_tag_evidence(
+                header_tags, meta_tags, agent=self.agent, tokens=self.tokens, kind=IMAGE,
+                sources=(f"page {page_url}", f"page {page_url}"),
+            )
         return evidence
 
-    def _bounds(
-        self,
-        fmt: str | None,
-        size: tuple[int, int] | None,
-        bomb: bool,
-        errors: tuple[str, ...],
-    ) -> list[Evidence]:
-        described = "; ".join(errors) or "no readable image"
-        if bomb:
+    def _bounds(self, found: ImageMetadata) -> list[Evidence]:
+        described = "; ".join(found.errors) or "no readable image"
+        if found.too_many_pixels:
             return [_deny(Reason.IMAGE_TOO_LARGE, f"{described} (CONSENT_IMAGE_MAX_PIXELS)")]
-        if fmt is None or size is None:
+        if found.format is None or found.size is None:
             return [_deny(Reason.NOT_AN_IMAGE, described)]
-        pixels = size[0] * size[1]
-        text = f"{fmt} {size[0]}x{size[1]}"
+        width, height = found.size
+        pixels = width * height
+        text = f"{found.format} {width}x{height}"
         if pixels < self.min_pixels:
             return [_deny(Reason.IMAGE_TOO_SMALL, f"{text}: under {self.min_pixels} pixels")]
         return [Evidence(SIGNAL, "image header", text)]

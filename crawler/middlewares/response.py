@@ -28,7 +28,7 @@ from ..consent.content_usage import content_usage_header
 from ..consent.license_policy import license_evidence
 from ..consent.licenses import LicenseEvidence, LicenseFinding, detect_licenses
 from ..consent.model import Evidence
-from ..consent.robots_tags import parse_meta_robots, parse_x_robots_tag, robots_tag_evidence
+from ..consent.robots_tags import page_tag_evidence, parse_meta_robots, parse_x_robots_tag
 from ..consent.tdmrep import header_value, meta_value, tdm_evidence
 from ..license_gate import licences_for, rsl_unreadable
 from .origin import agent_table
@@ -93,24 +93,15 @@ class ResponseSignalsMiddleware:
         if isinstance(response, HtmlResponse):  # for the page's images (--images)
             request.meta[meta.PAGE_TAGS] = (response.url, header_tags, meta_tags)
         evidence = list(
-            robots_tag_evidence(
+            page_tag_evidence(
                 header_tags,
-                channel="x-robots-tag",
+                meta_tags,
                 agent=self.agent,
                 tokens=self.tokens,
                 kind=kind,
-                source="header:X-Robots-Tag",
+                sources=("header:X-Robots-Tag", f"meta:{response.url}"),
                 now=now,
             )
-        )
-        evidence += robots_tag_evidence(
-            meta_tags,
-            channel="meta-robots",
-            agent=self.agent,
-            tokens=self.tokens,
-            kind=kind,
-            source=f"meta:{response.url}",
-            now=now,
         )
         usage = _values(headers, b"Content-Usage")
         if usage:
