@@ -29,7 +29,7 @@ from storage.catalog.catalog import Catalog
 from storage.catalog.db import mask_url
 from storage.catalog.models import EFFECTS, OUTCOMES, CrawlJob, Evidence, Takedown, UrlRecord
 from storage.catalog.queries import JobRow, host_column, reading, reason_values
-from storage.errors import CatalogError
+from storage.catalog.selection import Selection
 
 __all__ = [
     "TOP",
@@ -244,41 +244,6 @@ def _over(source: Any, *where: ColumnElement[bool]) -> _Query:
     return query
 
 
-def _jobs(
-    connection: Connection, jobs: Sequence[uuid.UUID] | None, window: list[ColumnElement[bool]]
-) -> list[Any]:
-    """Rows of the jobs asked for, or of every job with a record in the window."""
-    query = select(
-        CrawlJob.id,
-        CrawlJob.purpose,
-        CrawlJob.agent,
-        CrawlJob.status,
-        CrawlJob.started_at,
-        CrawlJob.finished_at,
-    ).order_by(CrawlJob.started_at, CrawlJob.id)
-    if jobs is None:
-        has_records = exists().where(UrlRecord.job_id == CrawlJob.id, *window)
-        return list(connection.execute(query.where(has_records)))
-    found = list(connection.execute(query.where(CrawlJob.id.in_(jobs))))
-    missing = set(jobs) - {row.id for row in found}
-    if missing:
-        raise CatalogError(
-            f"no crawl job {min(map(str, missing))} in catalog {mask_url(connection.engine.url)}"
-        )
-    return found
-
-
-def _describe(
-    jobs: Sequence[uuid.UUID] | None, since: datetime | None, until: datetime | None
-) -> str:
-    parts = ["every job" if jobs is None else "job(s) " + ", ".join(map(str, jobs))]
-    if since is not None:
-        parts.append(f"recorded from {since.isoformat()}")
-    if until is not None:
-        parts.append(f"recorded before {until.isoformat()}")
-    return ", ".join(parts)
-
-
 def build_report(
     source: Engine | Catalog,
     *,
@@ -293,18 +258,10 @@ def build_report(
     job that is not in the catalog (or a catalog that cannot be read), EmptySelection when
     no record is left to count, ValueError for a naive datetime or `top` below 1.
     """
-    for name, moment in (("since", since), ("until", until)):
-        if moment is not None and moment.utcoffset() is None:
-            raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
+    selection = Selection.of(jobs, since, until)
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
-    job_list = None if jobs is None else list(dict.fromkeys(jobs))
-    window: list[ColumnElement[bool]] = []
-    if since is not None:
-        window.append(UrlRecord.recorded_at >= since)
-    if until is not None:
-        window.append(UrlRecord.recorded_at < until)
-    scope = window if job_list is None else [*window, UrlRecord.job_id.in_(job_list)]
+    scope = selection.records
     taken_down = exists().where(Takedown.record_id == UrlRecord.id)
     kept = [*scope, ~taken_down]
     collected = UrlRecord.outcome == "collected"
@@ -312,7 +269,16 @@ def build_report(
 
     with reading(source, "building the report") as connection:
         catalog = mask_url(connection.engine.url)
-        job_rows = _jobs(connection, job_list, window)
+        job_rows = selection.job_rows(
+            connection,
+            CrawlJob.id,
+            CrawlJob.purpose,
+            CrawlJob.agent,
+            CrawlJob.status,
+            CrawlJob.started_at,
+            CrawlJob.finished_at,
+            every_job_without_window=False,
+        )
         records, collected_count, collected_bytes, first, last = connection.execute(
             select(
                 func.count(),
@@ -328,7 +294,7 @@ def build_report(
         if not records:
             left_out = f" ({removed} taken down)" if removed else ""
             raise EmptySelection(
-                f"no records to report for {_describe(job_list, since, until)}{left_out} "
+                f"no records to report for {selection.describe()}{left_out} "
                 f"in catalog {catalog}"
             )
         per_job = dict(

@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, func, select, true
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import func, select, true
+from sqlalchemy.engine import Engine
 
 from storage.catalog.catalog import Catalog
-from storage.catalog.db import mask_url
 from storage.catalog.models import CrawlJob, Takedown, UrlRecord
 from storage.catalog.queries import DOMAIN_GROUPS, reading, reason_values
-from storage.errors import CatalogError
+from storage.catalog.selection import Selection
 
 __all__ = [
     "ACCESS_CONTROLS",
@@ -224,41 +223,6 @@ class EuSummary:
         }
 
 
-def _scope(
-    job_ids: Sequence[uuid.UUID] | None, since: datetime | None, until: datetime | None
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if job_ids is not None:
-        conditions.append(UrlRecord.job_id.in_(job_ids))
-    if since is not None:
-        conditions.append(UrlRecord.recorded_at >= since)
-    if until is not None:
-        conditions.append(UrlRecord.recorded_at < until)
-    return conditions
-
-
-def _selected_jobs(
-    connection: Connection,
-    jobs: Sequence[uuid.UUID] | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> list[Any]:  # rows of catalog_job
-    query = select(CrawlJob.__table__).order_by(CrawlJob.started_at, CrawlJob.id)
-    if jobs is not None:
-        found = connection.execute(query.where(CrawlJob.id.in_(jobs))).all()
-        missing = set(jobs) - {row.id for row in found}
-        if missing:
-            raise CatalogError(
-                f"no crawl job {min(map(str, missing))} in catalog "
-                f"{mask_url(connection.engine.url)}"
-            )
-        return list(found)
-    if since is None and until is None:
-        return list(connection.execute(query).all())
-    in_window = select(UrlRecord.job_id).where(*_scope(None, since, until)).distinct()
-    return list(connection.execute(query.where(CrawlJob.id.in_(in_window))).all())
-
-
 def eu_summary(
     source: Engine | Catalog,
     *,
@@ -271,15 +235,14 @@ def eu_summary(
     `since` is inclusive, `until` exclusive; both timezone-aware. Raises CatalogError for a
     job id that is not in the catalog, ValueError for a naive datetime.
     """
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.utcoffset() is None:
-            raise ValueError(f"{name} must be timezone-aware, got {value!r}")
-    job_list = None if jobs is None else list(dict.fromkeys(jobs))
+    selection = Selection.of(jobs, since, until)
     with reading(source, "summarising the catalog") as connection:
-        job_rows = _selected_jobs(connection, job_list, since, until)
+        job_rows = selection.job_rows(
+            connection, CrawlJob.__table__, every_job_without_window=True
+        )
         # Without --job the jobs are those with a record in the window, so naming them
         # again would only keep the queries off the indexes that serve them.
-        scope = _scope(job_list, since, until)
+        scope = selection.records
         per_job = dict(
             connection.execute(
                 select(UrlRecord.job_id, func.count()).where(*scope).group_by(UrlRecord.job_id)
