@@ -22,7 +22,7 @@ from storage.catalog.catalog import Catalog
 from storage.catalog.records import DocumentIn, EvidenceIn, RecordIn
 from storage.warc import WarcStore
 
-from .consent.model import Decision, Evidence
+from .consent.model import Decision, Evidence, Purpose
 
 __all__ = ["Batch", "Entry", "Exchange", "WriteResult", "WriterConfig", "finish", "start", "write"]
 
@@ -167,6 +167,7 @@ def _evidence_in(e: Evidence) -> EvidenceIn:
         line=e.line,
         license=e.license,
         strength=e.strength,
+        purposes=",".join(p.value for p in Purpose if p in e.purposes) or None,
     )
 
 

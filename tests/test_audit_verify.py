@@ -124,7 +124,7 @@ def test_changed_evidence_is_reported(catalog: Catalog, engine: Engine) -> None:
 
 LICENCE = EvidenceIn("license", "link[rel=license] (head)",
                      "https://creativecommons.org/licenses/by/4.0/", "allow",
-                     license="CC-BY-4.0", strength="strong")
+                     license="CC-BY-4.0", strength="strong", purposes="train-genai,train-ai")
 
 
 @pytest.mark.parametrize(
@@ -133,6 +133,9 @@ LICENCE = EvidenceIn("license", "link[rel=license] (head)",
         "UPDATE catalog_evidence SET strength = 'weak' WHERE record_id = :id",
         "UPDATE catalog_evidence SET license = 'CC0-1.0' WHERE record_id = :id",
         "UPDATE catalog_evidence SET license = NULL WHERE record_id = :id",
+        # A search job's reservation made to read as one for training, or the reverse.
+        "UPDATE catalog_evidence SET purposes = 'search' WHERE record_id = :id",
+        "UPDATE catalog_evidence SET purposes = NULL WHERE record_id = :id",
     ],
 )
 def test_changed_licence_evidence_is_reported(

@@ -41,11 +41,14 @@ BLOCKLISTS = "8f859d167e59"
 TAMPER_EVIDENCE = "c4a1e2f7b9d3"
 HOST_COLUMNS_REVISION = "d7e3b1a9c5f2"
 EVIDENCE_LICENCE_REVISION = "e4b2c6d8f0a1"
-HEAD = EVIDENCE_LICENCE_REVISION
+LIVENESS_REVISION = "f1a2b3c4d5e6"
+HEAD = LIVENESS_REVISION
 # Added by the tamper-evidence revision; null on the rows written before it.
 CHAIN_COLUMNS = ("stream", "prev_hash", "chain_hash")
 # Added by the host columns revision, which fills them in.
-NEW_COLUMNS = (*CHAIN_COLUMNS, *HOST_COLUMNS, *chain.OPTIONAL_EVIDENCE_FIELDS)
+NEW_COLUMNS = (
+    *CHAIN_COLUMNS, *HOST_COLUMNS, *chain.OPTIONAL_EVIDENCE_FIELDS, "heartbeat_at", "weakenings"
+)
 OLD_TABLES = ("catalog_job", "catalog_document", "catalog_record", "catalog_evidence")
 NEW_TABLES = {
     "catalog_blocklist",

@@ -118,6 +118,7 @@ def _evidence_row(e: EvidenceIn) -> dict[str, Any]:
         "line": e.line,
         "license": e.license,
         "strength": e.strength,
+        "purposes": e.purposes,
     }
 
 

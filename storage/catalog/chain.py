@@ -64,7 +64,7 @@ EVIDENCE_FIELDS: Final = (
     "line",
 )
 #: Added after the first chained records: hashed only when set, so those keep their hashes.
-OPTIONAL_EVIDENCE_FIELDS: Final = ("license", "strength")
+OPTIONAL_EVIDENCE_FIELDS: Final = ("license", "strength", "purposes")
 TAKEDOWN_FIELDS: Final = (
     "record_id",
     "source",

@@ -33,7 +33,8 @@ __all__ = [
     "UrlRecord",
 ]
 
-JOB_STATUSES: Final = ("running", "finished", "interrupted", "failed")
+# "crashed": the job's crawler died without closing it (its heartbeat went stale).
+JOB_STATUSES: Final = ("running", "finished", "interrupted", "failed", "crashed")
 # Compared byte by byte on every backend: a domain's range of reversed hosts
 # ("com.example" up to "com.example/") must not depend on a PostgreSQL locale.
 _BYTEWISE = sa.String().with_variant(sa.String(collation="C"), "postgresql")
@@ -57,6 +58,12 @@ class CrawlJob(Base):
     software_version: Mapped[str] = mapped_column(sa.String)
     # Counts written by finish_job; null while running or after a crash.
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+    # Beaten by the job's writer while it runs: a running job whose heartbeat is older than
+    # the job lease has crashed. Null for jobs written before liveness.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The settings that narrowed a gate for this job, each {"setting", "value", "narrows",
+    # "why"} (crawler.weakenings); [] for none, null for jobs written before they were recorded.
+    weakenings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDoc)
 
 
 class PolicyDocument(Base):
@@ -156,6 +163,9 @@ class Evidence(Base):
     # A licence declaration's SPDX id and strength ("strong"/"weak"); null for other signals.
     license: Mapped[str | None] = mapped_column(sa.String)
     strength: Mapped[str | None] = mapped_column(sa.String)
+    # The purposes the evidence speaks for, comma-separated in contract order
+    # ("train-genai,train-ai"); null when it speaks for every purpose.
+    purposes: Mapped[str | None] = mapped_column(sa.String)
 
 
 # --- blocklists -----------------------------------------------------------------------

@@ -148,6 +148,8 @@ class EvidenceIn:
     line: int | None = None
     license: str | None = None  # SPDX id a licence declaration names
     strength: str | None = None  # "strong" | "weak" for a licence declaration
+    # The purposes it speaks for, comma-separated in contract order; None: every purpose.
+    purposes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
