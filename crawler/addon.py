@@ -46,7 +46,9 @@ REPLACED = (
 # Below RefererMiddleware (700) and DepthMiddleware (900): a refused link keeps its referring
 # page, and links past the depth limit are not recorded as if they had been considered.
 SPIDER_MIDDLEWARES = {"crawler.spidermiddlewares.blocklist.BlocklistSpiderMiddleware": 650}
-EXTENSIONS = {"crawler.recorder.CatalogRecorder": 0}
+# The configuration first: every other component reads it (extensions are built before the
+# middlewares).
+EXTENSIONS = {"crawler.config.ConfigExtension": 0, "crawler.recorder.CatalogRecorder": 10}
 
 
 class ConsentAddon:

@@ -18,6 +18,7 @@ from blocklists.intake import InForce, in_force, submit
 from storage.catalog.catalog import Catalog
 
 from . import stats
+from .config import config_of
 from .consent.model import Effect, Evidence, reason
 
 if TYPE_CHECKING:
@@ -68,10 +69,10 @@ def gate_for(crawler: Crawler) -> BlocklistGate:
     """The crawler's gate, built on first use (intake of CONSENT_BLOCKLIST_FILES, then load)."""
     gate = _gates.get(crawler)
     if gate is None:
-        settings = crawler.settings
-        with Catalog(settings.get("CONSENT_CATALOG_URL")) as catalog:
-            for path in settings.getlist("CONSENT_BLOCKLIST_FILES"):
-                info = submit(catalog, path, submitter=settings.get("CONSENT_BLOCKLIST_SUBMITTER"))
+        config = config_of(crawler)
+        with Catalog(config["CONSENT_CATALOG_URL"]) as catalog:
+            for path in config["CONSENT_BLOCKLIST_FILES"]:
+                info = submit(catalog, path, submitter=config["CONSENT_BLOCKLIST_SUBMITTER"])
                 logger.info("Blocklist %s version %s (%d entries)", info.source, info.version,
                             info.entry_count)
             gate = _gates[crawler] = BlocklistGate(in_force(catalog))

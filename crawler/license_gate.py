@@ -19,17 +19,16 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from .async_cache import AsyncCache
+from .config import config_of
 from .consent.license_policy import LicenseTerms
 from .consent.licenses import RSL_TYPE
 from .consent.model import Effect, Evidence, LicenseStatus, Reason
 from .consent.rsl import RslDocument, parse_rsl, rsl_evidence
 from .consent.text import clip
-from .exceptions import ConfigError
 from .policy_fetch import Fetched, PolicyFetcher
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
 
 __all__ = [
     "MAX_DOCUMENTS",
@@ -38,24 +37,10 @@ __all__ = [
     "RslLicences",
     "licences_for",
     "rsl_unreadable",
-    "terms_from_settings",
 ]
 
 RSL = "rsl"  # the policy document kind in the catalog
 MAX_DOCUMENTS = 10  # RSL documents one robots.txt may name (a page: licenses.py's bound)
-
-
-def terms_from_settings(settings: BaseSettings) -> LicenseTerms:
-    accept = settings.get("CONSENT_ACCEPT_LICENSES")
-    try:
-        return LicenseTerms.parse(
-            accept=None if accept is None else settings.getlist("CONSENT_ACCEPT_LICENSES"),
-            commercial=settings.getbool("CONSENT_COMMERCIAL"),
-            held=settings.getlist("CONSENT_LICENSES_HELD"),
-            geo=settings.get("CONSENT_GEO"),
-        )
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +87,9 @@ def rsl_unreadable(source: str, problems: Sequence[str]) -> Evidence:
 
 class RslLicences:
     def __init__(self, crawler: Crawler) -> None:
-        settings = crawler.settings
-        self.terms = terms_from_settings(settings)
-        self.max_size = settings.getint("CONSENT_RSL_MAX_SIZE")
+        config = config_of(crawler)
+        self.terms = config.licensing
+        self.max_size: int = config["CONSENT_RSL_MAX_SIZE"]
         self.fetcher = PolicyFetcher(crawler)  # the origin gate fetches through it too
         self._documents: AsyncCache[RslFound] = AsyncCache(lambda found: found.expires)
 

@@ -18,6 +18,7 @@ from scrapy.http.request import NO_CALLBACK
 from storage.catalog.records import DocumentIn
 
 from . import meta, signals, stats
+from .config import config_of
 from .consent.model import Effect, Evidence, LicenseStatus, Purpose
 
 if TYPE_CHECKING:
@@ -93,11 +94,11 @@ class PolicyFetcher:
     """Fetches policy documents, and knows how long what it fetched may be reused."""
 
     def __init__(self, crawler: Crawler) -> None:
-        settings = crawler.settings
+        config = config_of(crawler)
         self.crawler = crawler
-        self.timeout = settings.getfloat("CONSENT_ROBOTS_TIMEOUT")
-        self.ttl = min(settings.getfloat("CONSENT_ROBOTS_CACHE_TTL"), MAX_CACHE_TTL)
-        self.error_ttl = min(settings.getfloat("CONSENT_ROBOTS_ERROR_TTL"), self.ttl)
+        self.timeout: float = config["CONSENT_ROBOTS_TIMEOUT"]
+        self.ttl = min(config["CONSENT_ROBOTS_CACHE_TTL"], MAX_CACHE_TTL)
+        self.error_ttl = min(config["CONSENT_ROBOTS_ERROR_TTL"], self.ttl)
 
     async def fetch(self, url: str, kind: str, max_size: int) -> Fetched:
         request = Request(

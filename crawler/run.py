@@ -25,12 +25,13 @@ from storage.catalog.catalog import Catalog
 from storage.warc import WarcStore
 
 from . import signals, stats
+from .addon import ConsentAddon
 from .addresses import LOCAL_NETWORKS
+from .config import ConsentConfig
 from .consent.license_policy import LicenseTerms
 from .consent.model import Decision, Purpose
 from .consent.robots import is_valid_token
 from .exceptions import ConfigError
-from .hostmap import HostMap
 from .recorder import CatalogRecorder
 from .spiders.seed import SeedSpider
 
@@ -131,12 +132,43 @@ def settings_for(options: CrawlOptions) -> Settings:
     return settings
 
 
+#: Settings the crawl's own options set: naming one in --set is a usage error (it would
+#: silently override the option, and the checks made on it).
+OPTION_SETTINGS: dict[str, str] = {
+    "CONSENT_PURPOSE": "--purpose",
+    "CONSENT_AGENT": "--agent",
+    "CONSENT_CATALOG_URL": "--catalog",
+    "CONSENT_WARC_DIR": "--warc-dir",
+    "CONSENT_MAX_PAGES": "--max-pages",
+    "CONSENT_REQUIRE_PERMISSION": "--require-permission",
+    "CONSENT_RESOLVE": "--resolve",
+    "CONSENT_ALLOW_OFFSITE": "--allow-offsite",
+    "CONSENT_ALLOW_PRIVATE_NETWORKS": "--allow-private-addresses",
+    "CONSENT_SEEDS": "SEED_URL/--seeds-file",
+    "CONSENT_BLOCKLIST_FILES": "--blocklist",
+    "CONSENT_IMAGES": "--images",
+    "DEPTH_LIMIT": "--depth",
+    "CONSENT_FOLLOW_LINKS": "--depth",
+}
+
+
+def configuration(options: CrawlOptions) -> ConsentConfig:
+    """The configuration the crawl will run with, as the add-on completes it; ConfigError
+    names the setting or option at fault, and a refused weakening."""
+    for name in options.extra_settings:
+        if name in OPTION_SETTINGS:
+            raise ConfigError(f"--set {name}: use {OPTION_SETTINGS[name]} instead")
+    settings = settings_for(options)
+    ConsentAddon().update_settings(settings)
+    return ConsentConfig.from_settings(settings)
+
+
 def preflight(options: CrawlOptions) -> None:
     """Check everything that can be checked before the crawl, writing nothing on failure."""
     check_seeds(options.seeds)
     if not is_valid_token(options.agent):
         raise ConfigError(f"agent {options.agent!r} is not a robots.txt product token ([A-Za-z_-]+)")
-    HostMap.parse(options.resolve)
+    configuration(options)
     for path in options.blocklists:  # every problem of every list, before anything is written
         try:
             load_blocklist(path)

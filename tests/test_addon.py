@@ -16,10 +16,13 @@ RESPONSE = "crawler.middlewares.response.ResponseSignalsMiddleware"
 OUTCOME = "crawler.middlewares.outcome.ConsentOutcomeMiddleware"
 SCOPE = "crawler.middlewares.scope.SiteScopeMiddleware"
 RECORDER = "crawler.recorder.CatalogRecorder"
+CONFIG = "crawler.config.ConfigExtension"
 
 
 def settings_with(**extra: Any) -> Any:
-    crawler = get_crawler(settings_dict={"ADDONS": {ConsentAddon: 0}, **extra})
+    crawler = get_crawler(
+        settings_dict={"ADDONS": {ConsentAddon: 0}, "CONSENT_PURPOSE": "search", **extra}
+    )
     return crawler.settings
 
 
@@ -51,7 +54,7 @@ def test_components_installed_in_order_and_scrapy_gates_replaced() -> None:
 def test_a_project_cannot_switch_a_gate_off() -> None:
     settings = settings_with(
         DOWNLOADER_MIDDLEWARES={ROBOTS: None, OUTCOME: None},
-        EXTENSIONS={RECORDER: None},
+        EXTENSIONS={RECORDER: None, CONFIG: None},
         ROBOTSTXT_OBEY=False,
         COOKIES_ENABLED=True,
         DOWNLOAD_MAXSIZE=0,
@@ -59,7 +62,8 @@ def test_a_project_cannot_switch_a_gate_off() -> None:
     )
     assert settings.getdict("DOWNLOADER_MIDDLEWARES")[ROBOTS] == 100
     assert settings.getdict("DOWNLOADER_MIDDLEWARES")[OUTCOME] == 10
-    assert settings.getdict("EXTENSIONS")[RECORDER] == 0
+    assert settings.getdict("EXTENSIONS")[RECORDER] == 10
+    assert settings.getdict("EXTENSIONS")[CONFIG] == 0  # built before every other component
     assert settings.getbool("ROBOTSTXT_OBEY") is True
     assert settings.getbool("COOKIES_ENABLED") is False
     assert settings.getint("REDIRECT_MAX_TIMES") == CONSENT_DEFAULTS["CONSENT_MAX_REDIRECTS"] + 1
@@ -72,5 +76,5 @@ def test_defaults_yield_to_project_values() -> None:
     assert settings.getint("REDIRECT_MAX_TIMES") == 4
     assert settings.get("USER_AGENT").startswith(f"examplebot/{__version__} (+")
     for name, value in CONSENT_DEFAULTS.items():
-        if name not in ("CONSENT_AGENT", "CONSENT_MAX_REDIRECTS"):
+        if name not in ("CONSENT_AGENT", "CONSENT_MAX_REDIRECTS", "CONSENT_PURPOSE"):
             assert settings.get(name) == value, name

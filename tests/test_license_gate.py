@@ -12,7 +12,7 @@ from scrapy.utils.test import get_crawler
 from crawler.addon import ConsentAddon
 from crawler.consent.model import Effect, LicenseStatus, Purpose, Reason
 from crawler.exceptions import ConfigError
-from crawler.license_gate import RslLicences, rsl_unreadable, terms_from_settings
+from crawler.license_gate import RslLicences, rsl_unreadable
 from crawler.policy_fetch import Fetched
 
 NS = "https://rslstandard.org/rsl"
@@ -94,7 +94,7 @@ def test_unfollowable_declarations_deny_every_purpose() -> None:
     ],
 )
 def test_bad_terms_in_settings_are_config_errors(settings: dict[str, Any], message: str) -> None:
-    crawler = get_crawler(settings_dict={"ADDONS": {ConsentAddon: 0},
-                                         "CONSENT_PURPOSE": "search", **settings})
+    # The crawler's configuration is built with its extensions, before any component runs.
     with pytest.raises(ConfigError, match=message):
-        terms_from_settings(crawler.settings)
+        get_crawler(settings_dict={"ADDONS": {ConsentAddon: 0}, "CONSENT_PURPOSE": "search",
+                                   **settings})

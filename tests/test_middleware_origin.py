@@ -193,8 +193,8 @@ def test_cache_expires_within_24_hours_and_errors_sooner(monkeypatch: pytest.Mon
 
 def test_parse_limit_and_probe_bypass() -> None:
     filler = "# " + "x" * 200 + "\n"
-    body = "User-agent: *\n" + filler * 10 + "Disallow: /late\n"
-    mw, download, _ = make({ROBOTS: text(ROBOTS, body)}, CONSENT_ROBOTS_PARSE_LIMIT=1000)
+    body = "User-agent: *\n" + filler * 2600 + "Disallow: /late\n"  # past 512,000 bytes
+    mw, download, _ = make({ROBOTS: text(ROBOTS, body)}, CONSENT_ROBOTS_PARSE_LIMIT=512_000)
     check(mw, "http://site.test/late")  # the rule lies past the parse limit
     probe = Request(ROBOTS, meta={meta.PROBE: True})
     assert mw.process_request(probe) is None
@@ -243,9 +243,14 @@ def test_agent_table_settings() -> None:
     with pytest.raises(OptOutDenied) as caught:
         check(mw, "http://site.test/a")
     assert {e.reason for e in caught.value.evidence if e.reason} == {"robots-ai-optout:ExampleAI"}
-    mw, _, _ = make({ROBOTS: text(ROBOTS, body)}, CONSENT_PURPOSE="train-genai",
+    # Ignoring every AI agent's group is refused for the purposes they speak for …
+    with pytest.raises(ConfigError, match="CONSENT_AI_AGENTS_OWN_ONLY"):
+        make({ROBOTS: text(ROBOTS, body)}, CONSENT_PURPOSE="train-genai",
+             CONSENT_AI_AGENTS_OWN_ONLY=True)
+    # … and changes nothing for search, which reads no AI agent's group.
+    mw, _, _ = make({ROBOTS: text(ROBOTS, body)}, CONSENT_PURPOSE="search",
                     CONSENT_AI_AGENTS_OWN_ONLY=True)
-    check(mw, "http://site.test/a")  # only our own token counts
+    check(mw, "http://site.test/a")
     with pytest.raises(ConfigError, match="bad token"):
         make({}, CONSENT_AI_AGENTS_ADD={"bad token": ["training"]})
 

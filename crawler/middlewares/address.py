@@ -17,7 +17,7 @@ from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from .. import stats
-from ..addresses import AddressPolicy
+from ..config import config_of
 from ..consent.model import Effect, Evidence, Reason
 from ..exceptions import PrivateAddressDenied
 
@@ -35,7 +35,7 @@ class PrivateAddressMiddleware:
 
         self.crawler = crawler
         self.reactor: Any = reactor  # twisted types the module attribute as the interface class
-        self.policy = AddressPolicy.parse(crawler.settings.getlist("CONSENT_ALLOW_PRIVATE_NETWORKS"))
+        self.policy = config_of(crawler).addresses
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

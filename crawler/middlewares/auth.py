@@ -23,17 +23,16 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.httpobj import urlparse_cached
 
 from .. import meta, stats
+from ..config import config_of
 from ..consent.model import Effect, Evidence, Reason
 from ..consent.walls import (
-    DEFAULT_AUTH_PATTERNS,
-    AuthPatterns,
     WallFinding,
     auth_response,
     login_form,
     paywall,
     wall_evidence,
 )
-from ..exceptions import AuthAreaSkipped, ConfigError
+from ..exceptions import AuthAreaSkipped
 
 if TYPE_CHECKING:
     from typing import Self
@@ -41,29 +40,17 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
 
-def auth_patterns(settings: BaseSettings) -> AuthPatterns:
-    configured = settings.get("CONSENT_AUTH_URL_PATTERNS")
-    patterns = DEFAULT_AUTH_PATTERNS if configured is None else settings.getlist(
-        "CONSENT_AUTH_URL_PATTERNS"
-    )
-    try:
-        return AuthPatterns.compile(patterns)
-    except ValueError as exc:
-        raise ConfigError(f"CONSENT_AUTH_URL_PATTERNS: {exc}") from None
-
-
 class AuthAreaMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        settings = crawler.settings
+        config = config_of(crawler)
         self.crawler = crawler
-        self.patterns = auth_patterns(settings)
-        self.min_pages = settings.getint("CONSENT_AUTH_WALL_MIN_PAGES")
-        self.ratio = settings.getfloat("CONSENT_AUTH_WALL_RATIO")
+        self.patterns = config.auth_patterns
+        self.min_pages: int = config["CONSENT_AUTH_WALL_MIN_PAGES"]
+        self.ratio: float = config["CONSENT_AUTH_WALL_RATIO"]
         self.pages: dict[str, list[int]] = {}  # origin -> [pages seen, walls seen]
         self.walled: set[str] = set()
 

@@ -25,13 +25,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import meta
+from ..config import config_of
 from ..consent.image_meta import ImageMetadata, image_evidence, read_image_metadata
 from ..consent.license_policy import license_evidence
 from ..consent.licenses import image_finding
 from ..consent.model import Effect, Evidence, Reason
 from ..consent.robots_tags import page_tag_evidence
-from ..license_gate import licences_for
-from .origin import agent_table
 
 if TYPE_CHECKING:
     from typing import Self
@@ -46,13 +45,13 @@ SIGNAL = "image"
 
 class ImageConsentMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        settings = crawler.settings
-        self.agent: str = settings.get("CONSENT_AGENT")
-        self.tokens = agent_table(settings).tokens
-        self.max_size = settings.getint("CONSENT_IMAGE_MAX_SIZE")
-        self.max_pixels = settings.getint("CONSENT_IMAGE_MAX_PIXELS")
-        self.min_pixels = settings.getint("CONSENT_IMAGE_MIN_PIXELS")
-        self.terms = licences_for(crawler).terms
+        config = config_of(crawler)
+        self.agent = config.agent
+        self.tokens = config.agents.tokens
+        self.max_size: int = config["CONSENT_IMAGE_MAX_SIZE"]
+        self.max_pixels: int = config["CONSENT_IMAGE_MAX_PIXELS"]
+        self.min_pixels: int = config["CONSENT_IMAGE_MIN_PIXELS"]
+        self.terms = config.licensing
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from scrapy.utils.httpobj import urlparse_cached
 
 from .. import meta
+from ..config import config_of
 from ..consent.model import Effect, Evidence, Reason
 from ..exceptions import LimitExceeded
 from ..sites import site_of_host
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
 
 class CrawlLimitsMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        settings = crawler.settings
-        self.max_site_pages = settings.getint("CONSENT_SITE_MAX_PAGES")
-        self.max_segments = settings.getint("CONSENT_MAX_PATH_SEGMENTS")
+        config = config_of(crawler)
+        self.max_site_pages = config["CONSENT_SITE_MAX_PAGES"]
+        self.max_segments = config["CONSENT_MAX_PATH_SEGMENTS"]
         self.pages: Counter[str] = Counter()
 
     @classmethod

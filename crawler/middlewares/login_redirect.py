@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from .. import meta
-from .auth import auth_patterns
+from ..config import config_of
 
 if TYPE_CHECKING:
     from typing import Self
@@ -25,7 +25,7 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 class LoginRedirectMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        self.patterns = auth_patterns(crawler.settings)
+        self.patterns = config_of(crawler).auth_patterns
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

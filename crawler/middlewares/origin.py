@@ -35,6 +35,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from .. import meta, stats
 from ..async_cache import AsyncCache
+from ..config import config_of
 from ..consent.agents import AgentTable
 from ..consent.aitxt import ai_txt_evidence, parse_ai_txt
 from ..consent.content_signal import ContentSignals
@@ -42,11 +43,10 @@ from ..consent.content_usage import ContentUsageRules
 from ..consent.license_policy import LicenseTerms
 from ..consent.model import Effect, Evidence, Purpose, Reason
 from ..consent.policy import decide
-from ..consent.robots import RobotsTxt, Rule, Verdict, decode_robots, is_valid_token
+from ..consent.robots import RobotsTxt, Rule, Verdict, decode_robots
 from ..consent.robots_ai import AiGroups
 from ..consent.tdmrep import TdmRepFile
 from ..exceptions import (
-    ConfigError,
     ConsentDenied,
     OptOutDenied,
     RobotsDenied,
@@ -54,7 +54,6 @@ from ..exceptions import (
 )
 from ..license_gate import MAX_DOCUMENTS, RslFound, licences_for, rsl_unreadable
 from ..policy_fetch import Fetched
-from .outcome import purpose_from_settings
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -62,7 +61,6 @@ if TYPE_CHECKING:
 
     from scrapy import Request
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -203,20 +201,16 @@ class OriginPolicy:
 
 class OriginPolicyMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        settings = crawler.settings
+        config = config_of(crawler)
         self.crawler = crawler
-        self.agent: str = settings.get("CONSENT_AGENT")
-        if not is_valid_token(self.agent):
-            raise ConfigError(
-                f"CONSENT_AGENT {self.agent!r} is not a robots.txt product token ([A-Za-z_-]+)"
-            )
-        self.purpose = purpose_from_settings(settings.get("CONSENT_PURPOSE"))
-        self.purposes = evaluated_purposes(self.purpose, settings.getlist("CONSENT_EVALUATE"))
-        self.table = agent_table(settings)
-        self.parse_limit = settings.getint("CONSENT_ROBOTS_PARSE_LIMIT")
-        self.max_size = settings.getint("CONSENT_ROBOTS_MAX_SIZE")
-        self.tdmrep_max_size = settings.getint("CONSENT_TDMREP_MAX_SIZE")
-        self.max_crawl_delay = settings.getfloat("CONSENT_MAX_CRAWL_DELAY")
+        self.agent = config.agent
+        self.purpose = config.purpose
+        self.purposes = config.evaluate
+        self.table = config.agents
+        self.parse_limit: int = config["CONSENT_ROBOTS_PARSE_LIMIT"]
+        self.max_size: int = config["CONSENT_ROBOTS_MAX_SIZE"]
+        self.tdmrep_max_size: int = config["CONSENT_TDMREP_MAX_SIZE"]
+        self.max_crawl_delay: float = config["CONSENT_MAX_CRAWL_DELAY"]
         self.licences = licences_for(crawler)
         self.fetcher = self.licences.fetcher  # one fetcher, one timeout and cache period
         self._origins: AsyncCache[OriginPolicy] = AsyncCache(lambda policy: policy.expires)
@@ -394,20 +388,3 @@ def _ignored(fetched: Fetched, why: str) -> Evidence:
     return Evidence(
         fetched.kind, fetched.url, f"{fetched.kind} ignored: {why}", document_sha256=fetched.sha256
     )
-
-
-def evaluated_purposes(purpose: Purpose, extra: list[str]) -> frozenset[Purpose]:
-    """The job's purpose, plus any others asked for (``consentcrawl check --purpose all``)."""
-    return frozenset({purpose, *(Purpose.parse(p) for p in extra)})
-
-
-def agent_table(settings: BaseSettings) -> AgentTable:
-    """The AI agent table with the job's CONSENT_AI_AGENTS_* changes."""
-    try:
-        return AgentTable.default().configured(
-            add=settings.getdict("CONSENT_AI_AGENTS_ADD"),
-            drop=settings.getlist("CONSENT_AI_AGENTS_DROP"),
-            own_only=settings.getbool("CONSENT_AI_AGENTS_OWN_ONLY"),
-        )
-    except ValueError as exc:
-        raise ConfigError(f"AI agent table: {exc}") from None

@@ -22,9 +22,10 @@ from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, Igno
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
 from .. import meta, signals
-from ..consent.model import Effect, Evidence, Purpose, Reason
+from ..config import config_of
+from ..consent.model import Effect, Evidence, Reason
 from ..consent.policy import decide
-from ..exceptions import ConfigError, ConsentDenied, TooManyRedirects
+from ..exceptions import ConsentDenied, TooManyRedirects
 
 TIMEOUTS = (DownloadTimeoutError, TimeoutError, TwistedTimeoutError)
 
@@ -38,11 +39,11 @@ if TYPE_CHECKING:
 
 class ConsentOutcomeMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        settings = crawler.settings
+        config = config_of(crawler)
         self.crawler = crawler
-        self.purpose = purpose_from_settings(settings.get("CONSENT_PURPOSE"))
-        self.require_permission = settings.getbool("CONSENT_REQUIRE_PERMISSION")
-        self.max_redirects = settings.getint("CONSENT_MAX_REDIRECTS")
+        self.purpose = config.purpose
+        self.require_permission = config["CONSENT_REQUIRE_PERMISSION"]
+        self.max_redirects = config["CONSENT_MAX_REDIRECTS"]
         crawler.signals.connect(self.request_dropped, signal=scrapy_signals.request_dropped)
 
     @classmethod
@@ -143,8 +144,3 @@ def _failure_reason(exception: Exception) -> Reason:
 def _deny(signal: str, source: str, value: str, reason: Reason) -> Evidence:
     return Evidence(signal=signal, source=source, value=value, effect=Effect.DENY, reason=reason)
 
-
-def purpose_from_settings(value: object) -> Purpose:
-    if value is None or value == "":
-        raise ConfigError("CONSENT_PURPOSE is not set: a crawl must declare its purpose")
-    return Purpose.parse(str(value))

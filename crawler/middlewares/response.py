@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.http import HtmlResponse
 
 from .. import meta
+from ..config import config_of
 from ..consent.content_usage import content_usage_header
 from ..consent.license_policy import license_evidence
 from ..consent.licenses import LicenseEvidence, LicenseFinding, detect_licenses
@@ -31,7 +32,6 @@ from ..consent.model import Evidence
 from ..consent.robots_tags import page_tag_evidence, parse_meta_robots, parse_x_robots_tag
 from ..consent.tdmrep import header_value, meta_value, tdm_evidence
 from ..license_gate import licences_for, rsl_unreadable
-from .origin import agent_table
 
 # Every licence markup the detector reads names one of these (rel/itemprop/property "license",
 # dc.rights, licence URLs under /licenses/, /publicdomain/, /copyleft/, RSL): a page without
@@ -52,8 +52,9 @@ if TYPE_CHECKING:
 
 class ResponseSignalsMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        self.agent: str = crawler.settings.get("CONSENT_AGENT")
-        self.tokens = agent_table(crawler.settings).tokens
+        config = config_of(crawler)
+        self.agent = config.agent
+        self.tokens = config.agents.tokens
         self.licences = licences_for(crawler)
 
     @classmethod

@@ -14,8 +14,8 @@ from scrapy import Request
 
 from .. import signals, stats
 from ..blocklist_gate import gate_for
+from ..config import config_of
 from ..consent.policy import decide
-from ..middlewares.outcome import purpose_from_settings
 
 if TYPE_CHECKING:
     from typing import Self
@@ -28,7 +28,7 @@ class BlocklistSpiderMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.gate = gate_for(crawler)
-        self.purpose = purpose_from_settings(crawler.settings.get("CONSENT_PURPOSE"))
+        self.purpose = config_of(crawler).purpose
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

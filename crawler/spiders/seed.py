@@ -25,6 +25,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 
 from .. import meta
+from ..config import config_of
 from ..image_links import image_urls
 from ..middlewares.image import IMAGE
 from ..sites import site_of
@@ -67,9 +68,10 @@ class SeedSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         # Read here, not in from_crawler: Scrapy creates the spider before the add-on has set
-        # the CONSENT_* defaults.
-        self.images = self.settings.getbool("CONSENT_IMAGES")
-        self.images_per_page = self.settings.getint("CONSENT_IMAGES_PER_PAGE")
+        # the CONSENT_* defaults (and before the configuration exists).
+        config = config_of(self.crawler)
+        self.images = config["CONSENT_IMAGES"]
+        self.images_per_page = config["CONSENT_IMAGES_PER_PAGE"]
         for url in dict.fromkeys(self.start_urls):
             if url in self.seen:
                 continue

@@ -60,6 +60,7 @@ _PAGE = 1000
 _MAX_WORKERS = 8
 _OPEN_FILES = 8
 _READ = 1 << 16
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +310,11 @@ def _payload(handle: IO[bytes], offset: int) -> tuple[str | None, str, str]:
     """(target URI, payload sha256, "") of the response record at offset, or (None, "",
     why not)."""
     try:
+        handle.seek(offset)
+        # Each record of a .warc.gz is a gzip member of its own: an offset inside one is no
+        # record's (warcio may still read some record out of the bytes that follow it).
+        if getattr(handle, "name", "").endswith(".gz") and handle.read(2) != _GZIP_MAGIC:
+            return None, "", "no WARC record at this offset (not the start of a gzip member)"
         handle.seek(offset)
         record = next(iter(ArchiveIterator(handle)), None)
         if record is None:
