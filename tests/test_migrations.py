@@ -42,7 +42,8 @@ TAMPER_EVIDENCE = "c4a1e2f7b9d3"
 HOST_COLUMNS_REVISION = "d7e3b1a9c5f2"
 EVIDENCE_LICENCE_REVISION = "e4b2c6d8f0a1"
 LIVENESS_REVISION = "f1a2b3c4d5e6"
-HEAD = LIVENESS_REVISION
+LEDGER_REVISION = "a7c9e1f3b5d2"
+HEAD = LEDGER_REVISION
 # Added by the tamper-evidence revision; null on the rows written before it.
 CHAIN_COLUMNS = ("stream", "prev_hash", "chain_hash")
 # Added by the host columns revision, which fills them in.
@@ -51,6 +52,7 @@ NEW_COLUMNS = (
 )
 OLD_TABLES = ("catalog_job", "catalog_document", "catalog_record", "catalog_evidence")
 NEW_TABLES = {
+    "catalog_ledger",
     "catalog_blocklist",
     "catalog_blocklist_version",
     "catalog_blocklist_entry",

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from storage.catalog import chain
+from storage.catalog import chain, ledger
 from storage.catalog.base import Base
 from storage.catalog.db import describe_error, make_engine, mask_url, upgrade
 from storage.catalog.models import (
@@ -122,27 +122,47 @@ def _evidence_row(e: EvidenceIn) -> dict[str, Any]:
     }
 
 
-def _chain_records(
-    session: Session,
-    job_id: uuid.UUID,
-    rows: list[dict[str, Any]],
-    evidence_of: list[list[dict[str, Any]]],
-) -> None:
-    """Chain a batch onto its job's stream, in order (same transaction as the insert)."""
-    stream = str(job_id)
-    # One writer per stream: on PostgreSQL the job row's lock makes a second writer of the
-    # same job wait for this batch, so it reads the chain's head after it.
+def _lock_job(session: Session, job_id: uuid.UUID) -> None:
+    # One writer per job stream: on PostgreSQL the job row's lock makes a second writer of
+    # the same job wait for this batch, so it reads the chains' heads after it.
     session.execute(select(CrawlJob.id).where(CrawlJob.id == job_id).with_for_update())
+
+
+def _chain(
+    session: Session,
+    model: type[UrlRecord | PolicyDocument | Takedown],
+    stream: str,
+    rows: list[dict[str, Any]],
+    contents: Iterable[Mapping[str, Any]],
+) -> None:
+    """Chain rows onto the end of their stream, in order (same transaction as the insert)."""
     prev = session.scalar(
-        select(UrlRecord.chain_hash)
-        .where(UrlRecord.stream == stream)
-        .order_by(UrlRecord.id.desc())
-        .limit(1)
+        select(model.chain_hash).where(model.stream == stream).order_by(model.id.desc()).limit(1)
     ) or chain.genesis(stream)
-    for row, evidence in zip(rows, evidence_of, strict=True):
+    for row, content in zip(rows, contents, strict=True):
         row["stream"] = stream
         row["prev_hash"] = prev
-        prev = row["chain_hash"] = chain.chain_hash(prev, chain.record_content(row, evidence))
+        prev = row["chain_hash"] = chain.chain_hash(prev, content)
+
+
+def _seal(session: Session, model: type[Takedown], stream: str, now: datetime) -> None:
+    """A ledger event with a shared stream's count and head after each write to it, so that
+    deleting its last rows shows (a job's streams are sealed by its close event instead)."""
+    count, head = ledger.stream_heads(session.connection(), model, stream).get(stream, (0, None))
+    content = ledger.stream_sealed_content(model.__tablename__, stream, count, head)
+    ledger.append(session, ledger.STREAM_SEALED, stream, content, now)
+
+
+def _close(session: Session, job_id: uuid.UUID, status: str, now: datetime) -> None:
+    """The job's close event: its status and the count and head of each of its streams."""
+    stream = str(job_id)
+    connection = session.connection()
+    streams = {}
+    for model in (UrlRecord, PolicyDocument):
+        count, head = ledger.stream_heads(connection, model, stream).get(stream, (0, None))
+        streams[model.__tablename__] = {"stream": stream, "count": count, "head": head}
+    content = ledger.job_closed_content(job_id, status, now, streams)
+    ledger.append(session, ledger.JOB_CLOSED, stream, content, now)
 
 
 def _insert_ordered(
@@ -181,20 +201,10 @@ def _insert_ordered(
 
 def _chain_takedowns(session: Session, rows: list[dict[str, Any]]) -> None:
     """Chain takedowns onto the "takedowns" stream, in order."""
-    stream = chain.TAKEDOWN_STREAM
     if session.get_bind().dialect.name == "postgresql":
         # Serialise takedown writers until commit (SQLite has one writer anyway).
         session.execute(select(func.pg_advisory_xact_lock(_TAKEDOWN_LOCK)))
-    prev = session.scalar(
-        select(Takedown.chain_hash)
-        .where(Takedown.stream == stream)
-        .order_by(Takedown.id.desc())
-        .limit(1)
-    ) or chain.genesis(stream)
-    for row in rows:
-        row["stream"] = stream
-        row["prev_hash"] = prev
-        prev = row["chain_hash"] = chain.chain_hash(prev, chain.takedown_content(row))
+    _chain(session, Takedown, chain.TAKEDOWN_STREAM, rows, map(chain.takedown_content, rows))
 
 
 def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
@@ -430,27 +440,30 @@ class Catalog(Closing):
         catalog or its sha256 differs: the crawl must not claim a list it did not load.
         """
         job_id = uuid.uuid4()
-        job = CrawlJob(
-            id=job_id,
-            started_at=datetime.now(UTC),
-            status="running",
-            purpose=spec.purpose,
-            agent=spec.agent,
-            user_agent=spec.user_agent,
-            seeds=list(spec.seeds),
-            settings=dict(spec.settings),
-            software_version=spec.software_version,
-        )
+        now = datetime.now(UTC)
+        values: dict[str, Any] = {
+            "id": job_id,
+            "started_at": now,
+            "purpose": spec.purpose,
+            "agent": spec.agent,
+            "user_agent": spec.user_agent,
+            "seeds": list(spec.seeds),
+            "settings": dict(spec.settings),
+            "software_version": spec.software_version,
+            "weakenings": [dict(w) for w in spec.weakenings],
+        }
         with self._failures("starting a job"), Session(self._engine) as session, session.begin():
-            session.add(job)
+            session.add(CrawlJob(status="running", **values))
+            session.flush()  # the job row first: the links reference it
             if spec.blocklists:
                 version_ids = self._versions_in_force(session, spec.blocklists)
-                session.flush()  # the job row first: the links reference it
                 session.execute(
                     insert(JobBlocklist),
                     [{"job_id": job_id, "version_id": id_} for id_ in version_ids],
                 )
-        return job_id  # job itself is expired after the commit
+            content = ledger.job_started_content(values, dict.fromkeys(spec.blocklists))
+            ledger.append(session, ledger.JOB_STARTED, str(job_id), content, now)
+        return job_id
 
     def _versions_in_force(
         self, session: Session, in_force: Sequence[tuple[str, int, str]]
@@ -498,18 +511,19 @@ class Catalog(Closing):
         """Store documents, records and their evidence in one transaction: all or nothing."""
         if not documents and not records:
             return
+        stream = str(job_id)
         with self._failures("writing a batch"), Session(self._engine) as session, session.begin():
+            _lock_job(session, job_id)
             if documents:
-                session.execute(
-                    insert(PolicyDocument),
-                    [_document_row(job_id, d) for d in documents],
-                    execution_options=_BULK,
-                )
+                rows = [_document_row(job_id, d) for d in documents]
+                _chain(session, PolicyDocument, stream, rows, map(chain.document_content, rows))
+                _insert_ordered(session, PolicyDocument, rows, returning=False)
             if not records:
                 return
             rows = [_record_row(job_id, r) for r in records]
             evidence_of = [[_evidence_row(e) for e in r.evidence] for r in records]
-            _chain_records(session, job_id, rows, evidence_of)
+            contents = (chain.record_content(row, ev) for row, ev in zip(rows, evidence_of))
+            _chain(session, UrlRecord, stream, rows, contents)
             if not any(evidence_of):
                 _insert_ordered(session, UrlRecord, rows, returning=False)
                 return
@@ -524,13 +538,16 @@ class Catalog(Closing):
     def finish_job(self, job_id: uuid.UUID, status: str, summary: Mapping[str, Any]) -> None:
         if status not in JOB_STATUSES or status == "running":
             raise ValueError(f"not a final job status: {status!r}")
+        now = datetime.now(UTC)
         with self._failures("finishing a job"), Session(self._engine) as session, session.begin():
+            _lock_job(session, job_id)
             job = session.get(CrawlJob, job_id)
             if job is None:
                 raise CatalogError(f"no crawl job {job_id} in catalog {self.url}")
             job.status = status
-            job.finished_at = datetime.now(UTC)
+            job.finished_at = now
             job.summary = dict(summary)
+            _close(session, job_id, status, now)
 
     def export_rows(
         self, *, job_id: uuid.UUID | None = None, include_withdrawn: bool = False
@@ -599,6 +616,15 @@ class Catalog(Closing):
             session.flush()
             _insert_entries(session, source, row.id, version.entries)
             info = _version_info(source, row)
+            digest = ledger.entries_digest(
+                (e.value, e.kind, e.reason, e.evidence_url, e.added, e.line)
+                for e in version.entries
+            )
+            content = ledger.blocklist_version_content(
+                {"source": source, **{n: getattr(row, n) for n in ledger.VERSION_FIELDS[1:]}},
+                digest,
+            )
+            ledger.append(session, ledger.BLOCKLIST_VERSION, f"{source}:{number}", content, now)
         return info
 
     def blocklists(self) -> list[BlocklistVersionInfo]:
@@ -732,15 +758,22 @@ class Catalog(Closing):
                     f"entry {what} of blocklist {source!r} was withdrawn already, on "
                     f"{iso(first.withdrawn_at)} by {first.withdrawn_by!r}: {first.reason}"
                 )
-            session.add(
-                EntryWithdrawal(
-                    blocklist_id=blocklist.id,
-                    value=value,
-                    kind=kind,
-                    reason=reason,
-                    withdrawn_by=by,
-                    withdrawn_at=datetime.now(UTC),
-                )
+            withdrawal = EntryWithdrawal(
+                blocklist_id=blocklist.id,
+                value=value,
+                kind=kind,
+                reason=reason,
+                withdrawn_by=by,
+                withdrawn_at=datetime.now(UTC),
+            )
+            session.add(withdrawal)
+            session.flush()
+            content = ledger.withdrawal_content(
+                {"source": source, **{n: getattr(withdrawal, n) for n in ledger.WITHDRAWAL_FIELDS
+                                      if n != "source"}}
+            )
+            ledger.append(
+                session, ledger.WITHDRAWAL, str(withdrawal.id), content, withdrawal.withdrawn_at
             )
         return covered
 
@@ -830,6 +863,7 @@ class Catalog(Closing):
             if rows:
                 _chain_takedowns(session, rows)
                 _insert_ordered(session, Takedown, rows, returning=False)
+                _seal(session, Takedown, chain.TAKEDOWN_STREAM, now)
         return len(rows)
 
     def takedowns(self) -> list[TakedownRow]:

@@ -1,7 +1,9 @@
 """Hash chains over the catalog's append-only rows (tamper evidence).
 
 Each record is chained on its writer stream (the job id: one writer process writes one
-job's records in order), each takedown on the stream "takedowns":
+job's records in order), and so is each policy document (a stream of the same name in its own
+table), each takedown on the stream "takedowns", each ledger event (storage.catalog.ledger) on
+the one stream "ledger":
 
     chain_hash = sha256(prev_hash + canonical JSON of the row's content)
 
@@ -20,13 +22,19 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 __all__ = [
+    "DOCUMENT_FIELDS",
     "EVIDENCE_FIELDS",
+    "LEDGER_STREAM",
     "OPTIONAL_EVIDENCE_FIELDS",
     "RECORD_FIELDS",
     "TAKEDOWN_FIELDS",
     "TAKEDOWN_STREAM",
+    "canonical",
     "chain_hash",
+    "document_content",
+    "document_content_of",
     "genesis",
+    "plain",
     "record_content",
     "record_content_of",
     "takedown_content",
@@ -34,6 +42,7 @@ __all__ = [
 ]
 
 TAKEDOWN_STREAM: Final = "takedowns"
+LEDGER_STREAM: Final = "ledger"
 
 RECORD_FIELDS: Final = (
     "url",
@@ -65,6 +74,16 @@ EVIDENCE_FIELDS: Final = (
 )
 #: Added after the first chained records: hashed only when set, so those keep their hashes.
 OPTIONAL_EVIDENCE_FIELDS: Final = ("license", "strength", "purposes")
+#: A policy document's hashed fields; its body is covered through sha256 (verify checks it).
+DOCUMENT_FIELDS: Final = (
+    "job_id",
+    "kind",
+    "url",
+    "http_status",
+    "fetched_at",
+    "sha256",
+    "error",
+)
 TAKEDOWN_FIELDS: Final = (
     "record_id",
     "source",
@@ -101,6 +120,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)):
         return value
     return str(value)  # UUID
+
+
+def plain(value: Any) -> Any:
+    """A value as the chains hash it: datetimes in ISO 8601 UTC with microseconds, UUIDs as
+    text, lists and tuples as lists."""
+    return _plain(value)
 
 
 def record_content(row: Mapping[str, Any], evidence: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -147,6 +172,20 @@ def takedown_content_of(values: Sequence[Any]) -> dict[str, Any]:
     return {name: _plain(value) for name, value in zip(TAKEDOWN_FIELDS, values, strict=True)}
 
 
-def chain_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+def document_content(row: Mapping[str, Any]) -> dict[str, Any]:
+    return document_content_of([row[name] for name in DOCUMENT_FIELDS])
+
+
+def document_content_of(values: Sequence[Any]) -> dict[str, Any]:
+    return {name: _plain(value) for name, value in zip(DOCUMENT_FIELDS, values, strict=True)}
+
+
+def canonical(content: Mapping[str, Any]) -> str:
+    """The text that is hashed: sorted keys, no spaces, UTF-8 as is."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, content: Mapping[str, Any] | str) -> str:
+    """The hash of a row after ``prev_hash``: of its content, or of its canonical text."""
+    text = content if isinstance(content, str) else canonical(content)
+    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()

@@ -28,6 +28,7 @@ __all__ = [
     "EntryWithdrawal",
     "Evidence",
     "JobBlocklist",
+    "LedgerEntry",
     "PolicyDocument",
     "Takedown",
     "UrlRecord",
@@ -74,6 +75,7 @@ class PolicyDocument(Base):
         # Hash index on PostgreSQL: URLs can exceed the btree entry limit (~2.7 kB).
         sa.Index("ix_catalog_document_url", "url", postgresql_using="hash"),
         sa.Index("ix_catalog_document_sha256", "sha256"),
+        sa.Index("ix_catalog_document_stream_id", "stream", "id"),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
@@ -88,6 +90,11 @@ class PolicyDocument(Base):
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
     body: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # Tamper evidence, as on UrlRecord (each job's documents are a stream of their own; the
+    # body is covered through sha256, which verify recomputes). Null before the ledger.
+    stream: Mapped[str | None] = mapped_column(sa.String)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class UrlRecord(Base):
@@ -258,6 +265,23 @@ class Takedown(Base):
     stream: Mapped[str | None] = mapped_column(sa.String)
     prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
     chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class LedgerEntry(Base):
+    """One event of the catalog's ledger (storage.catalog.ledger): a job started, changed
+    status or closed, a blocklist version or withdrawal stored, a checkpoint signed. All are
+    one hash chain; `content` is the canonical JSON that was hashed."""
+
+    __tablename__ = "catalog_ledger"
+    __table_args__ = (sa.Index("ix_catalog_ledger_kind", "kind", "subject"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(sa.String)
+    subject: Mapped[str | None] = mapped_column(sa.String)  # a job id, "source:version" …
+    content: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    chain_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
 class JobBlocklist(Base):

@@ -118,6 +118,8 @@ class JobSpec:
     software_version: str
     # (source, version, sha256) of each blocklist version in force for the crawl.
     blocklists: tuple[tuple[str, int, str], ...] = ()
+    # The settings that narrowed a gate: {"setting", "value", "narrows", "why"} each.
+    weakenings: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

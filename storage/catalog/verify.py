@@ -40,12 +40,14 @@ from warcio.archiveiterator import ArchiveIterator
 from storage.catalog import chain
 from storage.catalog.catalog import Catalog
 from storage.catalog.db import make_engine
-from storage.catalog.models import Evidence, Takedown, UrlRecord
+from storage.catalog.models import Evidence, PolicyDocument, Takedown, UrlRecord
 from storage.catalog.queries import reading
+from storage.catalog.verify_ledger import LEDGER_PROBLEMS, check_ledger
 
-__all__ = ["PROBLEM_KINDS", "Problem", "VerifyReport", "verify"]
+__all__ = ["PROBLEM_KINDS", "Problem", "UnclosedJob", "VerifyReport", "verify"]
 
 PROBLEM_KINDS: Final = (
+    *LEDGER_PROBLEMS,
     "changed",
     "gap",
     "reordered",
@@ -61,25 +63,41 @@ _MAX_WORKERS = 8
 _OPEN_FILES = 8
 _READ = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b"
+_BODY_PAGE = 100  # policy documents per page: bodies can be large
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
     kind: str  # one of PROBLEM_KINDS
-    table: str  # "catalog_record" | "catalog_takedown"
-    id: int
+    table: str  # "catalog_record", "catalog_ledger", "catalog_job" …
+    id: int | str  # the row's id (a job's is its UUID; a list version's "source:version")
     stream: str | None
     detail: str
 
 
+@dataclass(frozen=True, slots=True)
+class UnclosedJob:
+    """A job without a close event: still running, or crashed (its heartbeat went stale)."""
+
+    id: str
+    status: str
+
+
 @dataclass(slots=True)
 class VerifyReport:
-    chains: int = 0  # streams walked (jobs, and "takedowns")
+    chains: int = 0  # streams walked (jobs' records and documents, "takedowns")
     records: int = 0  # chained records checked
+    documents: int = 0  # chained policy documents checked
     takedowns: int = 0  # chained takedowns checked
+    ledger: int = 0  # ledger events checked
+    jobs: int = 0  # jobs checked against their ledger events
     unchained_records: int = 0  # written before tamper evidence
+    unchained_documents: int = 0
     unchained_takedowns: int = 0
+    unchained_jobs: int = 0  # jobs started before the ledger
     warc_checked: int = 0  # WARC payloads read (0 without a WARC folder)
+    checkpoint: str | None = None  # the checkpoint checked against, if any ("signed at …")
+    unclosed: list[UnclosedJob] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -129,12 +147,13 @@ def _stored(names: Sequence[str]) -> Callable[[Sequence[Any]], list[Any]]:
 
 
 _RECORD_COLUMNS: Final = _columns(UrlRecord, chain.RECORD_FIELDS)
+_DOCUMENT_COLUMNS: Final = _columns(PolicyDocument, chain.DOCUMENT_FIELDS)
 _EVIDENCE_COLUMNS: Final = tuple(
     getattr(Evidence, name) for name in (*chain.EVIDENCE_FIELDS, *chain.OPTIONAL_EVIDENCE_FIELDS)
 )
 _TAKEDOWN_COLUMNS: Final = _columns(Takedown, chain.TAKEDOWN_FIELDS)
 
-_Table = type[UrlRecord] | type[Takedown]
+_Table = type[UrlRecord | PolicyDocument | Takedown]
 # Rows are plain tuples (id, prev_hash, chain_hash, *hashed columns): a mapping per row costs
 # more than the hashing itself on a catalog of millions.
 _Row = Sequence[Any]
@@ -152,6 +171,11 @@ def _record_contents(connection: Connection, rows: Sequence[_Row]) -> list[dict[
     for found in connection.execute(query).all():
         evidence[found[0]].append(found[1:])
     return [chain.record_content_of(stored(row[3:]), evidence[row[0]]) for row in rows]
+
+
+def _document_contents(connection: Connection, rows: Sequence[_Row]) -> list[dict[str, Any]]:
+    stored = _stored(chain.DOCUMENT_FIELDS)
+    return [chain.document_content_of(stored(row[3:])) for row in rows]
 
 
 def _takedown_contents(connection: Connection, rows: Sequence[_Row]) -> list[dict[str, Any]]:
@@ -187,6 +211,7 @@ def _pages(
 
 _TABLES: Final[dict[str, tuple[_Table, tuple[Any, ...], _Contents]]] = {
     UrlRecord.__tablename__: (UrlRecord, _RECORD_COLUMNS, _record_contents),
+    PolicyDocument.__tablename__: (PolicyDocument, _DOCUMENT_COLUMNS, _document_contents),
     Takedown.__tablename__: (Takedown, _TAKEDOWN_COLUMNS, _takedown_contents),
 }
 
@@ -257,14 +282,24 @@ def _streams(connection: Connection, table: _Table) -> list[str]:
     return sorted(s for s in connection.scalars(query) if s is not None)
 
 
-def _unchained(connection: Connection, table: _Table, report: VerifyReport) -> int:
-    """Count rows from before the chains; report rows that lost their stream only."""
+def _unchained(
+    connection: Connection, table: _Table, report: VerifyReport, before: int | None
+) -> int:
+    """Count rows from before the chains; report rows that lost their stream, and unchained
+    rows written after the ledger began (``before``: the last id the ledger found)."""
     no_stream = table.stream.is_(None)
-    count = connection.scalar(
-        sa.select(sa.func.count()).where(
-            no_stream, table.prev_hash.is_(None), table.chain_hash.is_(None)
-        )
-    )
+    unchained = sa.and_(no_stream, table.prev_hash.is_(None), table.chain_hash.is_(None))
+    if before is not None:
+        for id_ in connection.scalars(
+            sa.select(table.id).where(unchained, table.id > before).order_by(table.id)
+        ):
+            report.problems.append(Problem(
+                "missing-hash", table.__tablename__, id_, None,
+                "written after tamper evidence began but not chained (inserted behind the "
+                "writer's back, or its hashes removed)",
+            ))
+        unchained = sa.and_(unchained, table.id <= before)
+    count = connection.scalar(sa.select(sa.func.count()).where(unchained))
     partial = connection.scalars(
         sa.select(table.id)
         .where(no_stream, sa.or_(table.prev_hash.is_not(None), table.chain_hash.is_not(None)))
@@ -275,6 +310,29 @@ def _unchained(connection: Connection, table: _Table, report: VerifyReport) -> i
             Problem("missing-hash", table.__tablename__, id_, None, "its stream was removed")
         )
     return int(count or 0)
+
+
+def _check_bodies(connection: Connection, report: VerifyReport) -> None:
+    """Each stored policy document's body against its sha256 (the chain covers the sha256)."""
+    last = 0
+    while True:
+        page = connection.execute(
+            sa.select(PolicyDocument.id, PolicyDocument.stream, PolicyDocument.sha256,
+                      PolicyDocument.body)
+            .where(PolicyDocument.id > last)
+            .order_by(PolicyDocument.id)
+            .limit(_BODY_PAGE)
+        ).all()
+        if not page:
+            return
+        last = page[-1][0]
+        for id_, stream, sha256, body in page:
+            actual = None if body is None else hashlib.sha256(body).hexdigest()
+            if actual != sha256:
+                report.problems.append(Problem(
+                    "changed", PolicyDocument.__tablename__, id_, stream,
+                    "its body does not match its sha256 (the stored document was replaced)",
+                ))
 
 
 class _Files:
@@ -410,6 +468,13 @@ def _ranges(
 
 
 _Task = tuple[str, str, int | None, int | None]  # table, stream, after, until
+_CHAINED: Final = (UrlRecord, PolicyDocument, Takedown)
+# VerifyReport's counter of each chained table.
+_COUNTERS: Final = {
+    UrlRecord.__tablename__: "records",
+    PolicyDocument.__tablename__: "documents",
+    Takedown.__tablename__: "takedowns",
+}
 
 
 def _walk_task(url: str, task: _Task) -> tuple[int, list[Problem]]:
@@ -444,8 +509,13 @@ def verify(
     engine = catalog.engine if isinstance(catalog, Catalog) else catalog
     url = engine.url.render_as_string(hide_password=False)  # for the workers' connections
     with reading(catalog, "verifying") as connection:
+        state = check_ledger(connection)
+        report.ledger, report.jobs = state.events, state.jobs_checked
+        report.unchained_jobs = state.unchained_jobs
+        report.unclosed = [UnclosedJob(job, status) for job, status in state.unclosed]
+        report.problems += [Problem(f.kind, f.table, f.id, None, f.detail) for f in state.problems]
         tasks: list[_Task] = []
-        for table in (UrlRecord, Takedown):
+        for table in _CHAINED:
             for stream in _streams(connection, table):
                 report.chains += 1
                 tasks += [
@@ -463,13 +533,16 @@ def verify(
                 partial = VerifyReport()
                 results.append((_walk(connection, *task[:2], partial, *task[2:]), partial.problems))
         for task, (checked, problems) in zip(tasks, results, strict=True):
-            if task[0] == UrlRecord.__tablename__:
-                report.records += checked
-            else:
-                report.takedowns += checked
+            counter = _COUNTERS[task[0]]
+            setattr(report, counter, getattr(report, counter) + checked)
             report.problems += problems
-        report.unchained_records = _unchained(connection, UrlRecord, report)
-        report.unchained_takedowns = _unchained(connection, Takedown, report)
+        before = state.before
+        for table, name in ((UrlRecord, "records"), (PolicyDocument, "documents"),
+                            (Takedown, "takedowns")):
+            setattr(report, f"unchained_{name}", _unchained(
+                connection, table, report, None if before is None else before.get(name, 0)
+            ))
+        _check_bodies(connection, report)
         if warc_dir is not None:
             _check_warcs(connection, warc_dir, report)
     return report
