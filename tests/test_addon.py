@@ -8,8 +8,9 @@ from scrapy.utils.conf import build_component_list
 from scrapy.utils.test import get_crawler
 
 from crawler import __version__
-from crawler.addon import ConsentAddon
 from crawler.defaults import CONSENT_DEFAULTS
+
+from .sites import ADDON
 
 ROBOTS = "crawler.middlewares.origin.OriginPolicyMiddleware"
 RESPONSE = "crawler.middlewares.response.ResponseSignalsMiddleware"
@@ -19,7 +20,7 @@ RECORDER = "crawler.recorder.CatalogRecorder"
 
 
 def settings_with(**extra: Any) -> Any:
-    crawler = get_crawler(settings_dict={"ADDONS": {ConsentAddon: 0}, **extra})
+    crawler = get_crawler(settings_dict={**ADDON, **extra})
     return crawler.settings
 
 

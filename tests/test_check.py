@@ -19,7 +19,7 @@ import pytest
 from crawler.consent.model import LicenseStatus, Purpose
 from crawler.demo.server import Page, SiteServer, serve
 
-from .sites import ROOT, run_cli
+from .sites import CONTACT, ROOT, run_cli
 
 DOMAIN = "check.test"
 RESOLVE = f"*.{DOMAIN}:127.0.0.1"
@@ -92,19 +92,23 @@ def web() -> Iterator[SiteServer]:
 
 
 def run_check(
-    tmp: Path, *args: str, env: dict[str, str] | None = None
+    tmp: Path, *args: str, env: dict[str, str] | None = None, contact: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run ``consentcrawl check`` with TMPDIR in ``tmp`` and check nothing is left there."""
     tmpdir = tmp / "tmpdir"
     tmpdir.mkdir(parents=True)
+    own = ["--contact", CONTACT] if contact else []
     result = subprocess.run(
-        [sys.executable, "-m", "crawler", "check", *args, "--allow-private-addresses"],
+        [sys.executable, "-m", "crawler", "check", *args, "--allow-private-addresses", *own],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=ROOT,
         check=False,
-        env={**os.environ, "TMPDIR": str(tmpdir), "COLUMNS": "200", **(env or {})},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "CONSENT_CONTACT_URL"},
+            "TMPDIR": str(tmpdir), "COLUMNS": "200", **(env or {}),
+        },
     )
     assert list(tmpdir.iterdir()) == [], "check left files in TMPDIR"
     return result
@@ -321,6 +325,28 @@ def test_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("consentcrawl: error: ")
     assert message in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        ([], {}, "--contact is required"),
+        (["--contact", "ftp://ops.example/"], {}, "--contact 'ftp://ops.example/' is not an http(s)"),
+        ([], {"CONSENT_CONTACT_URL": "ops.example"}, "--contact 'ops.example' is not an http(s)"),
+        (["--set", "CONSENT_CONTACT_URL=x"], {}, "CONSENT_CONTACT_URL 'x' is not an http(s)"),
+    ],
+    ids=["missing", "ftp", "envvar", "set"],
+)
+def test_a_check_without_a_usable_contact_is_a_usage_error(
+    tmp_path: Path, web: SiteServer, args: list[str], env: dict[str, str], message: str
+) -> None:
+    result = run_check(tmp_path, web.url(f"grant.{DOMAIN}"), "--purpose", "all", "--resolve",
+                       RESOLVE, *args, env=env, contact=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"consentcrawl: error: {message}")
+    assert web.requests == [] if hasattr(web, "requests") else True
 
 
 def test_all_is_only_for_check() -> None:
