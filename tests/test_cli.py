@@ -124,6 +124,26 @@ def test_empty_and_missing_seeds_file(paths: dict[str, Path]) -> None:
     assert not paths["catalog"].exists() and not paths["warc"].exists()
 
 
+def test_every_bad_seeds_line_is_reported(paths: dict[str, Path]) -> None:
+    seeds = paths["root"] / "seeds.txt"
+    seeds.write_text("# seeds\nhttps://a.example/  # ok\nftp://x\nhttps://b.example/\nmailto:a@b\n")
+    code, output = invoke(*crawl_args(paths, "--seeds-file", str(seeds)))
+    assert code == 2
+    assert output.strip().splitlines() == [
+        f"consentcrawl: error: {seeds}:3: 'ftp://x' is not an http(s) URL",
+        f"consentcrawl: error: {seeds}:5: 'mailto:a@b' is not an http(s) URL",
+    ]
+    assert not paths["catalog"].exists() and not paths["warc"].exists()
+
+
+def test_a_bogus_demo_purpose_fails_before_the_demo_starts(paths: dict[str, Path]) -> None:
+    workdir = paths["root"] / "demo"
+    code, output = invoke("demo", "--workdir", str(workdir), "--purpose", "bogus")
+    assert code == 2 and "unknown purpose 'bogus'" in output
+    assert "Demo web" not in output
+    assert not workdir.exists()
+
+
 @pytest.mark.parametrize(
     ("catalog", "message"),
     [
