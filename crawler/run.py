@@ -117,11 +117,11 @@ def check_seeds(seeds: Sequence[str]) -> tuple[str, ...]:
     return tuple(seeds)
 
 
-def check_contact(options: CrawlOptions) -> str:
-    """The contact the crawl will send, named by where it came from when it is unusable."""
-    if "CONSENT_CONTACT_URL" in options.extra_settings:  # --set wins, as in settings_for
-        return contact_url(options.extra_settings["CONSENT_CONTACT_URL"], "CONSENT_CONTACT_URL")
-    return contact_url(options.contact, "--contact")
+def check_contact(contact: str | None, extra_settings: Mapping[str, Any]) -> str:
+    """The contact a crawl will send, named by where it came from when it is unusable."""
+    if "CONSENT_CONTACT_URL" in extra_settings:  # --set wins, as in settings_for
+        return contact_url(extra_settings["CONSENT_CONTACT_URL"], "CONSENT_CONTACT_URL")
+    return contact_url(contact, "--contact")
 
 
 def settings_for(options: CrawlOptions) -> Settings:
@@ -164,7 +164,7 @@ def preflight(options: CrawlOptions) -> None:
     check_seeds(options.seeds)
     if not is_valid_token(options.agent):
         raise ConfigError(f"agent {options.agent!r} is not a robots.txt product token ([A-Za-z_-]+)")
-    check_contact(options)
+    check_contact(options.contact, options.extra_settings)
     HostMap.parse(options.resolve)
     for path in options.blocklists:  # every problem of every list, before anything is written
         try:

@@ -271,8 +271,8 @@ def test_agent_option(web: SiteServer, tmp_path: Path) -> None:
     assert all(allowed(data, p) for p in PURPOSES)
 
 
-def test_temporary_folder_is_used_and_removed(web: SiteServer, tmp_path: Path) -> None:
-    # Record the folders the check creates, to show they were under TMPDIR and are gone.
+def run_tracked(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run ``check`` recording the temporary folders it creates (and the exit code)."""
     script = (
         "import sys, tempfile\n"
         "made = []\n"
@@ -291,13 +291,23 @@ def test_temporary_folder_is_used_and_removed(web: SiteServer, tmp_path: Path) -
     tmpdir = tmp_path / "tmpdir"
     tmpdir.mkdir()
     result = subprocess.run(
-        [sys.executable, "-c", script, "check", web.url(f"ai.{DOMAIN}"), "--purpose", "search",
-         "--resolve", RESOLVE, "--json", "--allow-private-addresses"],
+        [sys.executable, "-c", script, "check", *args],
         capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
-        env={**os.environ, "TMPDIR": str(tmpdir)},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "CONSENT_CONTACT_URL"},
+            "TMPDIR": str(tmpdir),
+        },
     )
+    return result, result.stderr.split("MADE", 1)[1].split()
+
+
+def test_temporary_folder_is_used_and_removed(web: SiteServer, tmp_path: Path) -> None:
+    # Record the folders the check creates, to show they were under TMPDIR and are gone.
+    tmpdir = tmp_path / "tmpdir"
+    result, made = run_tracked(tmp_path, web.url(f"ai.{DOMAIN}"), "--purpose", "search",
+                               "--resolve", RESOLVE, "--json", "--allow-private-addresses",
+                               "--contact", CONTACT)
     assert "EXIT 0" in result.stderr, result.stderr
-    made = result.stderr.split("MADE", 1)[1].split()
     assert len(made) == 1 and Path(made[0]).parent == tmpdir
     assert not Path(made[0]).exists()
     assert list(tmpdir.iterdir()) == []
@@ -346,7 +356,17 @@ def test_a_check_without_a_usable_contact_is_a_usage_error(
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"consentcrawl: error: {message}")
-    assert web.requests == [] if hasattr(web, "requests") else True
+
+
+def test_the_contact_is_checked_before_anything_is_made_or_fetched(
+    web: SiteServer, tmp_path: Path
+) -> None:
+    host = f"noai.{DOMAIN}"
+    before = len(web.hits_for(host))
+    result, made = run_tracked(tmp_path, web.url(host, "/page"), "--purpose", "search",
+                               "--resolve", RESOLVE, "--allow-private-addresses")
+    assert "EXIT 2" in result.stderr and "--contact is required" in result.stderr
+    assert made == [] and len(web.hits_for(host)) == before
 
 
 def test_all_is_only_for_check() -> None:
