@@ -6,6 +6,8 @@ are replaced, cookies and HTTP auth are switched off, the size and time bounds c
 CONSENT_MAX_RESPONSE_SIZE and CONSENT_DOWNLOAD_TIMEOUT, and the redirect limit is set one above
 CONSENT_MAX_REDIRECTS so that ours, which records, always fires first.
 CONSENT_* defaults are set at "default" priority, so any project or command-line value wins.
+USER_AGENT carries the operator's CONSENT_CONTACT_URL, which has no default: without one the
+add-on raises ConfigError.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .contact import contact_url
 from .defaults import CONSENT_DEFAULTS
 
 if TYPE_CHECKING:
@@ -56,7 +59,7 @@ class ConsentAddon:
         for name, value in CONSENT_DEFAULTS.items():
             settings.set(name, value, priority="default")
         agent = settings.get("CONSENT_AGENT")
-        contact = settings.get("CONSENT_CONTACT_URL")
+        contact = contact_url(settings.get("CONSENT_CONTACT_URL"))  # ConfigError without one
         settings.set("USER_AGENT", f"{agent}/{__version__} (+{contact})", priority="addon")
 
         middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")

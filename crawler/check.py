@@ -33,7 +33,7 @@ from .consent.model import Decision, Evidence, Purpose
 from .consent.policy import decide
 from .exceptions import ConfigError
 from .recorder import CatalogRecorder
-from .run import CrawlOptions, preflight, settings_for
+from .run import CrawlOptions, check_contact, preflight, settings_for
 from .spiders.seed import SeedSpider
 
 if TYPE_CHECKING:
@@ -125,6 +125,7 @@ def check_url(
     purposes: Iterable[Purpose],
     *,
     agent: str = "consentcrawl",
+    contact: str | None = None,
     resolve: Sequence[str] = (),
     require_permission: bool = False,
     licensing: LicenseTerms | None = None,
@@ -146,6 +147,7 @@ def check_url(
     clash = sorted(OWN_SETTINGS & extra.keys())
     if clash:
         raise ConfigError(f"--set {clash[0]}: consentcrawl check sets it itself")
+    check_contact(contact, extra)  # before the temporary folder is made
     collector = _Collector()
     with tempfile.TemporaryDirectory(prefix="consentcrawl-check-") as folder:
         work = Path(folder)
@@ -155,6 +157,7 @@ def check_url(
             catalog_url=f"sqlite:///{work / 'catalog.sqlite'}",
             warc_dir=work / "warc",
             agent=agent,
+            contact=contact,
             depth=0,
             max_pages=1,
             require_permission=require_permission,

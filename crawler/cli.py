@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from blocklists.cli import app as blocklist_app
+from storage.catalog.db import mask_url
 from storage.cli import app as audit_app
 from storage.errors import CatalogError, WarcStoreError
 
@@ -32,11 +33,12 @@ from .check import (
     purposes_of,
 )
 from .consent.license_policy import LicenseTerms
-from .consent.model import Decision, Effect, Purpose, Reason, UnknownPurpose
+from .consent.model import Effect, Purpose, Reason, UnknownPurpose
 from .demo import web
 from .demo.server import serve
 from .exceptions import ConfigError
-from .run import CrawlOptions, CrawlReport, run_crawl
+from .run import CrawlOptions, CrawlProgress, CrawlReport, crawl_json, run_crawl
+from .seeds import parse_seeds
 
 app = typer.Typer(
     help="Collect AI training data only where every machine-readable signal allows it.",
@@ -55,6 +57,16 @@ PURPOSES = ", ".join(p.value for p in Purpose)
 
 # Options that several commands share, declared once.
 AgentOption = Annotated[str, typer.Option(metavar="TOKEN", help="Our robots.txt product token.")]
+ContactOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="URL",
+        envvar="CONSENT_CONTACT_URL",
+        show_default=False,
+        help="Where site operators reach you, sent in the User-Agent: an http(s) URL or a "
+        "mailto: URI (required).",
+    ),
+]
 ResolveOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -125,8 +137,9 @@ def main_options(
     """consentcrawl: a consent-aware web crawler for AI training data."""
 
 
-def _usage_error(message: str) -> typer.Exit:
-    err.print(f"consentcrawl: error: {message}", markup=False, highlight=False, soft_wrap=True)
+def _usage_error(*messages: str) -> typer.Exit:
+    for message in messages:  # one line per problem
+        err.print(f"consentcrawl: error: {message}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -163,15 +176,15 @@ def _licensing(
         raise _usage_error(str(exc)) from None
 
 
-def _read_seeds(path: Path) -> list[str]:
+def _read_seeds(path: Path) -> tuple[str, ...]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _usage_error(f"seeds file {path}: {exc}") from None
-    seeds = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not seeds:
-        raise _usage_error(f"seeds file {path} has no URLs")
-    return seeds
+    parsed = parse_seeds(text, str(path))
+    if parsed.problems:
+        raise _usage_error(*parsed.problems)
+    return parsed.seeds
 
 
 @app.command()
@@ -187,6 +200,7 @@ def crawl(
         typer.Option(metavar="FILE", help="A file of seed URLs, one a line (# comments)."),
     ] = None,
     agent: AgentOption = "consentcrawl",
+    contact: ContactOption = None,
     catalog: Annotated[
         str,
         typer.Option(metavar="URL", envvar="CONSENT_CATALOG_URL", help="Catalog database URL."),
@@ -233,22 +247,30 @@ def crawl(
     delay: Annotated[
         float, typer.Option(metavar="SECONDS", min=0, help="Delay between requests to a site.")
     ] = 0.25,
+    json_: Annotated[
+        bool,
+        typer.Option("--json", help="Print only a JSON summary on stdout (progress on stderr)."),
+    ] = False,
     set_: SetOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Run a crawl job: collect what may be collected, record every URL considered.
 
-    Example: consentcrawl crawl https://example.org/ --purpose train-genai
+    Prints the job id on stderr as soon as the job exists, live progress while it runs, and a
+    summary counted from the catalog at the end.
+
+    Example: consentcrawl crawl https://example.org/ --purpose train-genai --contact mailto:me@example.org
     """
     if not purpose:
         raise _usage_error(f"--purpose is required ({PURPOSES})")
-    seeds = list(seed_urls or []) + (_read_seeds(seeds_file) if seeds_file else [])
+    seeds = tuple(seed_urls or ()) + (_read_seeds(seeds_file) if seeds_file else ())
     options = CrawlOptions(
-        seeds=tuple(seeds),
+        seeds=seeds,
         purpose=_purpose(purpose),
         catalog_url=catalog,
         warc_dir=warc_dir,
         agent=agent,
+        contact=contact,
         depth=depth,
         max_pages=max_pages,
         require_permission=require_permission,
@@ -264,7 +286,11 @@ def crawl(
         extra_settings=_settings(set_ or []),
     )
     report = _run(options)
-    _summary(report, options)
+    if json_:
+        typer.echo(json.dumps(crawl_json(report, options.catalog_url), indent=2, ensure_ascii=False))
+        _failure(report)
+    else:
+        _summary(report, options)
     _exit(report)
 
 
@@ -286,6 +312,7 @@ def demo(
 
     Example: consentcrawl demo --workdir ./demo-run
     """
+    chosen = _purpose(purpose)  # before anything starts
     folder = workdir or Path(tempfile.mkdtemp(prefix="consentcrawl-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     catalog_url = f"sqlite:///{(folder / 'catalog.sqlite').resolve()}"
@@ -297,9 +324,10 @@ def demo(
         )
         options = CrawlOptions(
             seeds=tuple(web.seeds(server.port)),
-            purpose=_purpose(purpose),
+            purpose=chosen,
             catalog_url=catalog_url,
             warc_dir=folder / "warc",
+            contact=web.CONTACT,
             resolve=(f"*.{web.DOMAIN}:127.0.0.1",),
             allow_private=True,  # the demo web is on loopback; metadata addresses stay refused
             blocklists=(piracy_list,),
@@ -324,6 +352,7 @@ def check(
         typer.Option(metavar="PURPOSE", help=f"What the data is for: {PURPOSES}, or all."),
     ] = "",
     agent: AgentOption = "consentcrawl",
+    contact: ContactOption = None,
     json_: Annotated[
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
@@ -346,7 +375,7 @@ def check(
 
     Fetches robots.txt, tdmrep.json, ai.txt and the page as a crawl would; stores nothing.
 
-    Example: consentcrawl check https://example.org/page --purpose all
+    Example: consentcrawl check https://example.org/page --purpose all --contact mailto:me@example.org
     """
     if not purpose:
         raise _usage_error(f"--purpose is required ({PURPOSES}, or all)")
@@ -362,6 +391,7 @@ def check(
                 url,
                 purposes,
                 agent=agent,
+                contact=contact,
                 resolve=tuple(resolve or ()),
                 require_permission=require_permission,
                 licensing=licensing,
@@ -447,7 +477,6 @@ def _check_report(result: CheckResult) -> None:
 
 
 def _run(options: CrawlOptions) -> CrawlReport:
-    counts = {"collected": 0, "skipped": 0}
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -457,24 +486,29 @@ def _run(options: CrawlOptions) -> CrawlReport:
     ) as progress:
         task = progress.add_task("starting…")
 
-        def decided(url: str, decision: Decision) -> None:
-            counts["collected" if decision.allowed else "skipped"] += 1
-            progress.update(
-                task,
-                description=(
-                    f"collected {counts['collected']} · skipped {counts['skipped']} · {url[:60]}"
-                ),
-            )
+        def job(job_id: str) -> None:
+            progress.console.print(f"job {job_id}", markup=False, highlight=False)
+
+        def update(now: CrawlProgress) -> None:
+            progress.update(task, description=_progress_line(now))
 
         try:
-            return run_crawl(options, on_decision=decided)
+            return run_crawl(options, on_job=job, on_progress=update)
         except ConfigError as exc:
             raise _usage_error(str(exc)) from None
         except (CatalogError, WarcStoreError) as exc:
             raise _runtime_error(str(exc)) from None
 
 
+def _progress_line(now: CrawlProgress) -> str:
+    return (
+        f"{now.rate:.1f} pages/s · collected {now.collected} · skipped {now.skipped} · "
+        f"queued {now.queued} · {now.bytes_collected:,} bytes"
+    )
+
+
 def _summary(report: CrawlReport, options: CrawlOptions) -> None:
+    counts = report.counts
     table = Table(
         title=f"Job {report.job_id or '(none)'}",
         caption=f"purpose: {options.purpose}; a URL skipped for several reasons counts under each",
@@ -482,32 +516,37 @@ def _summary(report: CrawlReport, options: CrawlOptions) -> None:
     table.add_column("outcome")
     table.add_column("reason")
     table.add_column("URLs", justify="right")
-    table.add_row("collected", "", str(report.collected))
-    for reason, count in report.reasons.most_common():
+    table.add_row("collected", "", str(counts.collected))
+    for reason, count in counts.reasons.most_common():
         table.add_row("skipped", reason, str(count))
-    table.add_row("[bold]total[/]", "", f"[bold]{report.collected + report.skipped}[/]")
+    table.add_row("[bold]total[/]", "", f"[bold]{counts.collected + counts.skipped}[/]")
     out.print(table)
-    rate = (report.collected + report.skipped) / report.elapsed if report.elapsed else 0.0
+    decided = counts.collected + counts.skipped
+    rate = decided / report.elapsed if report.elapsed else 0.0
     out.print(
-        f"{report.collected} collected ({report.bytes_collected:,} bytes), {report.skipped} skipped "
-        f"in {report.elapsed:.1f} s ({rate:.1f} URLs/s); robots.txt fetched for "
+        f"{counts.collected} collected ({counts.bytes_collected:,} bytes), {counts.skipped} "
+        f"skipped in {report.elapsed:.1f} s ({rate:.1f} URLs/s); robots.txt fetched for "
         f"{report.robots_fetched} origins, {report.robots_unreachable} unreachable (closed)."
     )
-    if report.images:
-        why = ", ".join(f"{r} {n}" for r, n in report.image_reasons.most_common())
+    if counts.images:
+        why = ", ".join(f"{r} {n}" for r, n in counts.image_reasons.most_common())
         out.print(
-            f"Images: {report.images['collected']} collected, {report.images['skipped']} skipped"
+            f"Images: {counts.images['collected']} collected, {counts.images['skipped']} skipped"
             + (f" ({why})" if why else "") + "."
         )
-    if report.license_statuses:
-        mix = ", ".join(f"{s} {n}" for s, n in report.license_statuses.most_common())
-        named = ", ".join(f"{spdx} {n}" for spdx, n in report.licenses.most_common())
+    if counts.license_statuses:
+        mix = ", ".join(f"{s} {n}" for s, n in counts.license_statuses.most_common())
+        named = ", ".join(f"{spdx} {n}" for spdx, n in counts.licenses.most_common())
         out.print(f"Licence status: {mix}" + (f" (licences: {named})" if named else "") + ".")
-    out.print(f"Catalog: {options.catalog_url}")
+    out.print(Text.assemble("Catalog: ", mask_url(options.catalog_url)))
     files = ", ".join(str(p) for p in report.warc_files) or "none (nothing collected)"
-    out.print(f"WARC:    {files}")
+    out.print(Text.assemble("WARC:    ", files))
     if report.interrupted:
         out.print("Interrupted: the catalog and WARC files hold every URL decided until then.")
+    _failure(report)
+
+
+def _failure(report: CrawlReport) -> None:
     if report.failure:
         err.print(f"consentcrawl: error: {report.failure}", markup=False, highlight=False, soft_wrap=True)
 

@@ -23,7 +23,7 @@ CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_CATALOG_MAX_PENDING": 4,
     "CONSENT_CATALOG_URL": "sqlite:///consentcrawl.sqlite",
     "CONSENT_COMMERCIAL": True,
-    "CONSENT_CONTACT_URL": "https://github.com/consentcrawl/consentcrawl",
+    "CONSENT_CONTACT_URL": None,  # required: the operator's http(s) URL or mailto: URI
     "CONSENT_DOWNLOAD_TIMEOUT": 30.0,
     "CONSENT_EVALUATE": [],
     "CONSENT_FOLLOW_LINKS": True,

@@ -1,41 +1,51 @@
 """Run one crawl job in this process: validate, build Scrapy settings, crawl, report.
 
 The CLI and the demo both come through here, so they check their input the same way and fail
-before anything is written: seeds, purpose and agent token are checked first, then the WARC
-folder, then the catalog (connect, then migrate).
+before anything is written: seeds, purpose, agent token and contact are checked first, then
+the WARC folder, then the catalog (connect, then migrate).
+
+While the crawl runs, ``on_job`` hears the job id as soon as the job is in the catalog and
+``on_progress`` gets a ``CrawlProgress`` every ``interval`` seconds. The report's counts are
+read from the catalog after the crawl (``crawler.tally``).
 """
 
 from __future__ import annotations
 
 import shutil
 import time
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from scrapy.crawler import CrawlerProcess
+from scrapy import signals as scrapy_signals
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from twisted.internet.task import LoopingCall
 
 from blocklists.formats import load_blocklist
 from blocklists.model import BlocklistFormatError
 from storage.catalog.catalog import Catalog
+from storage.catalog.db import mask_url
+from storage.errors import CatalogError
 from storage.warc import WarcStore
 
-from . import signals, stats
+from . import stats
 from .addon import ConsentAddon
 from .addresses import LOCAL_NETWORKS
 from .config import ConsentConfig
 from .consent.license_policy import LicenseTerms
-from .consent.model import Decision, Purpose
+from .consent.model import Purpose
 from .consent.robots import is_valid_token
+from .contact import contact_url
 from .exceptions import ConfigError
 from .recorder import CatalogRecorder
+from .seeds import seed_problem
 from .spiders.seed import SeedSpider
+from .tally import JobTally, tally
 
-__all__ = ["CrawlOptions", "CrawlReport", "check_seeds", "run_crawl"]
+__all__ = ["CrawlOptions", "CrawlProgress", "CrawlReport", "check_seeds", "crawl_json", "run_crawl"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +55,7 @@ class CrawlOptions:
     catalog_url: str
     warc_dir: Path
     agent: str = "consentcrawl"
+    contact: str | None = None  # CONSENT_CONTACT_URL (required, here or in extra_settings)
     depth: int = 3
     max_pages: int = 0
     require_permission: bool = False
@@ -61,19 +72,28 @@ class CrawlOptions:
     extra_settings: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class CrawlProgress:
+    """The crawl so far, as the stats count it while it runs."""
+
+    elapsed: float
+    collected: int
+    skipped: int
+    queued: int  # requests waiting in the scheduler
+    bytes_collected: int
+
+    @property
+    def rate(self) -> float:
+        """URLs decided per second."""
+        return (self.collected + self.skipped) / self.elapsed if self.elapsed > 0 else 0.0
+
+
 @dataclass(slots=True)
 class CrawlReport:
     job_id: str | None
     finish_reason: str
     elapsed: float
-    collected: int = 0
-    skipped: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-    license_statuses: Counter[str] = field(default_factory=Counter)
-    licenses: Counter[str] = field(default_factory=Counter)
-    images: Counter[str] = field(default_factory=Counter)  # by outcome
-    image_reasons: Counter[str] = field(default_factory=Counter)
-    bytes_collected: int = 0
+    counts: JobTally = field(default_factory=JobTally)  # read from the catalog
     warc_files: list[Path] = field(default_factory=list)
     robots_fetched: int = 0
     robots_unreachable: int = 0
@@ -92,10 +112,17 @@ def check_seeds(seeds: Sequence[str]) -> tuple[str, ...]:
     if not seeds:
         raise ConfigError("no seed URLs given")
     for seed in seeds:
-        parts = urlsplit(seed)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"seed {seed!r} is not an http(s) URL")
+        problem = seed_problem(seed)
+        if problem is not None:
+            raise ConfigError(f"seed {problem}")
     return tuple(seeds)
+
+
+def check_contact(contact: str | None, extra_settings: Mapping[str, Any]) -> str:
+    """The contact a crawl will send, named by where it came from when it is unusable."""
+    if "CONSENT_CONTACT_URL" in extra_settings:  # --set wins, as in settings_for
+        return contact_url(extra_settings["CONSENT_CONTACT_URL"], "CONSENT_CONTACT_URL")
+    return contact_url(contact, "--contact")
 
 
 def settings_for(options: CrawlOptions) -> Settings:
@@ -105,6 +132,7 @@ def settings_for(options: CrawlOptions) -> Settings:
         {
             "CONSENT_PURPOSE": options.purpose.value,
             "CONSENT_AGENT": options.agent,
+            "CONSENT_CONTACT_URL": options.contact,
             "CONSENT_CATALOG_URL": options.catalog_url,
             "CONSENT_WARC_DIR": str(options.warc_dir),
             "CONSENT_MAX_PAGES": options.max_pages,
@@ -168,6 +196,7 @@ def preflight(options: CrawlOptions) -> None:
     check_seeds(options.seeds)
     if not is_valid_token(options.agent):
         raise ConfigError(f"agent {options.agent!r} is not a robots.txt product token ([A-Za-z_-]+)")
+    check_contact(options.contact, options.extra_settings)
     configuration(options)
     for path in options.blocklists:  # every problem of every list, before anything is written
         try:
@@ -187,19 +216,17 @@ def preflight(options: CrawlOptions) -> None:
 
 
 def run_crawl(
-    options: CrawlOptions, *, on_decision: Callable[[str, Decision], None] | None = None
+    options: CrawlOptions,
+    *,
+    on_job: Callable[[str], None] | None = None,
+    on_progress: Callable[[CrawlProgress], None] | None = None,
+    interval: float = 0.5,
 ) -> CrawlReport:
     preflight(options)
     process = CrawlerProcess(settings_for(options))
     crawler = process.create_crawler(SeedSpider)
-    if on_decision is not None:
-        callback = on_decision  # bound for the closure below; Scrapy keeps weak references
-
-        def decided(request: Any, response: Any, decision: Decision) -> None:
-            callback(request.url, decision)
-
-        crawler.signals.connect(decided, signal=signals.consent_decided, weak=False)
     started = time.monotonic()
+    _watch(crawler, started, on_job, on_progress, interval)
     process.crawl(crawler)
     process.start()
     values = crawler.stats.get_stats() if crawler.stats else {}
@@ -207,28 +234,92 @@ def run_crawl(
         job_id=values.get(stats.JOB_ID),
         finish_reason=str(values.get("finish_reason", "unknown")),
         elapsed=time.monotonic() - started,
-        collected=int(values.get(stats.outcome("collected"), 0)),
-        skipped=int(values.get(stats.outcome("skipped"), 0)),
-        bytes_collected=int(values.get(stats.COLLECTED_BYTES, 0)),
         robots_fetched=int(values.get(stats.ROBOTS_FETCHED, 0)),
         robots_unreachable=int(values.get(stats.ROBOTS_UNREACHABLE, 0)),
     )
-    for counter, prefix in (
-        (report.reasons, stats.DENIED_REASON_PREFIX),
-        (report.license_statuses, stats.LICENSE_STATUS_PREFIX),
-        (report.licenses, stats.LICENSE_PREFIX),
-        (report.images, stats.IMAGE_OUTCOME_PREFIX),
-        (report.image_reasons, stats.IMAGE_DENIED_REASON_PREFIX),
-    ):
-        counter.update({k[len(prefix) :]: int(v) for k, v in values.items() if k.startswith(prefix)})
     recorder = _recorder(crawler)
     if recorder is not None:
         report.warc_files = list(recorder.warc_files)
         if recorder.failure is not None:
             report.failure = f"catalog/WARC write failed: {recorder.failure}"
-    if report.job_id is None and report.failure is None:
-        report.failure = f"the crawl did not start ({report.finish_reason})"
+    if report.job_id is None:
+        if report.failure is None:
+            report.failure = f"the crawl did not start ({report.finish_reason})"
+        return report
+    try:
+        report.counts = tally(options.catalog_url, uuid.UUID(report.job_id))
+    except CatalogError as exc:
+        report.failure = "; ".join(filter(None, (report.failure, f"counting the job: {exc}")))
     return report
+
+
+def _watch(
+    crawler: Crawler,
+    started: float,
+    on_job: Callable[[str], None] | None,
+    on_progress: Callable[[CrawlProgress], None] | None,
+    interval: float,
+) -> None:
+    """Call ``on_job`` once the job exists, ``on_progress`` every ``interval`` seconds."""
+
+    def progress() -> None:
+        if on_progress is None or crawler.stats is None:
+            return
+        scheduler = crawler.engine.scheduler if crawler.engine is not None else None
+        value = crawler.stats.get_value
+        on_progress(
+            CrawlProgress(
+                elapsed=time.monotonic() - started,
+                collected=int(value(stats.outcome("collected"), 0)),
+                skipped=int(value(stats.outcome("skipped"), 0)),
+                queued=len(scheduler) if isinstance(scheduler, Sized) else 0,
+                bytes_collected=int(value(stats.COLLECTED_BYTES, 0)),
+            )
+        )
+
+    loops: list[LoopingCall] = []  # made on the reactor: a LoopingCall installs one if none is
+
+    def engine_started() -> None:
+        # The recorder starts the job on spider_opened, which Scrapy sends before this.
+        job_id = crawler.stats.get_value(stats.JOB_ID) if crawler.stats else None
+        if on_job is not None and job_id is not None:
+            on_job(str(job_id))
+        loops.append(LoopingCall(progress))
+        loops[0].start(interval, now=True)
+
+    def engine_stopped() -> None:
+        for loop in loops:
+            if loop.running:
+                loop.stop()
+
+    # Scrapy keeps weak references by default; these closures live only here.
+    crawler.signals.connect(engine_started, signal=scrapy_signals.engine_started, weak=False)
+    crawler.signals.connect(engine_stopped, signal=scrapy_signals.engine_stopped, weak=False)
+
+
+def crawl_json(report: CrawlReport, catalog_url: str) -> dict[str, Any]:
+    """The stable JSON summary of a crawl (documented in README "Crawling")."""
+    counts = report.counts
+    return {
+        "job_id": report.job_id,
+        "status": counts.status,
+        "collected": counts.collected,
+        "skipped": counts.skipped,
+        "reasons": dict(counts.reasons.most_common()),
+        "license_statuses": dict(counts.license_statuses.most_common()),
+        "licenses": dict(counts.licenses.most_common()),
+        "images": {
+            "collected": counts.images["collected"],
+            "skipped": counts.images["skipped"],
+            "reasons": dict(counts.image_reasons.most_common()),
+        },
+        "bytes_collected": counts.bytes_collected,
+        "elapsed_seconds": round(report.elapsed, 3),
+        "catalog": mask_url(catalog_url),
+        "warc_files": [str(path) for path in report.warc_files],
+        "interrupted": report.interrupted,
+        "failure": report.failure,
+    }
 
 
 def _recorder(crawler: Any) -> CatalogRecorder | None:

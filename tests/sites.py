@@ -10,8 +10,16 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from crawler.addon import ConsentAddon
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: The operator contact every test crawl and check sends in its User-Agent (.test: no one's).
+CONTACT = "mailto:tests@consentcrawl.test"
+#: Settings of a crawler with the add-on, for unit tests of its components.
+ADDON: dict[str, Any] = {"ADDONS": {ConsentAddon: 0}, "CONSENT_CONTACT_URL": CONTACT}
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -31,7 +39,7 @@ def start_crawl(url: str, host: str, tmp: Path, *extra: str) -> subprocess.Popen
         [sys.executable, "-m", "crawler", "crawl", url, "--purpose", "search",
          "--catalog", f"sqlite:///{tmp / 'c.sqlite'}", "--warc-dir", str(tmp / "w"),
          "--resolve", f"{host}:127.0.0.1", "--delay", "0", "--allow-private-addresses",
-         "--depth", "1000", *extra],
+         "--depth", "1000", "--contact", CONTACT, *extra],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -59,5 +67,7 @@ def crawl(
         "--delay",
         "0",
         "--allow-private-addresses",  # the test web is on 127.0.0.1
+        "--contact",
+        CONTACT,
         *extra,
     )

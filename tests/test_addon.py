@@ -8,8 +8,9 @@ from scrapy.utils.conf import build_component_list
 from scrapy.utils.test import get_crawler
 
 from crawler import __version__
-from crawler.addon import ConsentAddon
 from crawler.defaults import CONSENT_DEFAULTS
+
+from .sites import ADDON
 
 ROBOTS = "crawler.middlewares.origin.OriginPolicyMiddleware"
 RESPONSE = "crawler.middlewares.response.ResponseSignalsMiddleware"
@@ -20,9 +21,7 @@ CONFIG = "crawler.config.ConfigExtension"
 
 
 def settings_with(**extra: Any) -> Any:
-    crawler = get_crawler(
-        settings_dict={"ADDONS": {ConsentAddon: 0}, "CONSENT_PURPOSE": "search", **extra}
-    )
+    crawler = get_crawler(settings_dict={**ADDON, "CONSENT_PURPOSE": "search", **extra})
     return crawler.settings
 
 
@@ -76,5 +75,7 @@ def test_defaults_yield_to_project_values() -> None:
     assert settings.getint("REDIRECT_MAX_TIMES") == 4
     assert settings.get("USER_AGENT").startswith(f"examplebot/{__version__} (+")
     for name, value in CONSENT_DEFAULTS.items():
-        if name not in ("CONSENT_AGENT", "CONSENT_MAX_REDIRECTS", "CONSENT_PURPOSE"):
+        if name not in (
+            "CONSENT_AGENT", "CONSENT_MAX_REDIRECTS", "CONSENT_CONTACT_URL", "CONSENT_PURPOSE"
+        ):
             assert settings.get(name) == value, name

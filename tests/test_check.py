@@ -19,7 +19,7 @@ import pytest
 from crawler.consent.model import LicenseStatus, Purpose
 from crawler.demo.server import Page, SiteServer, serve
 
-from .sites import ROOT, run_cli
+from .sites import CONTACT, ROOT, run_cli
 
 DOMAIN = "check.test"
 RESOLVE = f"*.{DOMAIN}:127.0.0.1"
@@ -92,19 +92,23 @@ def web() -> Iterator[SiteServer]:
 
 
 def run_check(
-    tmp: Path, *args: str, env: dict[str, str] | None = None
+    tmp: Path, *args: str, env: dict[str, str] | None = None, contact: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run ``consentcrawl check`` with TMPDIR in ``tmp`` and check nothing is left there."""
     tmpdir = tmp / "tmpdir"
     tmpdir.mkdir(parents=True)
+    own = ["--contact", CONTACT] if contact else []
     result = subprocess.run(
-        [sys.executable, "-m", "crawler", "check", *args, "--allow-private-addresses"],
+        [sys.executable, "-m", "crawler", "check", *args, "--allow-private-addresses", *own],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=ROOT,
         check=False,
-        env={**os.environ, "TMPDIR": str(tmpdir), "COLUMNS": "200", **(env or {})},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "CONSENT_CONTACT_URL"},
+            "TMPDIR": str(tmpdir), "COLUMNS": "200", **(env or {}),
+        },
     )
     assert list(tmpdir.iterdir()) == [], "check left files in TMPDIR"
     return result
@@ -267,8 +271,8 @@ def test_agent_option(web: SiteServer, tmp_path: Path) -> None:
     assert all(allowed(data, p) for p in PURPOSES)
 
 
-def test_temporary_folder_is_used_and_removed(web: SiteServer, tmp_path: Path) -> None:
-    # Record the folders the check creates, to show they were under TMPDIR and are gone.
+def run_tracked(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run ``check`` recording the temporary folders it creates (and the exit code)."""
     script = (
         "import sys, tempfile\n"
         "made = []\n"
@@ -287,13 +291,23 @@ def test_temporary_folder_is_used_and_removed(web: SiteServer, tmp_path: Path) -
     tmpdir = tmp_path / "tmpdir"
     tmpdir.mkdir()
     result = subprocess.run(
-        [sys.executable, "-c", script, "check", web.url(f"ai.{DOMAIN}"), "--purpose", "search",
-         "--resolve", RESOLVE, "--json", "--allow-private-addresses"],
+        [sys.executable, "-c", script, "check", *args],
         capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
-        env={**os.environ, "TMPDIR": str(tmpdir)},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "CONSENT_CONTACT_URL"},
+            "TMPDIR": str(tmpdir),
+        },
     )
+    return result, result.stderr.split("MADE", 1)[1].split()
+
+
+def test_temporary_folder_is_used_and_removed(web: SiteServer, tmp_path: Path) -> None:
+    # Record the folders the check creates, to show they were under TMPDIR and are gone.
+    tmpdir = tmp_path / "tmpdir"
+    result, made = run_tracked(tmp_path, web.url(f"ai.{DOMAIN}"), "--purpose", "search",
+                               "--resolve", RESOLVE, "--json", "--allow-private-addresses",
+                               "--contact", CONTACT)
     assert "EXIT 0" in result.stderr, result.stderr
-    made = result.stderr.split("MADE", 1)[1].split()
     assert len(made) == 1 and Path(made[0]).parent == tmpdir
     assert not Path(made[0]).exists()
     assert list(tmpdir.iterdir()) == []
@@ -321,6 +335,38 @@ def test_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("consentcrawl: error: ")
     assert message in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        ([], {}, "--contact is required"),
+        (["--contact", "ftp://ops.example/"], {}, "--contact 'ftp://ops.example/' is not an http(s)"),
+        ([], {"CONSENT_CONTACT_URL": "ops.example"}, "--contact 'ops.example' is not an http(s)"),
+        (["--set", "CONSENT_CONTACT_URL=x"], {}, "CONSENT_CONTACT_URL 'x' is not an http(s)"),
+    ],
+    ids=["missing", "ftp", "envvar", "set"],
+)
+def test_a_check_without_a_usable_contact_is_a_usage_error(
+    tmp_path: Path, web: SiteServer, args: list[str], env: dict[str, str], message: str
+) -> None:
+    result = run_check(tmp_path, web.url(f"grant.{DOMAIN}"), "--purpose", "all", "--resolve",
+                       RESOLVE, *args, env=env, contact=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"consentcrawl: error: {message}")
+
+
+def test_the_contact_is_checked_before_anything_is_made_or_fetched(
+    web: SiteServer, tmp_path: Path
+) -> None:
+    host = f"noai.{DOMAIN}"
+    before = len(web.hits_for(host))
+    result, made = run_tracked(tmp_path, web.url(host, "/page"), "--purpose", "search",
+                               "--resolve", RESOLVE, "--allow-private-addresses")
+    assert "EXIT 2" in result.stderr and "--contact is required" in result.stderr
+    assert made == [] and len(web.hits_for(host)) == before
 
 
 def test_all_is_only_for_check() -> None:

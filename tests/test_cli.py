@@ -10,11 +10,14 @@ from typer.testing import CliRunner
 from crawler import __version__
 from crawler.cli import app
 
+from .sites import CONTACT
+
 runner = CliRunner()
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
+def invoke(*args: str, env: dict[str, str | None] | None = None) -> tuple[int, str]:
+    # A contact in the caller's environment must not answer for the one a test leaves out.
+    result = runner.invoke(app, list(args), env={"CONSENT_CONTACT_URL": None, **(env or {})})
     return result.exit_code, result.output
 
 
@@ -31,10 +34,13 @@ def paths(tmp_path: Path) -> dict[str, Path]:
     return {"catalog": tmp_path / "cat.sqlite", "warc": tmp_path / "warc", "root": tmp_path}
 
 
-def crawl_args(paths: dict[str, Path], *extra: str, purpose: str = "train-genai") -> list[str]:
+def crawl_args(
+    paths: dict[str, Path], *extra: str, purpose: str = "train-genai", contact: bool = True
+) -> list[str]:
     return [
         "crawl",
         *extra,
+        *(["--contact", CONTACT] if contact else []),
         "--purpose",
         purpose,
         "--catalog",
@@ -68,6 +74,41 @@ def test_usage_errors_exit_2_and_write_nothing(
     assert not paths["catalog"].exists() and not paths["warc"].exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        ([], {}, "--contact is required: the User-Agent must carry the operator's contact"),
+        (["--contact", "ftp://ops.example/"], {},
+         "--contact 'ftp://ops.example/' is not an http(s) URL or a mailto: URI"),
+        (["--contact", "ops@example.org"], {}, "--contact 'ops@example.org' is not"),
+        ([], {"CONSENT_CONTACT_URL": "mailto:"}, "--contact 'mailto:' is not"),
+        (["--set", "CONSENT_CONTACT_URL=gopher://x.example/"], {},
+         "CONSENT_CONTACT_URL 'gopher://x.example/' is not"),
+        (["--contact", CONTACT, "--set", "CONSENT_CONTACT_URL="], {},
+         "CONSENT_CONTACT_URL is required"),
+    ],
+    ids=["missing", "ftp", "bare-address", "envvar", "set", "set-empty"],
+)
+def test_a_crawl_without_a_usable_contact_is_a_usage_error(
+    paths: dict[str, Path], args: list[str], env: dict[str, str | None], message: str
+) -> None:
+    code, output = invoke(*crawl_args(paths, "http://a.example/", *args, contact=False), env=env)
+    assert code == 2, output
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"consentcrawl: error: {message}")
+    assert not paths["catalog"].exists() and not paths["warc"].exists()
+
+
+@pytest.mark.parametrize(
+    "contact", [CONTACT, "https://ops.example/crawler"], ids=["mailto", "https"]
+)
+def test_the_contact_can_come_from_the_environment(paths: dict[str, Path], contact: str) -> None:
+    # A usable contact passes its check: the crawl stops at the next one, --resolve.
+    args = crawl_args(paths, "http://a.example/", "--resolve", "a.example:nowhere", contact=False)
+    code, output = invoke(*args, env={"CONSENT_CONTACT_URL": contact})
+    assert code == 2 and "is not an IP address" in output, output
+
+
 def test_missing_purpose_is_a_usage_error(paths: dict[str, Path]) -> None:
     code, output = invoke("crawl", "http://a.example/", "--catalog", f"sqlite:///{paths['catalog']}")
     assert code == 2 and "--purpose is required" in output
@@ -81,6 +122,26 @@ def test_empty_and_missing_seeds_file(paths: dict[str, Path]) -> None:
     code, output = invoke(*crawl_args(paths, "--seeds-file", str(paths["root"] / "absent.txt")))
     assert code == 2 and "absent.txt" in output
     assert not paths["catalog"].exists() and not paths["warc"].exists()
+
+
+def test_every_bad_seeds_line_is_reported(paths: dict[str, Path]) -> None:
+    seeds = paths["root"] / "seeds.txt"
+    seeds.write_text("# seeds\nhttps://a.example/  # ok\nftp://x\nhttps://b.example/\nmailto:a@b\n")
+    code, output = invoke(*crawl_args(paths, "--seeds-file", str(seeds)))
+    assert code == 2
+    assert output.strip().splitlines() == [
+        f"consentcrawl: error: {seeds}:3: 'ftp://x' is not an http(s) URL",
+        f"consentcrawl: error: {seeds}:5: 'mailto:a@b' is not an http(s) URL",
+    ]
+    assert not paths["catalog"].exists() and not paths["warc"].exists()
+
+
+def test_a_bogus_demo_purpose_fails_before_the_demo_starts(paths: dict[str, Path]) -> None:
+    workdir = paths["root"] / "demo"
+    code, output = invoke("demo", "--workdir", str(workdir), "--purpose", "bogus")
+    assert code == 2 and "unknown purpose 'bogus'" in output
+    assert "Demo web" not in output
+    assert not workdir.exists()
 
 
 @pytest.mark.parametrize(
@@ -97,7 +158,7 @@ def test_bad_catalog_exits_1_and_writes_nothing(
 ) -> None:
     code, output = invoke(
         "crawl", "http://a.example/", "--purpose", "search", "--catalog", catalog,
-        "--warc-dir", str(paths["warc"]),
+        "--warc-dir", str(paths["warc"]), "--contact", CONTACT,
     )
     assert code == 1, output
     assert "consentcrawl: error:" in output and message in output

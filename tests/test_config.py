@@ -14,9 +14,11 @@ from crawler.consent.model import Purpose
 from crawler.defaults import CONSENT_DEFAULTS
 from crawler.exceptions import ConfigError
 
+from .sites import CONTACT
+
 
 def build(**values: Any) -> ConsentConfig:
-    settings = Settings({"CONSENT_PURPOSE": "train-genai", **values})
+    settings = Settings({"CONSENT_PURPOSE": "train-genai", "CONSENT_CONTACT_URL": CONTACT, **values})
     ConsentAddon().update_settings(settings)
     return ConsentConfig.from_settings(settings)
 

@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demo.server import Page, SiteServer, serve
 from storage.catalog import Catalog
 
-from .sites import crawl, run_cli
+from .sites import CONTACT, crawl, run_cli
 
 DOMAIN = "img.test"
 DATA = Path(__file__).parent / "data" / "images"
@@ -207,7 +207,8 @@ def test_without_images_flag_no_image_is_requested(web: SiteServer, tmp_path: Pa
 
 def test_check_explains_an_image(web: SiteServer) -> None:
     result = run_cli("check", web.url(f"www.{DOMAIN}", "/img/no-genai.jpg"), "--purpose", "all",
-                     "--json", "--resolve", f"www.{DOMAIN}:127.0.0.1", "--allow-private-addresses")
+                     "--json", "--resolve", f"www.{DOMAIN}:127.0.0.1", "--allow-private-addresses",
+                     "--contact", CONTACT)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     allowed = {p: d["allowed"] for p, d in answer["purposes"].items()}

@@ -16,7 +16,7 @@ from storage.catalog import Catalog
 from storage.catalog.db import make_engine
 from storage.catalog.models import Evidence, UrlRecord
 
-from .sites import run_cli
+from .sites import CONTACT, run_cli
 
 DOMAIN = "walls.test"
 ARTICLE = "<p>" + "An ordinary article with plenty of words. " * 40 + "</p>"
@@ -74,7 +74,7 @@ def crawl(web: SiteServer, catalog_url: str, warc: Path, *extra: str) -> Any:
              web.url(f"www.{DOMAIN}", "/x").replace("http://", "http://user:secret@")]
     return run_cli(
         "crawl", *seeds, "--purpose", "train-genai", "--catalog", catalog_url, "--warc-dir",
-        str(warc), "--delay", "0", "--concurrency", "1", *RESOLVE, *extra,
+        str(warc), "--delay", "0", "--concurrency", "1", "--contact", CONTACT, *RESOLVE, *extra,
         "--set", "CONSENT_AUTH_WALL_MIN_PAGES=10",
         "--set", 'DEFAULT_REQUEST_HEADERS={"Authorization": "Basic c2VjcmV0", "Cookie": "a=b"}',
     )

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.addon import ConsentAddon
 from crawler.consent.model import Effect, LicenseStatus, Purpose, Reason
 from crawler.exceptions import ConfigError
 from crawler.license_gate import RslLicences, rsl_unreadable
 from crawler.policy_fetch import Fetched
+
+from .sites import ADDON
 
 NS = "https://rslstandard.org/rsl"
 URL = "https://news.test/license.xml"
@@ -26,7 +27,7 @@ def document(max_age: str | None = None) -> bytes:
 
 
 def gate(answers: list[Fetched], **settings: Any) -> tuple[RslLicences, list[str]]:
-    crawler = get_crawler(settings_dict={"ADDONS": {ConsentAddon: 0},
+    crawler = get_crawler(settings_dict={**ADDON,
                                          "CONSENT_PURPOSE": "train-genai", **settings})
     licences = RslLicences(crawler)
     asked: list[str] = []
@@ -96,5 +97,4 @@ def test_unfollowable_declarations_deny_every_purpose() -> None:
 def test_bad_terms_in_settings_are_config_errors(settings: dict[str, Any], message: str) -> None:
     # The crawler's configuration is built with its extensions, before any component runs.
     with pytest.raises(ConfigError, match=message):
-        get_crawler(settings_dict={"ADDONS": {ConsentAddon: 0}, "CONSENT_PURPOSE": "search",
-                                   **settings})
+        get_crawler(settings_dict={**ADDON, "CONSENT_PURPOSE": "search", **settings})

@@ -13,7 +13,6 @@ from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
 from crawler import meta
-from crawler.addon import ConsentAddon
 from crawler.consent.model import Reason
 from crawler.exceptions import (
     CredentialsRefused,
@@ -25,10 +24,12 @@ from crawler.middlewares.credentials import CredentialsMiddleware
 from crawler.middlewares.headers import CredentialHeadersMiddleware
 from crawler.middlewares.limits import CrawlLimitsMiddleware
 
+from .sites import ADDON
+
 
 def crawler(**settings: Any) -> Any:
     return get_crawler(
-        settings_dict={"ADDONS": {ConsentAddon: 0}, "CONSENT_PURPOSE": "search", **settings}
+        settings_dict={**ADDON, "CONSENT_PURPOSE": "search", **settings}
     )
 
 

@@ -13,12 +13,13 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
 from crawler import meta
-from crawler.addon import ConsentAddon
 from crawler.consent.licenses import detect_licenses
 from crawler.consent.model import Effect, LicenseStatus, Purpose
 from crawler.consent.policy import decide
 from crawler.consent.robots_tags import parse_meta_robots
 from crawler.middlewares.image import ImageConsentMiddleware
+
+from .sites import ADDON
 
 URL = "https://photos.test/img/a.jpg"
 PAGE = "https://photos.test/gallery"
@@ -32,7 +33,7 @@ def jpeg(size: tuple[int, int] = (40, 30)) -> bytes:
 
 def run(body: bytes, content_type: str = "image/jpeg", *, image: bool = True,
         request_meta: dict[str, Any] | None = None, **settings: Any) -> Request:
-    crawler = get_crawler(settings_dict={"ADDONS": {ConsentAddon: 0},
+    crawler = get_crawler(settings_dict={**ADDON,
                                          "CONSENT_PURPOSE": "train-genai", **settings})
     mw = ImageConsentMiddleware(crawler)
     request = Request(URL, meta={**({meta.KIND: "image"} if image else {}),

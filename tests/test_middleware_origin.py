@@ -16,11 +16,12 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
 from crawler import meta, signals
-from crawler.addon import ConsentAddon
 from crawler.consent.model import Effect, Purpose, Reason
 from crawler.exceptions import ConfigError, OptOutDenied, RobotsDenied, RobotsUnreachable
 from crawler.middlewares import origin as origin_module
 from crawler.middlewares.origin import OriginPolicyMiddleware
+
+from .sites import ADDON
 
 Answer = Response | BaseException
 
@@ -29,7 +30,7 @@ def make(
     answers: dict[str, Answer] | Callable[[Request], Answer], **settings: Any
 ) -> tuple[OriginPolicyMiddleware, AsyncMock, list[Any]]:
     crawler = get_crawler(
-        settings_dict={"ADDONS": {ConsentAddon: 0}, "CONSENT_PURPOSE": "search", **settings}
+        settings_dict={**ADDON, "CONSENT_PURPOSE": "search", **settings}
     )
     documents: list[Any] = []
     crawler.signals.connect(

@@ -17,15 +17,16 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler import meta, signals
-from crawler.addon import ConsentAddon
 from crawler.consent.model import Effect, Evidence, Reason
 from crawler.exceptions import ConfigError, RobotsDenied, TooManyRedirects
 from crawler.middlewares.outcome import ConsentOutcomeMiddleware
 
+from .sites import ADDON
+
 
 def make(**settings: Any) -> tuple[ConsentOutcomeMiddleware, list[tuple[str, Any, Any]]]:
     crawler = get_crawler(
-        settings_dict={"ADDONS": {ConsentAddon: 0}, "CONSENT_PURPOSE": "train-ai", **settings}
+        settings_dict={**ADDON, "CONSENT_PURPOSE": "train-ai", **settings}
     )
     decided: list[tuple[str, Any, Any]] = []
     crawler.signals.connect(

@@ -11,19 +11,20 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
 from crawler import meta
-from crawler.addon import ConsentAddon
 from crawler.consent.licenses import detect_licenses
 from crawler.consent.model import Effect, LicenseStatus, Purpose
 from crawler.consent.policy import decide
 from crawler.consent.tdmrep import TdmRepFile
 from crawler.middlewares.response import MAY_DECLARE_LICENCE, ResponseSignalsMiddleware
 
+from .sites import ADDON
+
 URL = "http://site.test/page"
 
 
 def run(response: Response, request: Request | None = None, **settings: Any) -> Request:
     crawler = get_crawler(
-        settings_dict={"ADDONS": {ConsentAddon: 0}, "CONSENT_PURPOSE": "search", **settings}
+        settings_dict={**ADDON, "CONSENT_PURPOSE": "search", **settings}
     )
     mw = ResponseSignalsMiddleware(crawler)
     request = request or Request(URL)

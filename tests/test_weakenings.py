@@ -12,9 +12,11 @@ from crawler.config import ConsentConfig
 from crawler.exceptions import ConfigError
 from crawler.weakenings import NARROWED
 
+from .sites import CONTACT
+
 
 def build(purpose: str, **values: Any) -> ConsentConfig:
-    settings = Settings({"CONSENT_PURPOSE": purpose, **values})
+    settings = Settings({"CONSENT_PURPOSE": purpose, "CONSENT_CONTACT_URL": CONTACT, **values})
     ConsentAddon().update_settings(settings)
     return ConsentConfig.from_settings(settings)
 

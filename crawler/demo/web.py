@@ -44,6 +44,9 @@ HOSTS = (
     "blog", "gallery", "reserved", "news", "stock",
 )
 
+#: The demo's operator contact, sent in its User-Agent (.test is reserved: it reaches no one).
+CONTACT = f"mailto:operator@{DOMAIN}"
+
 #: The rights holder's list the demo submits before crawling (CSV, as rights holders send).
 PIRACY_LIST = """entry,kind,reason,evidence_url,added
 piracy.demo.test,domain,distributes copies of the demo publisher's books,https://rights.example/cases/1,2026-11-01

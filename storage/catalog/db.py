@@ -78,6 +78,18 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+def _missing_driver(url: URL, exc: ImportError) -> str:
+    if url.get_backend_name() != "postgresql":
+        return str(exc)
+    driver = url.get_driver_name()
+    if driver == "psycopg":
+        return "PostgreSQL driver psycopg is not installed: pip install 'consentcrawl[postgres]'"
+    return (
+        f"PostgreSQL driver {driver} is not installed (consentcrawl[postgres] installs psycopg: "
+        "pip install 'consentcrawl[postgres]' and use postgresql://…)"
+    )
+
+
 def describe_error(exc: BaseException, limit: int = 500) -> str:
     """The driver's message on one line, cut short (PostgreSQL echoes whole failing rows)."""
     cause = getattr(exc, "orig", None) or exc
@@ -109,7 +121,10 @@ def make_engine(url: str) -> Engine:
         options["connect_args"] = {"connect_timeout": 10}
     try:
         engine = create_engine(parsed, **options)
-    except (NoSuchModuleError, ImportError, ArgumentError) as exc:
+    except ImportError as exc:  # the dialect is known, its driver is not installed
+        why = _missing_driver(parsed, exc)
+        raise CatalogError(f"unsupported catalog database {shown}: {why}") from exc
+    except (NoSuchModuleError, ArgumentError) as exc:
         raise CatalogError(f"unsupported catalog database {shown}: {exc}") from exc
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
