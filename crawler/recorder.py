@@ -33,6 +33,7 @@ from storage.catalog.records import DocumentIn, JobSpec
 
 from . import __version__, meta, signals, stats, writer
 from .blocklist_gate import gate_for
+from .config import config_of
 from .consent.model import Decision
 from .writer import Batch, Entry, Exchange, WriterConfig, WriteResult
 
@@ -44,31 +45,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
-
-#: Settings recorded with each job (what an auditor needs to know how the job ran).
-RECORDED_SETTINGS = (
-    "CONSENT_ACCEPT_LICENSES",
-    "CONSENT_AGENT",
-    "CONSENT_ALLOW_OFFSITE",
-    "CONSENT_COMMERCIAL",
-    "CONSENT_GEO",
-    "CONSENT_IMAGES",
-    "CONSENT_LICENSES_HELD",
-    "CONSENT_MAX_PAGES",
-    "CONSENT_MAX_REDIRECTS",
-    "CONSENT_PURPOSE",
-    "CONSENT_REQUIRE_PERMISSION",
-    "CONSENT_ROBOTS_CACHE_TTL",
-    "CONSENT_ROBOTS_ERROR_TTL",
-    "CONSENT_ROBOTS_PARSE_LIMIT",
-    "CONSENT_WARC_MAX_SIZE",
-    "CONCURRENT_REQUESTS",
-    "CONCURRENT_REQUESTS_PER_DOMAIN",
-    "DEPTH_LIMIT",
-    "DOWNLOAD_DELAY",
-    "USER_AGENT",
-)
-
 
 class CatalogRecorder:
     def __init__(self, crawler: Crawler) -> None:
@@ -110,15 +86,16 @@ class CatalogRecorder:
     # -- Scrapy signals ------------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
-        settings = self.crawler.settings
+        config = config_of(self.crawler)
         spec = JobSpec(
-            purpose=str(settings.get("CONSENT_PURPOSE")),
-            agent=str(settings.get("CONSENT_AGENT")),
-            user_agent=str(settings.get("USER_AGENT")),
+            purpose=config.purpose.value,
+            agent=config.agent,
+            user_agent=str(config.scrapy["USER_AGENT"]),
             seeds=tuple(str(s) for s in getattr(spider, "start_urls", ()) or ()),
-            settings={name: _jsonable(settings.get(name)) for name in RECORDED_SETTINGS},
+            settings=config.recorded(),  # the whole configuration
             software_version=__version__,
             blocklists=gate_for(self.crawler).versions,
+            weakenings=tuple(w.to_json() for w in config.weakenings),
         )
         self._review_blocklists(spider)
         self._event_loop = asyncio.get_running_loop()
