@@ -69,7 +69,7 @@ def gate_for(crawler: Crawler) -> BlocklistGate:
     gate = _gates.get(crawler)
     if gate is None:
         settings = crawler.settings
-        with Catalog(settings.get("CONSENT_CATALOG_URL")) as catalog:
+        with Catalog(settings.get("CONSENT_CATALOG_URL"), mode="write") as catalog:
             for path in settings.getlist("CONSENT_BLOCKLIST_FILES"):
                 info = submit(catalog, path, submitter=settings.get("CONSENT_BLOCKLIST_SUBMITTER"))
                 logger.info("Blocklist %s version %s (%d entries)", info.source, info.version,

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from blocklists.cli import app as blocklist_app
+from storage.catalog_cli import app as catalog_app
 from storage.cli import app as audit_app
 from storage.errors import CatalogError, WarcStoreError
 
@@ -45,6 +46,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(audit_app, name="audit")
+app.add_typer(catalog_app, name="catalog")
 app.add_typer(blocklist_app, name="blocklist")
 
 out = Console()

@@ -408,7 +408,7 @@ _Task = tuple[str, str, int | None, int | None]  # table, stream, after, until
 
 def _walk_task(url: str, task: _Task) -> tuple[int, list[Problem]]:
     """One range, in a worker process with a connection of its own."""
-    engine = make_engine(url)
+    engine = make_engine(url, "read")
     try:
         with engine.connect() as connection:
             report = VerifyReport()
