@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from crawler.cli import app
 from storage.catalog import Catalog, JobSpec, RecordIn
 from storage.catalog.base import VERSION_TABLE
-from storage.catalog.db import make_engine
+from storage.catalog.db import OpenMode, make_engine
 from storage.errors import CatalogError
 
 from .ci import unavailable
@@ -179,9 +179,9 @@ def test_a_crawl_refuses_an_older_catalog(catalog_url: str, older: Engine, tmp_p
 
 
 @pytest.mark.parametrize("mode", ["read", "write"])
-def test_catalog_refuses_an_older_revision(catalog_url: str, older: Engine, mode: str) -> None:
+def test_catalog_refuses_an_older_revision(catalog_url: str, older: Engine, mode: OpenMode) -> None:
     with pytest.raises(CatalogError, match="run consentcrawl catalog upgrade"):
-        Catalog(catalog_url, mode=mode)  # type: ignore[arg-type]
+        Catalog(catalog_url, mode=mode)
     assert current_revision(older) == BLOCKLISTS
 
 
@@ -200,13 +200,13 @@ def test_upgrade_mode_migrates_and_the_command_reports_nothing_to_do(
 
 @pytest.mark.parametrize("mode", ["read", "write", "upgrade"])
 def test_a_revision_from_a_newer_consentcrawl_is_refused(
-    catalog_url: str, engine: Engine, mode: str
+    catalog_url: str, engine: Engine, mode: OpenMode
 ) -> None:
     fill(catalog_url)
     with engine.begin() as connection:
         connection.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = 'f00dfeedbeef'"))
     with pytest.raises(CatalogError, match="which this consentcrawl does not know"):
-        Catalog(catalog_url, mode=mode)  # type: ignore[arg-type]
+        Catalog(catalog_url, mode=mode)
     assert current_revision(engine) == "f00dfeedbeef"
 
 
