@@ -255,6 +255,15 @@ def test_the_read_engine_refuses_writes(catalog_url: str, engine: Engine, statem
 # --- read-only files and folders ---------------------------------------------------------------
 
 
+def audit(path: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """`consentcrawl COMMAND --catalog sqlite:///PATH`, in a process that file permissions bind."""
+    return subprocess.run(
+        [*unprivileged(), sys.executable, "-m", "crawler", *command,
+         "--catalog", f"sqlite:///{path}"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+    )
+
+
 def unprivileged() -> list[str]:
     """A command prefix under which file permissions hold (root ignores them)."""
     if os.geteuid() != 0:
@@ -272,10 +281,13 @@ AUDITS = [
 ]
 
 
+# The file 0444, or its folder 0555; "owner": only its owner (the tests) may not write to it.
+PERMISSIONS = {"file": 0o444, "folder": 0o555, "owner": 0o575}
+
+
 @pytest.fixture(params=["file", "folder"])
 def read_only(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
-    """A WAL catalog with no -wal or -shm file, made read-only (the file 0444, or its folder
-    0555)."""
+    """A WAL catalog with no -wal or -shm file, made read-only."""
     folder = tmp_path / "ro"
     path = folder / "catalog.sqlite"
     fill(f"sqlite:///{path}")
@@ -283,7 +295,7 @@ def read_only(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
     assert sorted(p.name for p in folder.iterdir()) == ["catalog.sqlite"]
     target = path if request.param == "file" else folder
     mode = target.stat().st_mode
-    target.chmod(0o444 if request.param == "file" else 0o555)
+    target.chmod(PERMISSIONS[request.param])
     try:
         yield path
     finally:
@@ -294,11 +306,7 @@ def read_only(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
 def test_a_read_only_catalog_can_be_audited(read_only: Path, command: tuple[str, ...]) -> None:
     before = hashlib.sha256(read_only.read_bytes()).hexdigest()
     folder_before = sorted(p.name for p in read_only.parent.iterdir())
-    result = subprocess.run(
-        [*unprivileged(), sys.executable, "-m", "crawler", *command,
-         "--catalog", f"sqlite:///{read_only}"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
-    )
+    result = audit(read_only, *command)
     assert result.returncode == 0, result.stderr
     assert hashlib.sha256(read_only.read_bytes()).hexdigest() == before
     if read_only.parent.stat().st_mode & 0o222 == 0:  # nothing new in a read-only folder
@@ -319,3 +327,17 @@ def test_an_unprivileged_process_cannot_write_the_read_only_folder(read_only: Pa
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert result.returncode != 0 and "PermissionError" in result.stderr
+
+
+@pytest.mark.parametrize("read_only", ["owner"], indirect=True)
+def test_a_wal_catalog_in_a_folder_others_may_write_is_refused_clearly(read_only: Path) -> None:
+    """Not immutable there (a writer may appear), and SQLite cannot create the -shm file."""
+    before = sorted(p.name for p in read_only.parent.iterdir())
+    result = audit(read_only, "audit", "verify")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"consentcrawl: error: cannot connect to catalog sqlite:///{read_only}: "
+    )
+    assert "SQLite needs catalog.sqlite-shm beside it and may not create it" in result.stderr
+    assert "OK" not in result.stdout
+    assert sorted(p.name for p in read_only.parent.iterdir()) == before

@@ -122,15 +122,33 @@ def _read_only_uri(path: Path) -> str:
     (a writer would have to create the -wal file there first).
     """
     uri = f"file:{quote(str(path.absolute()))}?mode=ro"
-    try:
-        with path.open("rb") as header:
-            wal = header.read(20)[18:20] == _WAL_FORMAT
-    except OSError:
-        return uri  # the connection reports what is wrong with the file
-    wal_file = path.with_name(path.name + "-wal")
-    if wal and not wal_file.exists() and _nobody_can_write(path.parent):
+    if _is_wal(path) and not _beside(path, "-wal").exists() and _nobody_can_write(path.parent):
         uri += "&immutable=1"
     return uri
+
+
+def _is_wal(path: Path) -> bool:
+    try:
+        with path.open("rb") as header:
+            return header.read(20)[18:20] == _WAL_FORMAT
+    except OSError:
+        return False  # the connection reports what is wrong with the file
+
+
+def _beside(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _read_only_hint(path: Path) -> str:
+    """Why SQLite could not read `path` read-only, where it is the rule above."""
+    shm = _beside(path, "-shm")
+    if _is_wal(path) and not shm.exists() and not os.access(path.parent, os.W_OK):
+        return (
+            f" (a WAL database: SQLite needs {shm.name} beside it and may not create it in "
+            f"{path.parent}, which others may write to; read a copy, or make the folder "
+            "read-only for everyone)"
+        )
+    return ""
 
 
 def describe_error(exc: BaseException, limit: int = 500) -> str:
@@ -192,10 +210,14 @@ def make_engine(url: str, mode: OpenMode = "write") -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            # schema_version reads the file (SELECT 1 does not): an unreadable one fails here.
+            connection.execute(text("PRAGMA schema_version" if path else "SELECT 1"))
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise CatalogError(f"cannot connect to catalog {shown}: {describe_error(exc)}") from exc
+        hint = _read_only_hint(path) if path is not None and mode == "read" else ""
+        raise CatalogError(
+            f"cannot connect to catalog {shown}: {describe_error(exc)}{hint}"
+        ) from exc
     return engine
 
 
@@ -222,6 +244,11 @@ def open_engine(url: str, mode: OpenMode) -> Engine:
             )
         elif current != head_revision():
             raise CatalogError(_wrong_revision(mask_url(engine.url), current))
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise CatalogError(
+            f"cannot read catalog {mask_url(engine.url)}: {describe_error(exc)}"
+        ) from exc
     except BaseException:
         engine.dispose()
         raise
