@@ -252,6 +252,20 @@ def test_the_read_engine_refuses_writes(catalog_url: str, engine: Engine, statem
     assert "catalog_extra" not in tables(engine) and "catalog_takedown" in tables(engine)
 
 
+def test_an_sqlite_uri_is_opened_read_only_too(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    fill(f"sqlite:///{path}")
+    before = path.read_bytes()
+    with (
+        Catalog(f"sqlite:///file:{path}?uri=true&mode=rw", mode="read") as catalog,
+        pytest.raises(DBAPIError, match="readonly"),
+        catalog.engine.begin() as c,
+    ):
+        c.execute(text("PRAGMA query_only = off"))
+        c.execute(text("DELETE FROM catalog_record"))
+    assert path.read_bytes() == before
+
+
 # --- read-only files and folders ---------------------------------------------------------------
 
 

@@ -174,6 +174,8 @@ def make_engine(url: str, mode: OpenMode = "write") -> Engine:
     backend = parsed.get_backend_name()
     options: dict[str, Any] = {}
     path = _sqlite_file(parsed) if backend == "sqlite" else None
+    if backend == "sqlite" and mode == "read" and parsed.query.get("uri") == "true":
+        parsed = parsed.update_query_dict({"mode": "ro"})  # the caller's own SQLite URI
     if path is not None and mode != "write" and not path.is_file():
         raise CatalogError(f"no catalog at {path}")
     if path is not None and mode == "write":
