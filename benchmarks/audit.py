@@ -343,7 +343,7 @@ def _copy(
 def build(url: str, web: Web, args: argparse.Namespace, console: Console) -> Built:
     started = time.perf_counter()
     base = datetime(2026, 9, 1, 8, tzinfo=UTC)
-    with Catalog(url) as catalog:
+    with Catalog(url, mode="write") as catalog:
         jobs = []
         for n in range(args.jobs):
             purpose = ["train-genai", "train-ai", "ai-input", "search"][n % 4]
@@ -485,7 +485,7 @@ def _ms(
 
 def measure(url: str, web: Web, repeat: int, console: Console) -> list[Result]:
     results: list[Result] = []
-    with Catalog(url) as catalog:
+    with Catalog(url, mode="read") as catalog:
         with catalog.engine.connect() as connection:
             total = connection.scalar(sa.select(sa.func.count()).select_from(UrlRecord)) or 0
             samples = list(  # 200 URLs spread over the catalog

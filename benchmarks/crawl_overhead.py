@@ -320,7 +320,7 @@ def run_consentcrawl(job: Mapping[str, Any], work: Path) -> dict[str, Any]:
     with ThreadCpu() as threads, profiled(job), timed() as clock:
         report = run_crawl(options)
     verify_started = time.perf_counter()
-    catalog = Catalog(catalog_url, migrate=False)
+    catalog = Catalog(catalog_url, mode="read")
     try:
         rows = list(catalog.export_rows())
     finally:

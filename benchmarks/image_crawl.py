@@ -84,7 +84,7 @@ def run(port: int, work: Path, pages: int) -> tuple[float, int, int, int]:
     )
     if result.returncode != 0:
         raise SystemExit(f"crawl failed: {result.stderr[-2000:]}")
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         rows = list(catalog.export_rows())
         [job] = queries.jobs(catalog)
     images = [r for r in rows if r["kind"] == "image"]

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from storage.catalog.catalog import BlocklistVersionInfo, Catalog
+from storage.catalog.db import OpenMode
 from storage.errors import CatalogError
 
 from .formats import load_blocklist
@@ -46,9 +47,9 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open(catalog: str) -> Catalog:
+def _open(catalog: str, mode: OpenMode) -> Catalog:
     try:
-        return Catalog(catalog)
+        return Catalog(catalog, mode=mode)
     except CatalogError as exc:
         raise _fail(str(exc), 1) from None
 
@@ -118,7 +119,7 @@ def add(
     """
     if not submitter.strip():
         raise _fail("--submitter must name who submits the list", 2)
-    with _open(catalog) as cat:
+    with _open(catalog, "write") as cat:
         try:
             info = submit(cat, file, submitter=submitter, source=source, strip_www=strip_www)
         except BlocklistFormatError as exc:
@@ -143,7 +144,7 @@ def list_(catalog: CatalogOption = DEFAULT_CATALOG, json_: JsonOption = False) -
 
     Example: consentcrawl blocklist list --json
     """
-    with _open(catalog) as cat:
+    with _open(catalog, "read") as cat:
         versions = cat.blocklists()
     if json_:
         _emit([asdict(v) for v in versions])
@@ -162,7 +163,7 @@ def show(
 
     Example: consentcrawl blocklist show piracy
     """
-    with _open(catalog) as cat:
+    with _open(catalog, "read") as cat:
         try:
             history = cat.blocklist_history(source)
             entries = list(cat.blocklist_entries(source, version, include_withdrawn=True))
@@ -198,7 +199,7 @@ def withdraw(
     """
     if not reason.strip():
         raise _fail("--reason is required", 2)
-    with _open(catalog) as cat:
+    with _open(catalog, "write") as cat:
         try:
             covered = cat.withdraw_blocklist_entry(source, entry, None, reason=reason, by=by)
         except CatalogError as exc:
@@ -218,7 +219,7 @@ def subscribe_(
 
     Example: consentcrawl blocklist subscribe https://rights.example/piracy.csv --submitter X
     """
-    with _open(catalog) as cat:
+    with _open(catalog, "write") as cat:
         try:
             result = subscribe(cat, url, submitter=submitter, source=source)
         except BlocklistFormatError as exc:
@@ -243,7 +244,7 @@ def apply_(catalog: CatalogOption = DEFAULT_CATALOG, json_: JsonOption = False) 
 
     Example: consentcrawl blocklist apply
     """
-    with _open(catalog) as cat:
+    with _open(catalog, "write") as cat:
         try:
             done = apply_takedowns(cat)
         except CatalogError as exc:
@@ -270,7 +271,7 @@ def check_(
 
     Example: consentcrawl blocklist check https://dl.piracy.example/file
     """
-    with _open(catalog) as cat:
+    with _open(catalog, "read") as cat:
         match = in_force(cat).matcher.match(url)
     if json_:
         _emit({"url": url, "blocked": match is not None,

@@ -70,7 +70,7 @@ def gate_for(crawler: Crawler) -> BlocklistGate:
     gate = _gates.get(crawler)
     if gate is None:
         config = config_of(crawler)
-        with Catalog(config["CONSENT_CATALOG_URL"]) as catalog:
+        with Catalog(config["CONSENT_CATALOG_URL"], mode="write") as catalog:
             for path in config["CONSENT_BLOCKLIST_FILES"]:
                 info = submit(catalog, path, submitter=config["CONSENT_BLOCKLIST_SUBMITTER"])
                 logger.info("Blocklist %s version %s (%d entries)", info.source, info.version,

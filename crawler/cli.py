@@ -19,6 +19,7 @@ from rich.text import Text
 
 from blocklists.cli import app as blocklist_app
 from storage.catalog.db import mask_url
+from storage.catalog_cli import app as catalog_app
 from storage.cli import app as audit_app
 from storage.errors import CatalogError, WarcStoreError
 
@@ -47,6 +48,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(audit_app, name="audit")
+app.add_typer(catalog_app, name="catalog")
 app.add_typer(blocklist_app, name="blocklist")
 
 out = Console()

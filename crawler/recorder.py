@@ -55,7 +55,7 @@ class CatalogRecorder:
         self.batch_size = max(1, settings.getint("CONSENT_CATALOG_BATCH_SIZE"))
         self.flush_interval = settings.getfloat("CONSENT_CATALOG_FLUSH_INTERVAL")
         self.max_pending = max(1, settings.getint("CONSENT_CATALOG_MAX_PENDING"))
-        self.catalog = Catalog(settings.get("CONSENT_CATALOG_URL"))  # migrates before the crawl
+        self.catalog = Catalog(settings.get("CONSENT_CATALOG_URL"), mode="write")
         self.config = WriterConfig(
             catalog_url=settings.get("CONSENT_CATALOG_URL"),
             warc_dir=str(settings.get("CONSENT_WARC_DIR")),
@@ -148,7 +148,7 @@ class CatalogRecorder:
     def _finish_here(self, summary: dict[str, Any]) -> None:
         if self.job_id is None:
             return
-        with Catalog(self.config.catalog_url, migrate=False) as catalog:
+        with Catalog(self.config.catalog_url, mode="write") as catalog:
             catalog.finish_job(self.job_id, "failed", _jsonable(summary))
 
     # -- consentcrawl signals -----------------------------------------------------------------

@@ -208,7 +208,7 @@ def preflight(options: CrawlOptions) -> None:
     created = not options.warc_dir.exists()
     WarcStore(options.warc_dir).close()
     try:
-        Catalog(options.catalog_url).close()  # connects, then migrates to the current schema
+        Catalog(options.catalog_url, mode="write").close()  # creates it, or refuses an old one
     except BaseException:
         if created:
             shutil.rmtree(options.warc_dir, ignore_errors=True)

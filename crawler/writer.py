@@ -83,7 +83,7 @@ class WriteResult:
 
 class _Writer:
     def __init__(self, config: WriterConfig) -> None:
-        self.catalog = Catalog(config.catalog_url, migrate=False)
+        self.catalog = Catalog(config.catalog_url, mode="write")
         self.warc = WarcStore(
             config.warc_dir,
             max_size=config.warc_max_size,

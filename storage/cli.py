@@ -160,7 +160,7 @@ def _format(as_json: bool, as_csv: bool) -> _Format:
 def _opened(url: str) -> Iterator[Catalog]:
     """The catalog, with run-time failures turned into one line and exit code 1."""
     try:
-        with Catalog(url) as cat:
+        with Catalog(url, mode="read") as cat:
             yield cat
     except (CatalogError, OSError) as exc:
         typer.echo(f"consentcrawl: error: {exc}", err=True)
@@ -515,7 +515,7 @@ def export(
         until=until,
     )
     try:
-        with Catalog(catalog) as cat:  # brings an older catalog to the current schema
+        with Catalog(catalog, mode="read") as cat:
             rows = queries.export_rows(cat, filters, include_withdrawn=include_withdrawn)
             fields = EXPORT_FIELDS_WITH_WITHDRAWN if include_withdrawn else EXPORT_FIELDS
             if output is None:
@@ -598,7 +598,7 @@ def summary_command(
         _bad("--eu", "only the EU summary exists; pass --eu")
     jobs, start, end = _scope(job, since, until)
     try:
-        with Catalog(catalog) as cat:
+        with Catalog(catalog, mode="read") as cat:
             result = eu_summary.eu_summary(cat, jobs=jobs, since=start, until=end)
         if format is SummaryFormat.JSON:
             text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
@@ -642,7 +642,7 @@ def report_command(
     if out.is_dir() or not out.parent.is_dir():  # before the queries, which may take long
         unwritable("is a folder" if out.is_dir() else "its folder does not exist")
     try:
-        with Catalog(catalog) as cat:
+        with Catalog(catalog, mode="read") as cat:
             page = render_html(build_report(cat, jobs=jobs, since=start, until=end))
     except (CatalogError, EmptySelection, OSError) as exc:
         typer.echo(f"consentcrawl: error: {exc}", err=True)

@@ -22,5 +22,5 @@ def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
 
 @pytest.fixture
 def catalog(catalog_url: str) -> Iterator[Catalog]:
-    with Catalog(catalog_url) as opened:
+    with Catalog(catalog_url, mode="write") as opened:
         yield opened

@@ -515,7 +515,7 @@ def edge_catalog(
     else:
         urls_ = postgres_database()
     for url in urls_:
-        with Catalog(url) as cat:
+        with Catalog(url, mode="write") as cat:
             job_id = cat.start_job(spec("edge"))
             cat.write(job_id, records=[rec(u, "skipped", timedelta(0)) for u in EDGE_URLS])
             yield cat
@@ -647,7 +647,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def cli_catalog(catalog_url: str) -> tuple[str, Built]:
-    with Catalog(catalog_url) as cat:
+    with Catalog(catalog_url, mode="write") as cat:
         built = build(cat)
     return catalog_url, built
 
@@ -826,7 +826,7 @@ def test_cli_export_filters_and_runtime_error(cli_catalog: tuple[str, Built]) ->
 def sqlite_cli_catalog(tmp_path: Path) -> str:
     """The CLI only passes values on: the queries are checked with them on both backends."""
     url = f"sqlite:///{tmp_path / 'audit.sqlite'}"
-    with Catalog(url) as cat:
+    with Catalog(url, mode="write") as cat:
         build(cat)
     return url
 
@@ -834,7 +834,7 @@ def sqlite_cli_catalog(tmp_path: Path) -> str:
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_cli_filter_values_are_data(sqlite_cli_catalog: str, payload: str) -> None:
     url = sqlite_cli_catalog
-    with Catalog(url) as cat:
+    with Catalog(url, mode="write") as cat:
         before = counts(cat)
         expected = {
             option: genuinely(cat, field, payload)
@@ -854,5 +854,5 @@ def test_cli_filter_values_are_data(sqlite_cli_catalog: str, payload: str) -> No
         assert [i["url"] for i in json.loads(out)["items"]] == wanted, option
     code, _, _ = run(url, "query", "--job", payload)
     assert code == 2
-    with Catalog(url) as cat:
+    with Catalog(url, mode="write") as cat:
         assert counts(cat) == before

@@ -534,7 +534,7 @@ def test_jsonl_and_csv_writers(catalog: Catalog) -> None:
 )
 def test_bad_urls_raise_catalog_error(url: str, expected: str) -> None:
     with pytest.raises(CatalogError) as raised:
-        Catalog(url)
+        Catalog(url, mode="write")
     assert expected in str(raised.value)
     assert "s3cret" not in str(raised.value)
 
@@ -543,13 +543,13 @@ def test_unwritable_sqlite_folder(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(CatalogError, match="cannot create folder"):
-        Catalog(f"sqlite:///{blocker / 'sub' / 'catalog.sqlite'}")
+        Catalog(f"sqlite:///{blocker / 'sub' / 'catalog.sqlite'}", mode="write")
 
 
 def test_password_masked_in_repr(catalog_url: str) -> None:
     url = make_url(catalog_url)
     if url.get_backend_name() == "postgresql":
         url = url.set(password="hunter2")  # the test server trusts, ignoring it
-    with Catalog(url.render_as_string(hide_password=False)) as catalog:
+    with Catalog(url.render_as_string(hide_password=False), mode="write") as catalog:
         assert "hunter2" not in repr(catalog) + str(catalog) + catalog.url
         assert catalog.url.startswith(url.drivername)

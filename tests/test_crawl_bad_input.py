@@ -80,7 +80,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                        purpose="train-genai", extra=["--depth", "0"])
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
-        with Catalog(catalog_url, migrate=False) as catalog:
+        with Catalog(catalog_url, mode="read") as catalog:
             rows = {r["url"]: r for r in catalog.export_rows()}
         yield {"web": web, "rows": rows, "catalog_url": catalog_url}
 

@@ -58,7 +58,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         result = crawl(seeds, catalog_url=catalog_url, warc_dir=root / "w", domain=DOMAIN,
                        extra=["--blocklist", str(listed), "--allow-offsite"])
         assert result.returncode == 0, result.stderr
-        with Catalog(catalog_url, migrate=False) as catalog:
+        with Catalog(catalog_url, mode="read") as catalog:
             rows = {r["url"]: r for r in catalog.export_rows()}
         yield {"web": web, "rows": rows, "catalog_url": catalog_url, "root": root,
                "stdout": result.stdout}
@@ -98,7 +98,7 @@ def test_evidence_names_list_version_and_entry(crawled: dict[str, Any]) -> None:
     assert (evidence.signal, evidence.source, evidence.reason) == (
         "blocklist", "publisher v1", "blocklist:publisher")
     assert evidence.value == f"domain piracy.{DOMAIN} (line 2): copies of our catalogue"
-    with Catalog(crawled["catalog_url"], migrate=False) as catalog:
+    with Catalog(crawled["catalog_url"], mode="read") as catalog:
         [version] = catalog.job_blocklists(job.id)
     assert (version.source, version.version) == ("publisher", 1)
     assert "blocklist:publisher" in crawled["stdout"]
@@ -119,7 +119,7 @@ def test_links_into_listed_sites_are_recorded_not_queued(tmp_path: Path) -> None
         result = crawl([web.url(f"www.{DOMAIN}")], catalog_url=catalog_url, warc_dir=tmp_path / "w",
                        domain=DOMAIN, extra=["--blocklist", str(listed), "--allow-offsite"])
         assert result.returncode == 0, result.stderr
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         rows = list(catalog.export_rows())
     blocked = [r for r in rows if r["reasons"] == ["blocklist:l"]]
     assert len(blocked) == 50 and all(r["source_url"] for r in blocked)
@@ -135,7 +135,7 @@ def test_a_list_blocking_most_seeds_is_flagged(tmp_path: Path) -> None:
                        extra=["--blocklist", str(listed)])
     assert result.returncode == 0
     assert "Blocklist wide blocks 100% of the seeds: review it" in result.stderr
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         assert {r["reasons"][0] for r in catalog.export_rows()} == {"blocklist:wide"}
 
 

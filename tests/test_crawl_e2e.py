@@ -115,7 +115,7 @@ def _crawl(web: SiteServer, catalog_url: str, warc_dir: Path) -> dict[str, Any]:
         extra=["--set", "CONSENT_ROBOTS_TIMEOUT=1"],
     )
     assert result.returncode == 0, result.stderr
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         rows = {row["url"]: row for row in catalog.export_rows()}
     return {"rows": rows, "web": web, "warc_dir": warc_dir, "stdout": result.stdout}
 

@@ -107,7 +107,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                    "--set", "CONSENT_MAX_PATH_SEGMENTS=12"],
         )
         peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        with Catalog(catalog_url, migrate=False) as catalog:
+        with Catalog(catalog_url, mode="read") as catalog:
             rows = list(catalog.export_rows())
         yield {"web": web, "rows": rows, "result": result, "peak_rss_mb": peak_rss_mb}
 

@@ -146,7 +146,7 @@ def crawled(request: pytest.FixtureRequest, web: SiteServer,
     result = crawl([web.url(f"www.{DOMAIN}")], catalog_url=catalog_url, warc_dir=root / "w",
                    domain=DOMAIN, purpose=request.param, extra=("--images", *LIMITS))
     assert result.returncode == 0, result.stderr
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         rows = {r["url"].split(str(web.port), 1)[1]: r for r in catalog.export_rows()
                 if r["kind"] == "image"}
     return {"purpose": request.param, "rows": rows, "warc": root / "w",
@@ -201,7 +201,7 @@ def test_without_images_flag_no_image_is_requested(web: SiteServer, tmp_path: Pa
     result = crawl([web.url(f"www.{DOMAIN}", "/portfolio")], catalog_url=catalog_url,
                    warc_dir=tmp_path / "w", domain=DOMAIN)
     assert result.returncode == 0, result.stderr
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         assert {r["kind"] for r in catalog.export_rows()} == {"page"}
 
 
@@ -225,7 +225,7 @@ def test_page_licence_of_an_image_is_its_own(web: SiteServer, tmp_path: Path) ->
                    warc_dir=tmp_path / "w", domain=DOMAIN, purpose="train-ai",
                    extra=("--images", "--require-permission"))
     assert result.returncode == 0, result.stderr
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         rows = {r["url"].rsplit("/", 1)[1]: r for r in catalog.export_rows()}
     assert (rows["fig-by.jpg"]["outcome"], rows["fig-by.jpg"]["license_status"],
             rows["fig-by.jpg"]["license"]) == ("collected", "open", "CC-BY-4.0")

@@ -182,7 +182,7 @@ def run(web: SiteServer, root: Path, *extra: str, seeds: tuple[str, ...] = HOSTS
     result = crawl(urls, catalog_url=catalog_url,
                    warc_dir=root / "w", domain=DOMAIN, extra=extra)
     assert result.returncode == 0, result.stderr
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         rows = {}
         for row in catalog.export_rows():
             host, _, path = row["url"][len("http://"):].partition("/")

@@ -92,7 +92,7 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     result = run_cli("demo", "--workdir", str(workdir), "--purpose", request.param)
     assert result.returncode == 0, result.stderr
     catalog_url = f"sqlite:///{workdir / 'catalog.sqlite'}"
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         rows = list(catalog.export_rows())
     by_key = {}
     for row in rows:

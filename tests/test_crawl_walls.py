@@ -87,7 +87,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     with serve(sites) as web:
         result = crawl(web, catalog_url, root / "w", "--allow-private-addresses")
         assert result.returncode == 0, result.stderr
-        with Catalog(catalog_url, migrate=False) as catalog:
+        with Catalog(catalog_url, mode="read") as catalog:
             rows = {r["url"]: r for r in catalog.export_rows()}
         yield {"web": web, "rows": rows, "catalog_url": catalog_url, "result": result}
 
@@ -164,7 +164,7 @@ def test_private_addresses_refused_by_default(tmp_path: Path) -> None:
         result = crawl(web, catalog_url, tmp_path / "w")  # no --allow-private-addresses
         assert result.returncode == 0, result.stderr
         assert web.hits == []  # not even robots.txt: 127.0.0.1 is never connected to
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         rows = list(catalog.export_rows())
     assert {tuple(r["reasons"]) for r in rows} <= {("private-address",), ("url-credentials",)}
     assert json.dumps(rows)

@@ -41,7 +41,7 @@ def test_sigint_flushes_everything(tmp_path: Path) -> None:
         served = set(server.hits_for("slow.example.com")) - POLICY_DOCUMENTS
     assert process.returncode == 130, stderr
     assert "Interrupted" in stdout
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         rows = list(catalog.export_rows())
     recorded = {row["url"].split(str(server.port), 1)[1] for row in rows}
     assert 20 <= len(served) < PAGES  # it really stopped early

@@ -242,7 +242,7 @@ def test_upgrade_keeps_old_rows_and_adds_working_tables(
     before = table_rows(old_catalog)
     assert [len(rows) for rows in before.values()] == [1, 1, 3, 1]
 
-    with Catalog(catalog_url) as catalog:  # opening it migrates to head
+    with Catalog(catalog_url, mode="upgrade") as catalog:
         assert current_revision(old_catalog) == HEAD
         assert table_rows(old_catalog) == before  # nothing lost, nothing rewritten
         with old_catalog.connect() as connection:  # the old records are unchained
@@ -456,7 +456,7 @@ def test_upgrade_fills_host_columns_and_keeps_the_chains(
     with chained_catalog.connect() as connection:
         takedowns_before = connection.execute(text("SELECT * FROM catalog_takedown")).all()
     count = 2 * backfill_batch() + 1
-    with Catalog(catalog_url) as catalog:
+    with Catalog(catalog_url, mode="upgrade") as catalog:
         assert current_revision(chained_catalog) == HEAD
         assert table_rows(chained_catalog) == before  # nothing lost, nothing rewritten
         with chained_catalog.connect() as connection:

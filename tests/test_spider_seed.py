@@ -37,7 +37,7 @@ HOSTS = ["--resolve", "*.example.com:127.0.0.1", "--resolve", "other.org:127.0.0
 
 
 def records(catalog_url: str) -> list[str]:
-    with Catalog(catalog_url, migrate=False) as catalog:
+    with Catalog(catalog_url, mode="read") as catalog:
         return sorted(row["url"] for row in catalog.export_rows())
 
 

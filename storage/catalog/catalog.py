@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from storage.catalog import chain, ledger
 from storage.catalog.base import Base
-from storage.catalog.db import describe_error, make_engine, mask_url, upgrade
+from storage.catalog.db import OpenMode, describe_error, mask_url, open_engine
 from storage.catalog.models import (
     JOB_STATUSES,
     Blocklist,
@@ -399,14 +399,11 @@ def _some(ids: Sequence[int], shown: int = 10) -> str:
 class Catalog(Closing):
     """Synchronous access to one catalog database; use from one thread at a time."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
-        self._engine: Engine = make_engine(url)
-        try:
-            if migrate:
-                upgrade(self._engine)
-        except BaseException:
-            self._engine.dispose()
-            raise
+    def __init__(self, url: str, *, mode: OpenMode) -> None:
+        """Open the catalog at `url`: ``read`` (audits; never writes, creates or migrates),
+        ``write`` (crawls, list intake; creates a new catalog, refuses an older one) or
+        ``upgrade`` (migrates). Raises CatalogError when it cannot be opened so."""
+        self._engine: Engine = open_engine(url, mode)
 
     @property
     def engine(self) -> Engine:

@@ -479,7 +479,7 @@ _COUNTERS: Final = {
 
 def _walk_task(url: str, task: _Task) -> tuple[int, list[Problem]]:
     """One range, in a worker process with a connection of its own."""
-    engine = make_engine(url)
+    engine = make_engine(url, "read")
     try:
         with engine.connect() as connection:
             report = VerifyReport()
