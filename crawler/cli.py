@@ -22,6 +22,7 @@ from storage.catalog.db import mask_url
 from storage.catalog_cli import app as catalog_app
 from storage.cli import app as audit_app
 from storage.errors import CatalogError, WarcStoreError
+from storage.keys_cli import app as keys_app
 
 from . import __version__
 from .check import (
@@ -50,6 +51,7 @@ app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(blocklist_app, name="blocklist")
+app.add_typer(keys_app, name="keys")
 
 out = Console()
 err = Console(stderr=True)

@@ -669,23 +669,45 @@ def verify_command(
             help="Processes checking long chains in parallel (default: the CPUs, at most 8).",
         ),
     ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", metavar="FILE",
+                     help="Also check what this signed checkpoint covered (needs --public-key)."),
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option("--public-key", metavar="KEY",
+                     help="The operator's public key (ed25519:…, or a file holding it)."),
+    ] = None,
     as_json: JsonOption = False,
     catalog: CatalogOption = DEFAULT_CATALOG,
 ) -> None:
-    """Check the catalog's tamper evidence: recompute the hash chains of records and
-    takedowns (edited, deleted, reordered rows) and, with --warc-dir, the WARC payloads.
+    """Check the catalog's tamper evidence: the ledger and every table it covers (jobs and
+    their configuration, documents, lists, withdrawals, links), the hash chains of records,
+    documents and takedowns, and each job's close (deleted, edited, reordered, added rows);
+    with --checkpoint, what a signed checkpoint covered; with --warc-dir, the WARC payloads.
 
     Exit code 0 when intact, 1 when a problem is found (or the catalog cannot be read).
 
     Example: consentcrawl audit verify --catalog sqlite:///demo.sqlite --warc-dir warc/
     """
+    from .catalog import checkpoint as checkpoints
     from .catalog.verify import verify
 
     if warc_dir is not None and not warc_dir.is_dir():
         _bad("--warc-dir", f"{str(warc_dir)!r} is not a folder")
+    if (checkpoint is None) != (public_key is None):
+        _bad("--checkpoint/--public-key", "give both: a checkpoint is checked with a public key")
+    signed = None
+    if checkpoint is not None and public_key is not None:
+        try:
+            signed = (checkpoints.read(checkpoint), checkpoints.load_public_key(public_key))
+        except (CatalogError, checkpoints.KeyError_) as exc:
+            typer.echo(f"consentcrawl: error: {exc}", err=True)
+            raise typer.Exit(2) from None
     with _opened(catalog) as cat:
         try:
-            report = verify(cat, warc_dir=warc_dir, workers=workers)
+            report = verify(cat, warc_dir=warc_dir, workers=workers, checkpoint=signed)
         except CatalogError as exc:
             typer.echo(f"consentcrawl: error: {exc}", err=True)
             raise typer.Exit(1) from None
@@ -694,14 +716,22 @@ def verify_command(
     else:
         lines = [
             f"chains checked: {report.chains}",
-            f"records checked: {report.records}, takedowns checked: {report.takedowns}",
+            (f"records checked: {report.records}, documents checked: {report.documents}, "
+            f"takedowns checked: {report.takedowns}"),
+            f"ledger events checked: {report.ledger}, jobs checked: {report.jobs}",
         ]
-        unchained = report.unchained_records + report.unchained_takedowns
+        unchained = (report.unchained_records + report.unchained_documents
+                     + report.unchained_takedowns + report.unchained_jobs)
         if unchained:
             lines.append(
-                f"unchained (written before tamper evidence): {report.unchained_records} "
-                f"records, {report.unchained_takedowns} takedowns"
+                f"unchained (written before tamper evidence): {report.unchained_jobs} jobs, "
+                f"{report.unchained_records} records, {report.unchained_documents} documents, "
+                f"{report.unchained_takedowns} takedowns"
             )
+        for job in report.unclosed:
+            lines.append(f"unclosed job {job.id}: {job.status}")
+        if report.checkpoint is not None:
+            lines.append(f"checked against the {report.checkpoint}")
         if warc_dir is not None:
             lines.append(f"WARC payloads checked: {report.warc_checked}")
         for problem in report.problems:
@@ -716,3 +746,36 @@ def verify_command(
         typer.echo("\n".join(lines))
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("checkpoint")
+def checkpoint_command(
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE",
+                                      help="Where to write the signed checkpoint (JSON).")],
+    key: Annotated[
+        Path, typer.Option("--key", metavar="PATH", envvar="CONSENT_SIGNING_KEY",
+                           help="The private key (consentcrawl keys init).")
+    ] = Path("~/.config/consentcrawl/signing-key.pem"),
+    catalog: CatalogOption = DEFAULT_CATALOG,
+) -> None:
+    """Sign the heads and counts of every stream of the catalog now: the checkpoint goes into
+    the catalog's ledger and into FILE, to publish. The one audit command that writes.
+
+    Example: consentcrawl audit checkpoint --out checkpoints/2026-12-04.json
+    """
+    from .catalog import checkpoint as checkpoints
+
+    try:
+        private = checkpoints.load_private_key(key.expanduser())
+    except checkpoints.KeyError_ as exc:
+        _bad("--key", str(exc))
+    if out.is_dir() or not out.parent.is_dir():
+        _bad("--out", f"{str(out)!r}: {'is a folder' if out.is_dir() else 'no such folder'}")
+    try:
+        with Catalog(catalog, mode="write") as cat:
+            signed = cat.checkpoint(private)
+        checkpoints.write(out, signed)
+    except (CatalogError, OSError) as exc:
+        typer.echo(f"consentcrawl: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{signed.summary}, signed by {signed.public_key}; written to {out}")

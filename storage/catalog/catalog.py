@@ -9,13 +9,16 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Final, TypeAlias, TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Select, and_, exists, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from storage.catalog import chain, ledger
+from storage.catalog import checkpoint as checkpoints
 from storage.catalog.base import Base
+from storage.catalog.checkpoint import Checkpoint
 from storage.catalog.db import OpenMode, describe_error, mask_url, open_engine
 from storage.catalog.models import (
     JOB_STATUSES,
@@ -885,6 +888,16 @@ class Catalog(Closing):
                 )
                 for t, url, job_id in session.execute(query)
             ]
+
+    def checkpoint(self, key: Ed25519PrivateKey) -> Checkpoint:
+        """Sign the heads and counts of every stream as they are now, and add the checkpoint
+        to the ledger (storage.catalog.checkpoint)."""
+        with (
+            self._failures("signing a checkpoint"),
+            Session(self._engine) as session,
+            session.begin(),
+        ):
+            return checkpoints.sign(session, key)
 
     def close(self) -> None:
         self._engine.dispose()

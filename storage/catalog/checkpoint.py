@@ -41,6 +41,7 @@ from storage.catalog.models import LedgerEntry, PolicyDocument, Takedown, UrlRec
 from storage.errors import CatalogError
 
 __all__ = [
+    "CHECKPOINT_PROBLEMS",
     "FORMAT",
     "Checkpoint",
     "CheckpointProblem",
@@ -51,10 +52,14 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "public_key_text",
+    "read",
     "sign",
+    "write",
 ]
 
 FORMAT: Final = "consentcrawl-checkpoint/1"
+#: Problem kinds of a checkpoint check ("truncated" and "rewritten" are the ledger's too).
+CHECKPOINT_PROBLEMS: Final = ("bad-signature", "other-catalog")
 _KEY_PREFIX: Final = "ed25519:"
 _TABLES: Final = (UrlRecord, PolicyDocument, Takedown, LedgerEntry)
 
@@ -256,6 +261,13 @@ def check(
                 "were edited and the chain recomputed)",
             ))
     return problems
+
+
+def write(path: Path, checkpoint: Checkpoint) -> None:
+    """The checkpoint as a file to publish, replaced whole (never half written)."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(checkpoint.to_json(), indent=2) + "\n", encoding="utf-8")
+    partial.replace(path)
 
 
 def read(path: Path) -> Checkpoint:

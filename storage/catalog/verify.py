@@ -34,11 +34,14 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection, Engine
 from warcio.archiveiterator import ArchiveIterator
 
 from storage.catalog import chain
 from storage.catalog.catalog import Catalog
+from storage.catalog.checkpoint import CHECKPOINT_PROBLEMS, Checkpoint
+from storage.catalog.checkpoint import check as check_checkpoint
 from storage.catalog.db import make_engine
 from storage.catalog.models import Evidence, PolicyDocument, Takedown, UrlRecord
 from storage.catalog.queries import reading
@@ -48,6 +51,7 @@ __all__ = ["PROBLEM_KINDS", "Problem", "UnclosedJob", "VerifyReport", "verify"]
 
 PROBLEM_KINDS: Final = (
     *LEDGER_PROBLEMS,
+    *CHECKPOINT_PROBLEMS,
     "changed",
     "gap",
     "reordered",
@@ -495,6 +499,7 @@ def verify(
     warc_dir: Path | None = None,
     workers: int | None = None,
     chunk: int = 100_000,
+    checkpoint: tuple[Checkpoint, Ed25519PublicKey] | None = None,
 ) -> VerifyReport:
     """Recompute every record and takedown chain; with `warc_dir`, check the WARC payloads.
 
@@ -502,6 +507,10 @@ def verify(
     before it), in ``workers`` processes (default: the CPUs, at most 8) when a stream is
     longer than one run and the catalog is a database other processes can open. The workers read
     what was committed when they start: rows appended meanwhile are after the runs' ends.
+
+    With `checkpoint` (a signed checkpoint and the public key to check it with), also
+    everything the checkpoint covered: a rewrite, truncation or deletion shows even when every
+    hash after it was recomputed.
 
     Raises CatalogError when the catalog cannot be read.
     """
@@ -543,6 +552,13 @@ def verify(
                 connection, table, report, None if before is None else before.get(name, 0)
             ))
         _check_bodies(connection, report)
+        if checkpoint is not None:
+            signed, key = checkpoint
+            report.checkpoint = signed.summary
+            report.problems += [
+                Problem(p.kind, p.table, p.stream or "-", p.stream, p.detail)
+                for p in check_checkpoint(connection, signed, key)
+            ]
         if warc_dir is not None:
             _check_warcs(connection, warc_dir, report)
     return report

@@ -1,0 +1,55 @@
+"""``consentcrawl keys …``: the operator's Ed25519 key that signs checkpoints.
+
+The private key stays with the operator (mode 0600); the public key is what they publish, so
+anyone can check a checkpoint (``consentcrawl audit verify --checkpoint FILE --public-key
+KEY``) without access to anything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .catalog.checkpoint import KeyError_, init_key, public_key_text
+
+#: Where `keys init` writes the key, and where crawls and `audit checkpoint` look for it.
+DEFAULT_KEY = Path("~/.config/consentcrawl/signing-key.pem")
+
+app = typer.Typer(
+    help="The Ed25519 key that signs checkpoints of the catalog.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+KeyOption = Annotated[
+    Path,
+    typer.Option("--key", metavar="PATH", envvar="CONSENT_SIGNING_KEY",
+                 help="The private key file (PEM)."),
+]
+
+
+@app.command("init")
+def init_command(
+    key: KeyOption = DEFAULT_KEY,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing key (its checkpoints stay "
+                           "checkable only with its old public key).")
+    ] = False,
+) -> None:
+    """Write a new signing key (mode 0600) and print its public key, to publish.
+
+    Example: consentcrawl keys init --key ~/.config/consentcrawl/signing-key.pem
+    """
+    path = key.expanduser()
+    try:
+        public = init_key(path, force=force)
+    except KeyError_ as exc:
+        typer.echo(f"consentcrawl: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"consentcrawl: error: {path}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"private key written to {path} (mode 0600); public key in {path}.pub:")
+    typer.echo(public_key_text(public))
