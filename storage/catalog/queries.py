@@ -82,13 +82,16 @@ _S = TypeVar("_S", bound=_AnySelect)
 _LIKE_ESCAPE: Final = "\\"
 # The purposes of evidence that speaks for every purpose (stored as null).
 ALL_PURPOSES: Final = "all"
-# The job id as the driver returns it: a catalog has few jobs, so each is made text once
-# (and its purpose looked up once) instead of a UUID object or a join per exported row.
-_JOB_FIELD: Final = "purpose"  # of the record's job, not a column of catalog_record
-_RECORD_EXPORT_FIELDS: Final = tuple(name for name in EXPORT_FIELDS if name != _JOB_FIELD)
+# The job id as the driver returns it: a catalog has few jobs, so each is made text once,
+# and its purpose looked up once, instead of a UUID object or a join per exported row (the
+# purpose's column is a null placeholder, filled in from the job).
 _EXPORT_COLUMNS = tuple(
-    sa.type_coerce(UrlRecord.job_id, sa.String) if name == "job_id" else getattr(UrlRecord, name)
-    for name in _RECORD_EXPORT_FIELDS
+    sa.type_coerce(UrlRecord.job_id, sa.String)
+    if name == "job_id"
+    else sa.null().label(name)
+    if name == "purpose"
+    else getattr(UrlRecord, name)
+    for name in EXPORT_FIELDS
 )
 _EXPORT_BATCH = 1000
 _RECORD_TABLE: Final = UrlRecord.__table__
@@ -626,7 +629,6 @@ def export_rows(
     "withdrawn" key (bool) to every row.
     """
     fields = EXPORT_FIELDS_WITH_WITHDRAWN if include_withdrawn else EXPORT_FIELDS
-    read = _RECORD_EXPORT_FIELDS + ((WITHDRAWN_FIELD,) if include_withdrawn else ())
     with reading(source, "exporting") as connection:
         purposes = dict(connection.execute(select(CrawlJob.id, CrawlJob.purpose)).all())
         query = _withdrawals(select(*_EXPORT_COLUMNS), include_withdrawn)
@@ -634,14 +636,13 @@ def export_rows(
         job_ids: dict[Any, tuple[str, str]] = {}
         with connection.execution_options(yield_per=_EXPORT_BATCH).execute(query) as result:
             for row in result:
-                got = dict(zip(read, row, strict=True))
-                raw = got["job_id"]
+                values: dict[str, Any] = dict(zip(fields, row, strict=True))
+                raw = values["job_id"]
                 job = job_ids.get(raw)
                 if job is None:
                     parsed = uuid.UUID(str(raw))
                     job = job_ids[raw] = (str(parsed), purposes[parsed])
-                values: dict[str, Any] = {name: got.get(name) for name in fields}
-                values["job_id"], values[_JOB_FIELD] = job
+                values["job_id"], values["purpose"] = job
                 values["reasons"] = list(values["reasons"] or [])
                 values["fetched_at"] = iso(values["fetched_at"])
                 values["recorded_at"] = iso(values["recorded_at"])
