@@ -2,15 +2,18 @@
 
 Thin: parse options, call the read-only queries (`storage.catalog.queries`), render a rich
 table, JSON (``--json``) or CSV (``--csv``). Errors become one line on stderr: exit code 2
-for a bad option value (a date, a job id, a limit), 1 for anything that goes wrong at run
-time (no such job, catalog unreachable).
+for a bad option value (a date, a job id, a limit, a purpose), 1 for anything that goes wrong
+at run time (no such job, catalog unreachable). A reader of stdout that goes away (``| head``)
+ends the command quietly with READER_GONE.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import json
+import os
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -26,11 +29,14 @@ from rich.table import Table
 
 from .catalog import queries
 from .catalog.catalog import Catalog
-from .catalog.models import OUTCOMES
+from .catalog.models import LICENSE_STATUSES, OUTCOMES, PURPOSES
 from .errors import CatalogError
 from .export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, write_csv, write_jsonl
 
 DEFAULT_CATALOG = "sqlite:///consentcrawl.sqlite"
+# The exit code when stdout's reader goes away: that of a program killed by SIGPIPE (128 + 13)
+# as the shell reports it, so `set -o pipefail` sees what it sees for any other tool.
+READER_GONE = 141
 
 app = typer.Typer(
     help="Query the catalog: what was collected, what was skipped, and why.",
@@ -63,7 +69,8 @@ JobsOption = Annotated[
     list[str] | None, typer.Option("--job", help="Only this crawl job (repeatable).")
 ]
 PurposeOption = Annotated[
-    str | None, typer.Option("--purpose", help="Only jobs with this purpose.")
+    str | None,
+    typer.Option("--purpose", help=f"Only jobs with this purpose ({', '.join(PURPOSES)})."),
 ]
 OutcomeOption = Annotated[
     str | None, typer.Option("--outcome", help="Only 'collected' or only 'skipped' records.")
@@ -75,7 +82,11 @@ ReasonOption = Annotated[
     ),
 ]
 LicenseStatusOption = Annotated[
-    str | None, typer.Option("--license-status", help="Only records with this licence status.")
+    str | None,
+    typer.Option(
+        "--license-status",
+        help=f"Only records with this licence status ({', '.join(LICENSE_STATUSES)}).",
+    ),
 ]
 SinceOption = Annotated[
     str | None,
@@ -100,6 +111,11 @@ def _bad(option: str, message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _choice(option: str, value: str | None, choices: Sequence[str]) -> None:
+    if value is not None and value not in choices:
+        _bad(option, f"{value!r} is not one of {', '.join(choices)}")
+
+
 def _when(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
@@ -121,8 +137,9 @@ def _filters(
     since: str | None = None,
     until: str | None = None,
 ) -> queries.RecordFilter:
-    if outcome is not None and outcome not in OUTCOMES:
-        _bad("--outcome", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")
+    _choice("--outcome", outcome, OUTCOMES)
+    _choice("--purpose", purpose, PURPOSES)
+    _choice("--license-status", license_status, LICENSE_STATUSES)
     if domain is not None and not queries.normalise_domain(domain):
         _bad("--domain", f"{domain!r} names no domain")
     return queries.RecordFilter(
@@ -196,8 +213,15 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich would exit with 1 itself; every command ends alike (_quiet_when_reader_goes).
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def _console() -> Console:
-    return Console(soft_wrap=False, width=max(Console().width, 160))
+    return _Console(soft_wrap=False, width=max(Console().width, 200))
 
 
 def _print_json(value: Any) -> None:
@@ -253,13 +277,14 @@ def _emit(
 # --- commands -------------------------------------------------------------------------------
 
 _EVIDENCE_COLUMNS = (
-    "signal", "effect", "reason", "value", "source", "line", "license", "strength", "document"
+    "signal", "effect", "reason", "purposes", "value", "source", "line", "license", "strength",
+    "document",
 )
 
 
 def _evidence_cells(e: queries.EvidenceView) -> tuple[Any, ...]:
-    return (e.signal, e.effect, e.reason, e.value, e.source, e.line, e.license, e.strength,
-            _document_cell(e))
+    return (e.signal, e.effect, e.reason, e.purposes, e.value, e.source, e.line, e.license,
+            e.strength, _document_cell(e))
 
 
 def _document_cell(evidence: queries.EvidenceView) -> str:
@@ -382,14 +407,20 @@ def jobs_command(
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """Every crawl job, newest first: purpose, agent token, status, times, records.
+    """Every crawl job, newest first: purpose, agent token, status, times, records, and the
+    settings that narrowed a gate (weakenings; `audit job ID` says how).
 
     Example: consentcrawl audit jobs --catalog sqlite:///demo.sqlite
     """
     fmt = _format(as_json, as_csv)
     with _opened(catalog) as cat:
         rows = queries.jobs(cat)
-    _emit(fmt, "crawl jobs", _JOB_COLUMNS, rows, lambda r: [getattr(r, n) for n in _JOB_COLUMNS])
+
+    def row(job: queries.JobRow) -> list[Any]:
+        names = [w.setting for w in job.weakenings or ()]
+        return [names if n == "weakenings" else getattr(job, n) for n in _JOB_COLUMNS]
+
+    _emit(fmt, "crawl jobs", _JOB_COLUMNS, rows, row)
 
 
 @app.command("job")
@@ -399,8 +430,9 @@ def job_command(
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """One job: settings, agent token, purpose, status, times, blocklist versions in force,
-    records by outcome and by reason. CSV has one (section, key, value) row per fact.
+    """One job: settings, the weakenings among them (what each narrows and why), agent token,
+    purpose, status, times, blocklist versions in force, records by outcome and by reason.
+    CSV has one (section, key, value) row per fact.
 
     Example: consentcrawl audit job 0b5cbb4e-8a9f-4d7e-9a57-3f0f2c1f6b11 --json
     """
@@ -428,6 +460,12 @@ def job_command(
         )
     ]
     facts += [("setting", key, value) for key, value in sorted(detail.settings.items())]
+    if detail.weakenings is None:
+        facts.append(("weakening", "", "not recorded (the job was written before weakenings were)"))
+    facts += [
+        ("weakening", w.setting, f"{w.value_text}: {w.why} (narrows {', '.join(w.narrows)})")
+        for w in detail.weakenings or ()
+    ]
     facts += [
         ("blocklist", b.source, f"version {b.version} sha256 {b.sha256}") for b in detail.blocklists
     ]
@@ -523,6 +561,8 @@ def export(
             else:
                 with output.open("w", encoding="utf-8", newline="") as out:
                     count = _write(format, rows, out, fields)
+    except BrokenPipeError:
+        raise  # not a failure of the export: the reader went away
     except (CatalogError, OSError) as exc:
         typer.echo(f"consentcrawl: error: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -576,6 +616,16 @@ def summary_command(
         ),
     ] = False,
     job: JobsOption = None,
+    purpose: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--purpose",
+            help=(
+                f"Cover the jobs with this purpose (repeatable; {', '.join(PURPOSES)}); "
+                "default the training purposes (train-genai, train-ai)."
+            ),
+        ),
+    ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     format: Annotated[
@@ -597,9 +647,14 @@ def summary_command(
     if not eu:
         _bad("--eu", "only the EU summary exists; pass --eu")
     jobs, start, end = _scope(job, since, until)
+    for p in purpose or ():
+        _choice("--purpose", p, PURPOSES)
+    purposes = purpose or eu_summary.TRAINING_PURPOSES
     try:
         with Catalog(catalog, mode="read") as cat:
-            result = eu_summary.eu_summary(cat, jobs=jobs, since=start, until=end)
+            result = eu_summary.eu_summary(
+                cat, jobs=jobs, since=start, until=end, purposes=purposes
+            )
         if format is SummaryFormat.JSON:
             text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
         else:
@@ -608,6 +663,8 @@ def summary_command(
             sys.stdout.write(text)
         else:
             output.write_text(text, encoding="utf-8")
+    except BrokenPipeError:
+        raise  # the reader went away
     except (CatalogError, OSError) as exc:
         typer.echo(f"consentcrawl: error: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -779,3 +836,24 @@ def checkpoint_command(
         typer.echo(f"consentcrawl: error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{signed.summary}, signed by {signed.public_key}; written to {out}")
+
+
+def _quiet_when_reader_goes(command: Callable[..., None]) -> Callable[..., None]:
+    """`command`, ending with READER_GONE and no traceback when stdout's reader has gone."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+            sys.stdout.flush()  # what is still buffered fails here, not at interpreter exit
+        except BrokenPipeError:
+            # Python flushes stdout again on the way out: let that go nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(READER_GONE) from None
+
+    return run
+
+
+for _command in app.registered_commands:  # every command writes to stdout
+    assert _command.callback is not None
+    _command.callback = _quiet_when_reader_goes(_command.callback)

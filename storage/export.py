@@ -18,6 +18,7 @@ __all__ = [
 # The export contract, in column order; Catalog.export_rows yields dicts with these keys.
 EXPORT_FIELDS: Final = (
     "job_id",
+    "purpose",  # of the job
     "kind",
     "url",
     "source_url",

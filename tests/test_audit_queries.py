@@ -1,6 +1,8 @@
 """Auditors' read-only queries (storage.catalog.queries) and the `audit` commands, on SQLite
-and PostgreSQL: a URL's history, filtered records, jobs, domains, filtered export; filter
-values that look like SQL are plain data."""
+and PostgreSQL: a URL's history, filtered records, jobs and their weakenings, domains,
+filtered export; filter values that look like SQL are plain data, and the CLI refuses a
+purpose or licence status it does not know; a reader of stdout going away ends a command
+quietly."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import csv
 import hashlib
 import io
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from crawler.consent.model import LicenseStatus, Purpose
 from storage.catalog import (
     BlocklistEntryIn,
     BlocklistVersionIn,
@@ -33,6 +39,8 @@ from storage.catalog import (
     queries,
 )
 from storage.catalog.models import (
+    LICENSE_STATUSES,
+    PURPOSES,
     CrawlJob,
     Evidence,
     JobBlocklist,
@@ -51,9 +59,25 @@ ROBOTS = b"User-agent: *\nDisallow: /private/\n"
 ROBOTS_SHA = hashlib.sha256(ROBOTS).hexdigest()
 LIST_SHA = "a" * 64
 INJECTION = "' OR 1=1 --"
+AGENTS_DROP = {
+    "setting": "CONSENT_AI_AGENTS_DROP",
+    "value": ["GPTBot", "CCBot"],
+    "narrows": ["robots"],
+    "why": "the robots.txt groups of these AI agents are not honoured",
+}
+PRIVATE = {
+    "setting": "CONSENT_ALLOW_PRIVATE_NETWORKS",
+    "value": True,
+    "narrows": ["addresses"],
+    "why": "private and internal addresses are crawled",
+}
 
 
-def spec(purpose: str, blocklists: tuple[tuple[str, int, str], ...] = ()) -> JobSpec:
+def spec(
+    purpose: str,
+    blocklists: tuple[tuple[str, int, str], ...] = (),
+    weakenings: tuple[dict[str, Any], ...] | None = (),
+) -> JobSpec:
     return JobSpec(
         purpose=purpose,
         agent="consentcrawl",
@@ -62,6 +86,7 @@ def spec(purpose: str, blocklists: tuple[tuple[str, int, str], ...] = ()) -> Job
         settings={"DEPTH_LIMIT": 2, "ROBOTSTXT_OBEY": True},
         software_version="0.1.0",
         blocklists=blocklists,
+        weakenings=weakenings,
     )
 
 
@@ -87,7 +112,7 @@ class Built:
 def build(cat: Catalog) -> Built:
     """Two jobs: an AI-training crawl and a research crawl with a blocklist in force."""
     h = timedelta(hours=1)
-    job_a = cat.start_job(spec("ai-training"))
+    job_a = cat.start_job(spec("train-genai", weakenings=(AGENTS_DROP, PRIVATE)))
     cat.write(
         job_a,
         documents=[
@@ -128,6 +153,14 @@ def build(cat: Catalog) -> Built:
                         document_sha256=ROBOTS_SHA,
                         line=2,
                     ),
+                    EvidenceIn(
+                        signal="x-robots-tag",
+                        source="header:X-Robots-Tag",
+                        value="noai",
+                        effect="deny",
+                        reason="x-robots-tag:noai",
+                        purposes="train-genai,train-ai",
+                    ),
                 ),
             ),
             rec(
@@ -150,7 +183,7 @@ def build(cat: Catalog) -> Built:
             entries=(BlocklistEntryIn(value="bücher.example", kind="domain", line=1),),
         )
     )
-    job_b = cat.start_job(spec("research", (("publisher", 1, LIST_SHA),)))
+    job_b = cat.start_job(spec("search", (("publisher", 1, LIST_SHA),), weakenings=None))
     cat.write(
         job_b,
         records=[
@@ -220,8 +253,8 @@ def urls(page: queries.Page[queries.RecordRow]) -> list[str]:
 def test_record_history_spans_jobs_with_evidence_documents_and_takedown(built: Built) -> None:
     history = queries.record_history(built.catalog, "https://example.com/")
     assert [(v.job_id, v.purpose, v.outcome) for v in history] == [
-        (built.job_a, "ai-training", "collected"),
-        (built.job_b, "research", "collected"),
+        (built.job_a, "train-genai", "collected"),
+        (built.job_b, "search", "collected"),
     ]
     first, second = history
     assert (first.warc_file, first.warc_offset, first.http_status) == ("a.warc.gz", 0, 200)
@@ -232,8 +265,9 @@ def test_record_history_spans_jobs_with_evidence_documents_and_takedown(built: B
 
     (skipped,) = queries.record_history(built.catalog, "https://example.com/private/p")
     assert skipped.reasons == ("robots-disallow",) and skipped.license_status == "reserved"
-    (evidence,) = skipped.evidence
+    evidence, noai = skipped.evidence
     assert (evidence.signal, evidence.effect, evidence.line) == ("robots.txt", "deny", 2)
+    assert (evidence.purposes, noai.purposes) == ("all", "train-genai,train-ai")
     assert evidence.document is not None
     assert evidence.document.url == "https://example.com/robots.txt"
     assert evidence.document.http_status == 200 and evidence.document.fetched_at == T0
@@ -244,7 +278,7 @@ def test_record_history_spans_jobs_with_evidence_documents_and_takedown(built: B
 
 def test_evidence_names_its_own_document_when_hosts_share_bytes(catalog: Catalog) -> None:
     # A fleet of hosts serving one robots.txt body: each evidence row names its own host's file.
-    job = catalog.start_job(spec("ai-training"))
+    job = catalog.start_job(spec("train-genai"))
     hosts = ("https://a.example/", "https://b.example/", "https://c.example/")
     catalog.write(
         job,
@@ -285,7 +319,7 @@ def test_query_records_each_filter(built: Built) -> None:
     def q(**fields: Any) -> list[str]:
         return urls(queries.query_records(cat, RecordFilter(**fields)))
 
-    # The research job's https://example.com/ was taken down: left out (see
+    # The search job's https://example.com/ was taken down: left out (see
     # test_taken_down_records_are_left_out_unless_asked_for).
     assert q(domain="example.com") == [
         "https://example.com/",
@@ -300,7 +334,7 @@ def test_query_records_each_filter(built: Built) -> None:
     assert q(domain="com") == [u for u in q() if urlsplit(u).hostname.endswith(".com")]  # type: ignore[union-attr]
     assert len(q(job_id=built.job_a)) == 6 and len(q(job_id=built.job_b)) == 2
     assert q(job_id=uuid.uuid4()) == []
-    assert q(purpose="research") == q(job_id=built.job_b)
+    assert q(purpose="search") == q(job_id=built.job_b)
     assert q(outcome="collected", job_id=built.job_a) == [
         "https://example.com/",
         "http://a.example.com:8080/x",
@@ -354,8 +388,8 @@ def test_query_records_pages(built: Built) -> None:
 def test_jobs_and_job_detail(built: Built) -> None:
     listed = queries.jobs(built.catalog)
     assert [(j.id, j.purpose, j.status, j.records) for j in listed] == [
-        (built.job_b, "research", "running", 3),
-        (built.job_a, "ai-training", "finished", 6),
+        (built.job_b, "search", "running", 3),
+        (built.job_a, "train-genai", "finished", 6),
     ]
     assert listed[1].finished_at is not None and listed[0].finished_at is None
 
@@ -368,7 +402,27 @@ def test_jobs_and_job_detail(built: Built) -> None:
         "content-signal:ai-train=no": 1,
     }
     assert a.blocklists == [] and a.summary == {"records": 6}
+    assert a.weakenings == (
+        queries.Weakening(
+            "CONSENT_AI_AGENTS_DROP",
+            ["GPTBot", "CCBot"],
+            ("robots",),
+            "the robots.txt groups of these AI agents are not honoured",
+        ),
+        queries.Weakening(
+            "CONSENT_ALLOW_PRIVATE_NETWORKS",
+            True,
+            ("addresses",),
+            "private and internal addresses are crawled",
+        ),
+    )
+    assert [str(w) for w in a.weakenings] == [
+        "CONSENT_AI_AGENTS_DROP=GPTBot,CCBot",
+        "CONSENT_ALLOW_PRIVATE_NETWORKS=true",
+    ]
+    assert listed[1].weakenings == a.weakenings
     b = queries.job(built.catalog, built.job_b)
+    assert b.weakenings is None and listed[0].weakenings is None  # not recorded
     assert [(x.source, x.version, x.sha256) for x in b.blocklists] == [("publisher", 1, LIST_SHA)]
     assert b.reasons == {INJECTION: 1, "blocklist:publisher": 1}
     with pytest.raises(CatalogError, match="no crawl job"):
@@ -401,7 +455,7 @@ SINGLE_RECORD_GROUPS: list[DomainCounts] = [
 @pytest.mark.parametrize(
     ("by", "include_withdrawn", "expected"),
     [
-        # example.com's research record (120 bytes) was taken down; a.example.com is in
+        # example.com's search record (120 bytes) was taken down; a.example.com is in
         # example.com, and the port is not part of its host.
         ("domain", False, [("example.com", 3, 2, 1, 150, 0)]),
         ("domain", True, [("example.com", 4, 3, 1, 270, 1)]),
@@ -562,18 +616,20 @@ def test_domain_filter(edge_catalog: Catalog, domain: str, expected: list[int]) 
 
 def test_export_rows_filtered(built: Built) -> None:
     rows = list(queries.export_rows(built.catalog, RecordFilter(domain="example.com")))
-    # The research job's example.com record was taken down: out of the plain export.
+    # The search job's example.com record was taken down: out of the plain export.
     assert [r["url"] for r in rows] == [
         "https://example.com/",
         "http://a.example.com:8080/x",
         "https://example.com/private/p",
     ]
     assert rows[0]["recorded_at"] == "2026-11-29T07:00:00.000000Z"
+    assert [r["purpose"] for r in rows] == ["train-genai"] * 3
     assert rows == [r for r in built.catalog.export_rows() if r["url"] in {x["url"] for x in rows}]
     withdrawn = list(
         queries.export_rows(built.catalog, RecordFilter(job_id=built.job_b), include_withdrawn=True)
     )
     assert [r["withdrawn"] for r in withdrawn] == [True, False, False]
+    assert [r["purpose"] for r in withdrawn] == ["search"] * 3
 
 
 # --- filter values that look like SQL -------------------------------------------------------
@@ -669,8 +725,19 @@ def test_cli_show(cli_catalog: tuple[str, Built]) -> None:
     assert history[1]["takedown"]["reason"] == "listed later"
     assert history[0]["recorded_at"] == "2026-11-29T07:00:00Z"
     code, out, _ = run(url, "show", "https://example.com/private/p", "--csv")
-    (row,) = list(csv.DictReader(io.StringIO(out)))
-    assert row["evidence_signal"] == "robots.txt" and row["reasons"] == "robots-disallow"
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["evidence_signal"], r["evidence_purposes"]) for r in rows] == [
+        ("robots.txt", "all"),
+        ("x-robots-tag", "train-genai,train-ai"),
+    ]
+    assert rows[0]["reasons"] == "robots-disallow"
+    code, out, _ = run(url, "show", "https://example.com/private/p", "--json")
+    assert [e["purposes"] for e in json.loads(out)[0]["evidence"]] == [
+        "all",
+        "train-genai,train-ai",
+    ]
+    code, out, _ = run(url, "show", "https://example.com/private/p")
+    assert "┃ purposes " in out and "│ train-genai,train-ai " in out and "│ all " in out
     code, _, err = run(url, "show", "https://nowhere.test/")
     assert code == 1 and err.startswith("consentcrawl: error: no record") and err.count("\n") == 1
 
@@ -696,9 +763,7 @@ def test_cli_query(cli_catalog: tuple[str, Built]) -> None:
     assert [r["url"] for r in csv.DictReader(io.StringIO(out))] == ["http://notexample.com/"]
     code, out, _ = run(url, "query", "--job", str(built.job_b), "--limit", "2", "--offset", "1")
     assert code == 0 and "records (2-2 of 2)" in out and "withdrawn" not in out
-    code, out, _ = run(
-        url, "query", "--purpose", "research", "--license-status", "unknown", "--json"
-    )
+    code, out, _ = run(url, "query", "--purpose", "search", "--license-status", "unknown", "--json")
     assert [i["url"] for i in json.loads(out)["items"]] == ["https://bücher.example/"]
 
 
@@ -733,6 +798,11 @@ def test_cli_query_include_withdrawn(cli_catalog: tuple[str, Built]) -> None:
         (["job", "not-a-uuid"], "ID"),
         (["export", "--format", "jsonl", "--since", "%"], "--since"),
         (["jobs", "--json", "--csv"], "--json/--csv"),
+        (["query", "--purpose", "ai-training"], "--purpose"),
+        (["export", "--format", "jsonl", "--purpose", "Search"], "--purpose"),
+        (["query", "--license-status", "opn"], "--license-status"),
+        (["export", "--format", "csv", "--license-status", INJECTION], "--license-status"),
+        (["summary", "--eu", "--purpose", "ai-training"], "--purpose"),
     ],
 )
 def test_cli_bad_values_exit_2_in_one_line(
@@ -742,14 +812,28 @@ def test_cli_bad_values_exit_2_in_one_line(
     code, out, err = run(url, *args)
     assert code == 2, (out, err)
     assert err.startswith(f"consentcrawl: error: {option}: ") and err.count("\n") == 1
+    choices = {"--purpose": PURPOSES, "--license-status": LICENSE_STATUSES}.get(option, ())
+    assert all(choice in err for choice in choices)
+
+
+def test_vocabularies_are_the_crawlers() -> None:
+    """storage may not import the crawler: its copies must stay equal, in contract order."""
+    assert PURPOSES == tuple(p.value for p in Purpose)
+    assert LICENSE_STATUSES == tuple(s.value for s in LicenseStatus)
 
 
 def test_cli_jobs_job_domains(cli_catalog: tuple[str, Built]) -> None:
     url, built = cli_catalog
     code, out, _ = run(url, "jobs", "--json")
-    assert code == 0 and [j["purpose"] for j in json.loads(out)] == ["research", "ai-training"]
+    assert code == 0 and [j["purpose"] for j in json.loads(out)] == ["search", "train-genai"]
+    assert [j["weakenings"] for j in json.loads(out)] == [None, [AGENTS_DROP, PRIVATE]]
     code, out, _ = run(url, "jobs")
-    assert code == 0 and "ai-training" in out and str(built.job_a) in out
+    assert code == 0 and "train-genai" in out and str(built.job_a) in out
+    code, out, _ = run(url, "jobs", "--csv")
+    assert [(r["purpose"], r["weakenings"]) for r in csv.DictReader(io.StringIO(out))] == [
+        ("search", ""),
+        ("train-genai", "CONSENT_AI_AGENTS_DROP;CONSENT_ALLOW_PRIVATE_NETWORKS"),
+    ]
     code, out, _ = run(url, "job", str(built.job_b), "--json")
     detail = json.loads(out)
     assert detail["blocklists"] == [{"source": "publisher", "version": 1, "sha256": LIST_SHA}]
@@ -757,6 +841,25 @@ def test_cli_jobs_job_domains(cli_catalog: tuple[str, Built]) -> None:
     code, out, _ = run(url, "job", str(built.job_a), "--csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert ["setting", "DEPTH_LIMIT", "2"] in rows and ["reason", "robots-disallow", "2"] in rows
+    assert [r for r in rows if r[0] == "weakening"] == [
+        [
+            "weakening",
+            "CONSENT_AI_AGENTS_DROP",
+            (
+                "GPTBot,CCBot: the robots.txt groups of these AI agents are not honoured "
+                "(narrows robots)"
+            ),
+        ],
+        [
+            "weakening",
+            "CONSENT_ALLOW_PRIVATE_NETWORKS",
+            "true: private and internal addresses are crawled (narrows addresses)",
+        ],
+    ]
+    code, out, _ = run(url, "job", str(built.job_b), "--csv")
+    assert [r for r in csv.reader(io.StringIO(out)) if r[0] == "weakening"] == [
+        ["weakening", "", "not recorded (the job was written before weakenings were)"]
+    ]
     code, out, _ = run(url, "job", str(built.job_a))
     assert code == 0 and "robots-disallow" in out
     code, _, err = run(url, "job", str(uuid.uuid4()))
@@ -847,8 +950,10 @@ def test_cli_filter_values_are_data(sqlite_cli_catalog: str, payload: str) -> No
         }
     for option, wanted in expected.items():
         code, out, err = run(url, "query", option, payload, "--json", "--limit", "1000")
-        if option == "--domain" and not payload.strip().strip("."):
-            assert code == 2
+        # No payload is a purpose or a licence status: the CLI refuses them.
+        vocabulary = option in ("--purpose", "--license-status")
+        if vocabulary or (option == "--domain" and not payload.strip().strip(".")):
+            assert code == 2 and err.startswith(f"consentcrawl: error: {option}: "), err
             continue
         assert code == 0, err
         assert [i["url"] for i in json.loads(out)["items"]] == wanted, option
@@ -856,3 +961,54 @@ def test_cli_filter_values_are_data(sqlite_cli_catalog: str, payload: str) -> No
     assert code == 2
     with Catalog(url, mode="write") as cat:
         assert counts(cat) == before
+
+
+# --- a reader of stdout that goes away ------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def small_catalog(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('pipe') / 'pipe.sqlite'}"
+    with Catalog(url, mode="write") as cat:
+        build(cat)
+    return url
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--format", "jsonl"],
+        ["export", "--format", "csv"],
+        ["query", "--csv"],
+        ["query", "--json"],
+        ["query"],  # a rich table
+        ["domains", "--csv"],
+        ["jobs"],
+        ["show", "https://example.com/"],
+        ["summary", "--eu"],
+        ["verify"],
+    ],
+)
+def test_cli_exits_quietly_when_the_reader_goes_away(small_catalog: str, args: list[str]) -> None:
+    """`consentcrawl audit export --format jsonl | head -1`: no traceback, exit code 141.
+
+    The pipe's reader is gone before the command writes: how much a pipe holds before a
+    writer waits differs between kernels, so a reader that leaves later may find it all
+    written already."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "from storage.cli import app; app()", *args],
+            cwd=ROOT,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "CONSENT_CATALOG_URL": small_catalog},
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr.decode()) == (141, "")

@@ -30,7 +30,7 @@ from storage.catalog import (
     TakedownIn,
 )
 from storage.catalog.models import OUTCOMES, UrlRecord
-from storage.catalog.queries import url_host
+from storage.catalog.queries import Weakening, url_host
 from storage.catalog.report import TOP, Breakdown, EmptySelection, Report, build_report
 from storage.catalog.report_html import CSP, render_html
 from storage.cli import app
@@ -383,6 +383,72 @@ def test_bad_text_never_breaks_the_page(catalog: Catalog) -> None:
     page = render_html(build_report(catalog))
     assert "\x1b" not in page and "\x07" not in page
     assert "x" * 5000 in page  # the table keeps the whole value; the chart label is cut
+
+
+HOSTILE_WEAKENING = {
+    "setting": "CONSENT_AI_AGENTS_DROP",
+    "value": ["GPTBot", "<script>alert(7)</script>"],
+    "narrows": ["robots"],
+    "why": '"onload="alert(8)',
+}
+
+
+def test_weakenings_and_evidence_purposes(catalog: Catalog) -> None:
+    """Each job's weakenings, named before the charts (escaped); evidence rows by the purposes
+    they apply to, so a search job's noai page does not read as a violation."""
+    weak = catalog.start_job(replace(spec("train-genai"), weakenings=(HOSTILE_WEAKENING,)))
+    old = catalog.start_job(spec("search"))  # written before weakenings: None
+    clean = catalog.start_job(replace(spec("train-ai"), weakenings=()))
+    noai = EvidenceIn("x-robots-tag", "header:X-Robots-Tag", "noai", "deny", purposes="train-genai")
+    catalog.write(weak, records=[record("https://h01.example/w", "collected", size=1)])
+    catalog.write(
+        old,
+        records=[
+            replace(record("https://h02.example/n", "collected", size=1), evidence=(noai,)),
+            record("https://h02.example/r", "collected", evidence=[("robots.txt", "info")]),
+        ],
+    )
+    catalog.write(clean, records=[record("https://h03.example/c", "collected", size=1)])
+    report = build_report(catalog)
+    assert [j.weakenings for j in report.jobs] == [
+        (
+            Weakening(
+                "CONSENT_AI_AGENTS_DROP",
+                ["GPTBot", "<script>alert(7)</script>"],
+                ("robots",),
+                '"onload="alert(8)',
+            ),
+        ),
+        None,
+        (),
+    ]
+    assert report.signal_purposes.series == ("all", "train-genai")
+    assert [(g.label, g.amounts) for g in report.signal_purposes.groups] == [
+        ("robots.txt", (1, 0)),
+        ("x-robots-tag", (0, 1)),
+    ]
+    page = render_html(report)
+    elements = parsed(page)
+    assert "script" not in [tag for tag, _ in elements.tags]
+    text = "".join(elements.text)
+    weakenings = text.index("Weakenings")
+    assert weakenings < text.index("Outcomes over time")  # before every chart
+    assert "1 setting(s) in 1 job(s) narrowed a protocol or measure" in text
+    assert "1 job(s) were written before weakenings were recorded" in text
+    for value in (
+        f'{weak}CONSENT_AI_AGENTS_DROPGPTBot,<script>alert(7)</script>robots"onload="alert(8)',
+        "Evidence rows by signal and the purposes they apply to (all: every purpose)",
+    ):
+        assert value in text
+    assert html.escape('"onload="alert(8)', quote=True) in page
+
+
+def test_no_weakening_is_said_so(catalog: Catalog) -> None:
+    job = catalog.start_job(replace(spec("train-genai"), weakenings=()))
+    catalog.write(job, records=[record("https://h01.example/", "collected", size=1)])
+    text = "".join(parsed(render_html(build_report(catalog))).text)
+    assert "No setting narrowed a protocol or measure in the jobs covered." in text
+    assert "written before weakenings" not in text
 
 
 # --- the page in a browser --------------------------------------------------------------

@@ -1,5 +1,6 @@
 """`storage.catalog.summary` and `consentcrawl audit summary --eu`: the crawler section of the
-EU public summary of training content, on SQLite and PostgreSQL."""
+EU public summary of training content, on SQLite and PostgreSQL: the training purposes by
+default, and never "respected" for a protocol a job's setting narrowed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
@@ -20,8 +23,15 @@ from storage.catalog import (
     RecordIn,
     TakedownIn,
 )
-from storage.catalog.models import CrawlJob, UrlRecord
-from storage.catalog.summary import EuSummary, eu_summary, render_markdown
+from storage.catalog.models import PURPOSES, CrawlJob, UrlRecord
+from storage.catalog.summary import (
+    ACCESS_CONTROLS,
+    PROTOCOL_IDS,
+    PROTOCOLS,
+    EuSummary,
+    eu_summary,
+    render_markdown,
+)
 from storage.cli import app
 
 A_START = datetime(2026, 11, 1, 8, tzinfo=UTC)
@@ -51,7 +61,27 @@ def skipped(url: str, *reasons: str, at: datetime = A_AT) -> RecordIn:
     )
 
 
-def spec(purpose: str, agent: str) -> JobSpec:
+AGENTS_DROP = {
+    "setting": "CONSENT_AI_AGENTS_DROP",
+    "value": ["GPTBot"],
+    "narrows": ["robots"],
+    "why": "the robots.txt groups of these AI agents are not honoured",
+}
+PRIVATE = {
+    "setting": "CONSENT_ALLOW_PRIVATE_NETWORKS",
+    "value": True,
+    "narrows": ["addresses"],
+    "why": "private and internal addresses are crawled",
+}
+WALLS = {
+    "setting": "CONSENT_AUTH_URL_PATTERNS",
+    "value": ["/members/"],
+    "narrows": ["login-walls", "paywalls"],
+    "why": "the built-in login and account URL patterns are replaced",
+}
+
+
+def spec(purpose: str, agent: str, weakenings: tuple[dict[str, Any], ...] | None = ()) -> JobSpec:
     return JobSpec(
         purpose=purpose,
         agent=agent,
@@ -59,12 +89,15 @@ def spec(purpose: str, agent: str) -> JobSpec:
         seeds=("https://d01.example/",),
         settings={},
         software_version="1.0",
+        weakenings=weakenings,
     )
 
 
 def build(catalog: Catalog) -> tuple[uuid.UUID, uuid.UUID]:
-    a = catalog.start_job(spec("train-genai", "consentcrawl"))
-    b = catalog.start_job(spec("search", "consentcrawl-search"))
+    """A training job whose settings narrowed robots.txt and private addresses, and a search
+    job whose settings narrowed the login walls."""
+    a = catalog.start_job(spec("train-genai", "consentcrawl", (AGENTS_DROP, PRIVATE)))
+    b = catalog.start_job(spec("search", "consentcrawl-search", (WALLS,)))
     html = "text/html; charset=utf-8"
     records = [
         collected(
@@ -91,6 +124,11 @@ def build(catalog: Catalog) -> tuple[uuid.UUID, uuid.UUID]:
         skipped("https://d09.example/article", "paywall"),
         skipped("https://d10.example/both", "content-signal:ai-train=no", "tdmrep-reserved"),
         skipped("https://d11.example/error", "http-error"),
+        skipped("https://d03.example/rsl", "rsl-prohibited:ai-train"),
+        skipped("https://d03.example/paid", "rsl-payment:training"),
+        skipped("https://d05.example/a.jpg", "iptc-data-mining:DMI-PROHIBITED"),
+        skipped("https://d05.example/b.jpg", "c2pa-training-mining:cawg.ai_training"),
+        skipped("http://intranet.d07.example/", "private-address"),
     ]
     catalog.write(a, records=records)
     catalog.write(
@@ -121,11 +159,17 @@ def build(catalog: Catalog) -> tuple[uuid.UUID, uuid.UUID]:
     return a, b
 
 
+def test_protocol_ids_name_one_row_each() -> None:
+    assert [row[0] for row in (*PROTOCOLS, *ACCESS_CONTROLS)] == list(PROTOCOL_IDS)
+    assert len(set(PROTOCOL_IDS)) == len(PROTOCOL_IDS)
+
+
 def test_summary(catalog: Catalog) -> None:
     a, b = build(catalog)
-    s = eu_summary(catalog)
+    s = eu_summary(catalog, purposes=PURPOSES)
+    assert s.purposes_covered == PURPOSES
     assert [j.id for j in s.jobs] == [a, b]
-    assert [j.records for j in s.jobs] == [26, 2]
+    assert [j.records for j in s.jobs] == [31, 2]
     assert (s.period_start, s.period_end) == (A_START, B_END)
     assert [(j.started_at, j.finished_at) for j in s.jobs] == [(A_START, A_END), (B_START, B_END)]
     assert [(p.purpose, p.jobs) for p in s.purposes] == [("search", 1), ("train-genai", 1)]
@@ -142,20 +186,35 @@ def test_summary(catalog: Catalog) -> None:
     ]
     assert (s.collected_records, s.collected_bytes) == (12, text_bytes + 15_000)
     assert (s.taken_down_records, s.taken_down_bytes) == (1, 100_000)
-    assert s.skipped_records == 15
+    assert s.skipped_records == 20
     assert [(p.urls_excluded, p.status) for p in s.protocols] == [
-        (2, "respected"),  # robots.txt: private (twice, one URL), ai
+        (2, "narrowed"),  # robots.txt: private (twice, one URL), ai; GPTBot's group dropped
         (2, "respected"),  # Content-Signal: cs, both
         (1, "respected"),
         (2, "respected"),  # TDMRep: tdm, both
         (2, "respected"),  # X-Robots-Tag, meta
         (1, "respected"),
+        (2, "respected"),  # RSL: prohibited, payment
+        (2, "respected"),  # image metadata: IPTC, C2PA
         (1, "respected"),  # blocklist
     ]
     assert s.protocols[0].reason_codes == ("robots-ai-optout:GPTBot", "robots-disallow")
-    assert [(x.urls, x.reason_codes) for x in s.access_controls] == [
-        (2, ("auth-required", "login-form")),
-        (1, ("paywall",)),
+    assert s.protocols[6].reason_codes == ("rsl-payment:training", "rsl-prohibited:ai-train")
+    assert s.protocols[7].reason_codes == (
+        "c2pa-training-mining:cawg.ai_training",
+        "iptc-data-mining:DMI-PROHIBITED",
+    )
+    assert [(x.urls, x.status, x.reason_codes) for x in s.access_controls] == [
+        (2, "narrowed", ("auth-required", "login-form")),  # the search job's patterns
+        (1, "narrowed", ("paywall",)),
+        (1, "narrowed", ("private-address",)),
+        (0, "applied", ()),
+        (0, "applied", ()),
+    ]
+    assert [(str(n.weakening), n.jobs) for n in s.weakenings] == [
+        ("CONSENT_AI_AGENTS_DROP=GPTBot", 1),
+        ("CONSENT_ALLOW_PRIVATE_NETWORKS=true", 1),
+        ("CONSENT_AUTH_URL_PATTERNS=/members/", 1),
     ]
     assert s.domains_total == 12
     # d01 would lead with its 100 000 bytes, but they were taken down.
@@ -165,6 +224,21 @@ def test_summary(catalog: Catalog) -> None:
     ]
     data = s.to_json()
     assert json.loads(json.dumps(data)) == data
+    assert data["purposes_covered"] == list(PURPOSES)
+    assert data["protocols"][0] == {
+        "protocol": "robots.txt (RFC 9309), including the groups of AI agents and Crawl-delay",
+        "id": "robots",
+        "status": "narrowed",
+        "narrowed_jobs": 1,
+        "weakenings": [{**AGENTS_DROP, "jobs": 1}],
+        "urls_excluded": 2,
+        "reason_codes": ["robots-ai-optout:GPTBot", "robots-disallow"],
+    }
+    assert data["protocols"][1]["status"] == "respected"
+    assert data["protocols"][1]["weakenings"] == []
+    assert data["access_controls"][2]["weakenings"] == [{**PRIVATE, "jobs": 1}]
+    assert data["jobs"][0]["weakenings"] == [AGENTS_DROP, PRIVATE]
+    assert data["weakenings"][2] == {**WALLS, "jobs": 1}
     assert data["top_domains"][0] == {"domain": "d12.example", "bytes": 12_000, "records": 1}
     assert data["period_end"] == "2026-11-21T08:00:00Z"
     assert isinstance(s, EuSummary)
@@ -173,6 +247,20 @@ def test_summary(catalog: Catalog) -> None:
     assert "## 2.3 Data crawled and scraped from online sources" in md
     assert "| opt-out protocol | respected | URLs excluded | reason codes |" in md
     assert "| Spawning ai.txt | respected | 1 | ai-txt-disallow |" in md
+    assert (
+        "| robots.txt (RFC 9309), including the groups of AI agents and Crawl-delay | "
+        "respected, narrowed in 1 job(s) by CONSENT_AI_AGENTS_DROP=GPTBot | 2 | "
+        "robots-ai-optout:GPTBot, robots-disallow |"
+    ) in md
+    assert (
+        "| Paywalls (not circumvented) | applied, narrowed in 1 job(s) by "
+        "CONSENT_AUTH_URL_PATTERNS=/members/ | 1 | paywall |"
+    ) in md
+    assert (
+        "| CONSENT_ALLOW_PRIVATE_NETWORKS | true | addresses | private and internal addresses "
+        "are crawled | 1 |"
+    ) in md
+    assert "purposes train-genai, train-ai, ai-input, search" in md
     assert "| domain name | bytes | items |" in md
     assert "| d12.example | 12000 | 1 |" in md
     assert "| images | 1 | 12000 | image/png |" in md
@@ -182,7 +270,7 @@ def test_summary(catalog: Catalog) -> None:
 
 def test_scope(catalog: Catalog) -> None:
     a, b = build(catalog)
-    late = eu_summary(catalog, since=datetime(2026, 11, 10, tzinfo=UTC))
+    late = eu_summary(catalog, since=datetime(2026, 11, 10, tzinfo=UTC), purposes=PURPOSES)
     assert [j.id for j in late.jobs] == [b]
     assert [c.type for c in late.content_types] == ["images"]
     assert late.protocols[0].urls_excluded == 1
@@ -208,9 +296,18 @@ def test_cli(catalog: Catalog, catalog_url: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == render_markdown(eu_summary(catalog, jobs=[a]))
     md = tmp_path / "summary.md"
-    result = runner.invoke(app, [*args, "--since", "2026-11-10", "-o", str(md)])
+    result = runner.invoke(
+        app, [*args, "--since", "2026-11-10", "--purpose", "search", "-o", str(md)]
+    )
     assert result.exit_code == 0, result.output
     assert "| d12.example | 12000 | 1 |" in md.read_text()
+    result = runner.invoke(
+        app, [*args, "--purpose", "search", "--purpose", "train-genai", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    both = json.loads(result.stdout)
+    assert both["purposes_covered"] == ["train-genai", "search"]
+    assert both == eu_summary(catalog, purposes=("search", "train-genai")).to_json()
 
     for bad in (
         ["--since", "yesterday"],
@@ -218,6 +315,7 @@ def test_cli(catalog: Catalog, catalog_url: str, tmp_path: Path) -> None:
         ["--job", "not-a-uuid"],
         ["--since", "2026-11-10", "--until", "2026-11-01"],
         ["--format", "xml"],
+        ["--purpose", "ai-training"],
     ):
         result = runner.invoke(app, [*args, *bad])
         assert result.exit_code == 2, (bad, result.output)
@@ -227,6 +325,53 @@ def test_cli(catalog: Catalog, catalog_url: str, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "no crawl job" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("purposes", "jobs", "robots", "walls"),
+    [
+        # (purposes asked for, jobs covered: a, b; robots.txt status; login walls status)
+        (None, "a", "narrowed", "applied"),  # the default: the training purposes
+        (("train-ai", "train-genai"), "a", "narrowed", "applied"),
+        (("search",), "b", "respected", "narrowed"),
+        (("ai-input",), "", "respected", "applied"),
+        (PURPOSES, "ab", "narrowed", "narrowed"),
+    ],
+)
+def test_purposes_covered(
+    catalog: Catalog, purposes: tuple[str, ...] | None, jobs: str, robots: str, walls: str
+) -> None:
+    """A search job's records and weakenings are not training content, unless asked for."""
+    a, b = build(catalog)
+    s = eu_summary(catalog) if purposes is None else eu_summary(catalog, purposes=purposes)
+    assert [j.id for j in s.jobs] == [{"a": a, "b": b}[x] for x in jobs]
+    assert s.purposes_covered == tuple(p for p in PURPOSES if p in (purposes or PURPOSES[:2]))
+    assert (s.protocols[0].status, s.access_controls[0].status) == (robots, walls)
+    # Only records of the jobs covered count: d12's image is the search job's.
+    assert ("images" in [c.type for c in s.content_types]) == ("b" in jobs)
+    assert s.skipped_records == 19 * ("a" in jobs) + 1 * ("b" in jobs)
+    md = render_markdown(s)
+    assert f"with the purposes {', '.join(s.purposes_covered)}" in md
+    assert ("respected, narrowed in 1 job(s)" in md) == (robots == "narrowed")
+
+
+@pytest.mark.parametrize("purposes", [(), ("ai-training",), ("search", "Search")])
+def test_unknown_purposes_are_refused(catalog: Catalog, purposes: tuple[str, ...]) -> None:
+    with pytest.raises(ValueError, match="purposes must be some of train-genai"):
+        eu_summary(catalog, purposes=purposes)
+
+
+def test_a_job_written_before_weakenings_is_said_so(catalog: Catalog) -> None:
+    catalog.start_job(spec("train-ai", "consentcrawl", weakenings=None))
+    s = eu_summary(catalog)
+    assert (s.weakenings, s.unrecorded_weakenings) == ((), 1)
+    assert s.to_json()["jobs"][0]["weakenings"] is None
+    md = render_markdown(s)
+    assert "1 job(s) were written before weakenings were recorded" in md
+    assert (
+        "| robots.txt (RFC 9309), including the groups of AI agents and Crawl-delay | respected |"
+        in md
+    )
 
 
 def test_top_domains_are_registrable_domains(catalog: Catalog) -> None:

@@ -464,6 +464,7 @@ def test_export_rows(catalog: Catalog) -> None:
     collected, skipped = rows
     assert collected == {
         "job_id": str(first),
+        "purpose": SPEC.purpose,
         "kind": "page",
         "url": "https://example.org/a",
         "source_url": None,

@@ -450,7 +450,7 @@ class Catalog(Closing):
             "seeds": list(spec.seeds),
             "settings": dict(spec.settings),
             "software_version": spec.software_version,
-            "weakenings": [dict(w) for w in spec.weakenings],
+            "weakenings": None if spec.weakenings is None else [dict(w) for w in spec.weakenings],
         }
         with self._failures("starting a job"), Session(self._engine) as session, session.begin():
             session.add(CrawlJob(status="running", **values))

@@ -20,7 +20,9 @@ from storage.catalog.sqltypes import BigIntId, JSONDoc, UTCDateTime
 __all__ = [
     "EFFECTS",
     "JOB_STATUSES",
+    "LICENSE_STATUSES",
     "OUTCOMES",
+    "PURPOSES",
     "Blocklist",
     "BlocklistEntry",
     "BlocklistVersion",
@@ -40,6 +42,10 @@ JOB_STATUSES: Final = ("running", "finished", "interrupted", "failed", "crashed"
 # ("com.example" up to "com.example/") must not depend on a PostgreSQL locale.
 _BYTEWISE = sa.String().with_variant(sa.String(collation="C"), "postgresql")
 OUTCOMES: Final = ("collected", "skipped")
+# The crawler's Purpose and LicenseStatus values, in contract order (storage may not import
+# the crawler; a test keeps them equal).
+PURPOSES: Final = ("train-genai", "train-ai", "ai-input", "search")
+LICENSE_STATUSES: Final = ("open", "restricted", "licensable", "reserved", "unknown")
 EFFECTS: Final = ("deny", "allow", "info")
 
 

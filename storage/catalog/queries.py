@@ -20,9 +20,10 @@ are built with ``select()`` and bound parameters; user input never becomes SQL t
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +51,7 @@ from storage.errors import CatalogError
 from storage.export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, WITHDRAWN_FIELD
 
 __all__ = [
+    "ALL_PURPOSES",
     "DocumentRef",
     "DomainRow",
     "EvidenceView",
@@ -60,6 +62,7 @@ __all__ = [
     "RecordRow",
     "RecordView",
     "TakedownView",
+    "Weakening",
     "document",
     "domains",
     "export_rows",
@@ -67,7 +70,9 @@ __all__ = [
     "jobs",
     "query_records",
     "record_history",
+    "unrecorded_weakenings",
     "url_host",
+    "weakenings",
 ]
 
 _T = TypeVar("_T")
@@ -75,10 +80,17 @@ _AnySelect = Select[*tuple[Any, ...]]
 _S = TypeVar("_S", bound=_AnySelect)
 
 _LIKE_ESCAPE: Final = "\\"
-# The job id as the driver returns it: a catalog has few jobs, so each is made text once
-# instead of going through a UUID object per exported row.
+# The purposes of evidence that speaks for every purpose (stored as null).
+ALL_PURPOSES: Final = "all"
+# The job id as the driver returns it: a catalog has few jobs, so each is made text once,
+# and its purpose looked up once, instead of a UUID object or a join per exported row (the
+# purpose's column is a null placeholder, filled in from the job).
 _EXPORT_COLUMNS = tuple(
-    sa.type_coerce(UrlRecord.job_id, sa.String) if name == "job_id" else getattr(UrlRecord, name)
+    sa.type_coerce(UrlRecord.job_id, sa.String)
+    if name == "job_id"
+    else sa.null().label(name)
+    if name == "purpose"
+    else getattr(UrlRecord, name)
     for name in EXPORT_FIELDS
 )
 _EXPORT_BATCH = 1000
@@ -165,6 +177,51 @@ class DocumentRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Weakening:
+    """A setting that narrowed a gate of a job (``catalog_job.weakenings``)."""
+
+    setting: str  # CONSENT_…
+    value: Any  # as configured (JSON)
+    narrows: tuple[str, ...]  # protocol/measure ids (summary.PROTOCOL_IDS)
+    why: str
+
+    @property
+    def value_text(self) -> str:
+        """The value as one line: a list joined with ",", anything else as JSON text."""
+        if isinstance(self.value, str):
+            return self.value
+        if isinstance(self.value, (list, tuple)):
+            return ",".join(v if isinstance(v, str) else json.dumps(v) for v in self.value)
+        return json.dumps(self.value, ensure_ascii=False, sort_keys=True)
+
+    def __str__(self) -> str:
+        return f"{self.setting}={self.value_text}"
+
+
+def unrecorded_weakenings(jobs: int) -> str:
+    """What auditors read about jobs written before weakenings were recorded."""
+    return (
+        f"{jobs} job(s) were written before weakenings were recorded: only their settings "
+        "(audit job ID) show what they narrowed."
+    )
+
+
+def weakenings(stored: Sequence[Mapping[str, Any]] | None) -> tuple[Weakening, ...] | None:
+    """A job's stored weakenings as values; None (not recorded: an older job) stays None."""
+    if stored is None:
+        return None
+    return tuple(
+        Weakening(
+            setting=str(w.get("setting", "")),
+            value=w.get("value"),
+            narrows=tuple(str(n) for n in w.get("narrows") or ()),
+            why=str(w.get("why", "")),
+        )
+        for w in stored
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceView:
     signal: str
     source: str
@@ -175,6 +232,7 @@ class EvidenceView:
     line: int | None
     license: str | None  # the SPDX id a licence declaration names
     strength: str | None  # "strong" or "weak", for a licence declaration
+    purposes: str  # the purposes it speaks for, comma-separated; "all" for every purpose
     document: DocumentRef | None  # None when no stored document has that hash
 
 
@@ -224,6 +282,7 @@ class JobRow:
     started_at: datetime
     finished_at: datetime | None
     records: int
+    weakenings: tuple[Weakening, ...] | None  # None: not recorded (an older job)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +309,7 @@ class JobDetail:
     outcomes: dict[str, int]  # records by outcome
     reasons: dict[str, int]  # records by reason code, most frequent first
     records: int = 0
+    weakenings: tuple[Weakening, ...] | None = None  # None: not recorded (an older job)
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +546,7 @@ def record_history(source: Engine | Catalog, url: str) -> list[RecordView]:
                         line=e["line"],
                         license=e["license"],
                         strength=e["strength"],
+                        purposes=e["purposes"] or ALL_PURPOSES,
                         document=document_for(e["document_sha256"], job_id, e["source"]),
                     )
                     for e in evidence.get(record_id, [])
@@ -569,17 +630,19 @@ def export_rows(
     """
     fields = EXPORT_FIELDS_WITH_WITHDRAWN if include_withdrawn else EXPORT_FIELDS
     with reading(source, "exporting") as connection:
+        purposes = dict(connection.execute(select(CrawlJob.id, CrawlJob.purpose)).all())
         query = _withdrawals(select(*_EXPORT_COLUMNS), include_withdrawn)
         query = _where(connection, query, filters).order_by(UrlRecord.id)
-        job_ids: dict[Any, str] = {}
+        job_ids: dict[Any, tuple[str, str]] = {}
         with connection.execution_options(yield_per=_EXPORT_BATCH).execute(query) as result:
             for row in result:
                 values: dict[str, Any] = dict(zip(fields, row, strict=True))
                 raw = values["job_id"]
-                job_id = job_ids.get(raw)
-                if job_id is None:
-                    job_id = job_ids[raw] = str(uuid.UUID(str(raw)))
-                values["job_id"] = job_id
+                job = job_ids.get(raw)
+                if job is None:
+                    parsed = uuid.UUID(str(raw))
+                    job = job_ids[raw] = (str(parsed), purposes[parsed])
+                values["job_id"], values["purpose"] = job
                 values["reasons"] = list(values["reasons"] or [])
                 values["fetched_at"] = iso(values["fetched_at"])
                 values["recorded_at"] = iso(values["recorded_at"])
@@ -603,13 +666,17 @@ def jobs(source: Engine | Catalog) -> list[JobRow]:
             CrawlJob.status,
             CrawlJob.started_at,
             CrawlJob.finished_at,
-            func.coalesce(counts.c.records, 0),
+            func.coalesce(counts.c.records, 0).label("records"),
+            CrawlJob.weakenings,
         )
         .outerjoin(counts, counts.c.job_id == CrawlJob.id)
         .order_by(CrawlJob.started_at.desc(), CrawlJob.id)
     )
     with reading(source, "listing jobs") as connection:
-        return [JobRow(*row) for row in connection.execute(query)]
+        return [
+            JobRow(**{**row._asdict(), "weakenings": weakenings(row.weakenings)})
+            for row in connection.execute(query)
+        ]
 
 
 def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
@@ -668,6 +735,7 @@ def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
         outcomes=outcomes,
         reasons={str(code): count for code, count in by_reason},
         records=sum(outcomes.values()),
+        weakenings=weakenings(j["weakenings"]),
     )
 
 

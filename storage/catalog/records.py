@@ -118,8 +118,9 @@ class JobSpec:
     software_version: str
     # (source, version, sha256) of each blocklist version in force for the crawl.
     blocklists: tuple[tuple[str, int, str], ...] = ()
-    # The settings that narrowed a gate: {"setting", "value", "narrows", "why"} each.
-    weakenings: tuple[Mapping[str, Any], ...] = ()
+    # The settings that narrowed a gate, each {"setting", "value", "narrows", "why"}
+    # (JSON-serialisable); None: not recorded.
+    weakenings: tuple[Mapping[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

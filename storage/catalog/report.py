@@ -28,7 +28,14 @@ from sqlalchemy.orm import QueryableAttribute
 from storage.catalog.catalog import Catalog
 from storage.catalog.db import mask_url
 from storage.catalog.models import EFFECTS, OUTCOMES, CrawlJob, Evidence, Takedown, UrlRecord
-from storage.catalog.queries import JobRow, host_column, reading, reason_values
+from storage.catalog.queries import (
+    ALL_PURPOSES,
+    JobRow,
+    host_column,
+    reading,
+    reason_values,
+    weakenings,
+)
 from storage.catalog.selection import Selection
 
 __all__ = [
@@ -108,6 +115,7 @@ class Report:
     license_statuses: Breakdown  # records per licence status, by outcome
     licenses: Breakdown  # records per SPDX licence id (None: no licence), by outcome
     signals: Breakdown  # evidence rows per signal, by effect
+    signal_purposes: Breakdown  # evidence rows per signal, by the purposes it speaks for
 
 
 # --- time buckets -----------------------------------------------------------------------
@@ -277,6 +285,7 @@ def build_report(
             CrawlJob.status,
             CrawlJob.started_at,
             CrawlJob.finished_at,
+            CrawlJob.weakenings,
             every_job_without_window=False,
         )
         records, collected_count, collected_bytes, first, last = connection.execute(
@@ -349,6 +358,14 @@ def build_report(
                 series=EFFECTS,
                 top=top,
             ),
+            "signal_purposes": _breakdown(
+                connection,
+                _over(with_records, *kept),
+                Evidence.signal,
+                split=func.coalesce(Evidence.purposes, ALL_PURPOSES),
+                series=(ALL_PURPOSES,),
+                top=top,
+            ),
         }
 
     # Every bucket from the first record to the last, the empty ones too.
@@ -377,6 +394,7 @@ def build_report(
                 started_at=row.started_at,
                 finished_at=row.finished_at,
                 records=_int(per_job.get(row.id)),
+                weakenings=weakenings(row.weakenings),
             )
             for row in job_rows
         ),

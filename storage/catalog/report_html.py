@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 
 from storage.catalog.catalog import iso
+from storage.catalog.queries import unrecorded_weakenings
 from storage.catalog.report import Breakdown, Report
 
 __all__ = ["CSP", "render_html", "write_report"]
@@ -310,6 +311,36 @@ def _header(r: Report) -> str:
     )
 
 
+def _weakenings(r: Report) -> str:
+    """Every setting that narrowed a gate, per job: before the charts, so none is missed."""
+    rows = [
+        (j.id, w.setting, w.value_text, ", ".join(w.narrows), w.why)
+        for j in r.jobs
+        for w in j.weakenings or ()
+    ]
+    unrecorded = [j.id for j in r.jobs if j.weakenings is None]
+    if rows:
+        note = (
+            f"{len(rows)} setting(s) in {len({row[0] for row in rows})} job(s) narrowed a "
+            "protocol or measure: the records of those jobs were not gated in full."
+        )
+    else:
+        note = "No setting narrowed a protocol or measure in the jobs covered."
+    if unrecorded:
+        note += " " + unrecorded_weakenings(len(unrecorded))
+    table = (
+        _plain_table(
+            "Settings that narrowed a gate", ("job", "setting", "value", "narrows", "why"), rows
+        )
+        if rows
+        else ""
+    )
+    return (
+        f'<section id="weakenings"><h2>Weakenings</h2><p class="note">{_e(note)}</p>'
+        f"{table}</section>"
+    )
+
+
 def render_html(report: Report) -> str:
     """The whole page, as text."""
     r = report
@@ -395,7 +426,13 @@ def render_html(report: Report) -> str:
                 r.signals,
                 "(none)",
             ),
-            _table("Evidence rows by signal and effect", "signal", r.signals, "(none)"),
+            _table("Evidence rows by signal and effect", "signal", r.signals, "(none)")
+            + _table(
+                "Evidence rows by signal and the purposes they apply to (all: every purpose)",
+                "signal",
+                r.signal_purposes,
+                "(none)",
+            ),
         ),
     ]
     return (
@@ -405,7 +442,7 @@ def render_html(report: Report) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>consentcrawl audit report — {_e(_when(r.generated_at))}</title>"
         f"<style>{_STYLE}</style></head><body>"
-        f"{_header(r)}<main>{''.join(sections)}</main></body></html>\n"
+        f"{_header(r)}<main>{_weakenings(r)}{''.join(sections)}</main></body></html>\n"
     )
 
 

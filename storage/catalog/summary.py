@@ -6,9 +6,13 @@ content collected, the opt-out protocols respected, the measures against access 
 the top 10 % of domain names (registrable domains, as ``audit domains`` groups them) by size
 of content collected.
 
-Scope: the jobs given (default: every job), and within them the records whose
-``recorded_at`` is in ``[since, until)``; with a time window and no jobs, the jobs that
-have a record in it. Collected records that were taken down since (``catalog_takedown``)
+Scope: the jobs given (default: every job) with one of the purposes covered (default: the
+training purposes), and within them the records whose ``recorded_at`` is in ``[since,
+until)``; with a time window and no jobs, the jobs that have a record in it.
+
+A protocol or measure is never called respected when a setting of a job in scope narrowed it
+(``catalog_job.weakenings``, each naming the PROTOCOL_IDS it narrows): its status is then
+"narrowed", with the settings and the number of jobs. Collected records that were taken down since (``catalog_takedown``)
 are not training content: content types and domains leave them out, and their number and
 bytes are reported on their own. Exclusion counts are distinct URLs of skipped records.
 """
@@ -27,46 +31,113 @@ from sqlalchemy import func, select, true
 from sqlalchemy.engine import Engine
 
 from storage.catalog.catalog import Catalog
-from storage.catalog.models import CrawlJob, Takedown, UrlRecord
-from storage.catalog.queries import DOMAIN_GROUPS, reading, reason_values
+from storage.catalog.models import PURPOSES, CrawlJob, Takedown, UrlRecord
+from storage.catalog.queries import (
+    DOMAIN_GROUPS,
+    Weakening,
+    reading,
+    reason_values,
+    unrecorded_weakenings,
+    weakenings,
+)
 from storage.catalog.selection import Selection
 
 __all__ = [
     "ACCESS_CONTROLS",
     "PROTOCOLS",
+    "PROTOCOL_IDS",
+    "TRAINING_PURPOSES",
     "AccessControlRow",
     "ContentTypeRow",
     "DomainBytes",
     "EuSummary",
     "JobPeriod",
+    "Narrowing",
     "ProtocolRow",
     "PurposeRow",
     "eu_summary",
     "render_markdown",
 ]
 
-# (protocol, reason codes or families: a code matches itself and "<code>:…").
-PROTOCOLS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+# What a weakening's "narrows" may name (the crawler's weakenings use these ids): each is
+# the id of one row of PROTOCOLS or ACCESS_CONTROLS.
+PROTOCOL_IDS: Final = (
+    "robots",
+    "content-signal",
+    "content-usage",
+    "tdmrep",
+    "robots-tags",
+    "ai-txt",
+    "rsl",
+    "image-metadata",
+    "blocklists",
+    "login-walls",
+    "paywalls",
+    "addresses",
+    "dns",
+    "scope",
+)
+# The purposes the summary covers unless told otherwise: it is about training content.
+TRAINING_PURPOSES: Final = ("train-genai", "train-ai")
+
+# (id, protocol, reason codes or families: a code matches itself and "<code>:…").
+PROTOCOLS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
     (
-        "robots.txt (RFC 9309), including the groups of AI agents",
+        "robots",
+        "robots.txt (RFC 9309), including the groups of AI agents and Crawl-delay",
         ("robots-disallow", "robots-unreachable", "robots-ai-optout"),
     ),
-    ("Content-Signal (robots.txt)", ("content-signal",)),
-    ("IETF AIPREF Content-Usage (robots.txt and header)", ("content-usage",)),
-    ("W3C TDMRep (tdmrep.json, headers, meta)", ("tdmrep-reserved", "tdmrep-unreachable")),
+    ("content-signal", "Content-Signal (robots.txt)", ("content-signal",)),
+    ("content-usage", "IETF AIPREF Content-Usage (robots.txt and header)", ("content-usage",)),
     (
+        "tdmrep",
+        "W3C TDMRep (tdmrep.json, headers, meta)",
+        ("tdmrep-reserved", "tdmrep-unreachable"),
+    ),
+    (
+        "robots-tags",
         "X-Robots-Tag header and robots meta tags (noai, noimageai …)",
         ("x-robots-tag", "meta-robots"),
     ),
-    ("Spawning ai.txt", ("ai-txt-disallow", "ai-txt-unreachable")),
-    ("Rights holders' lists of piracy sites", ("blocklist",)),
+    ("ai-txt", "Spawning ai.txt", ("ai-txt-disallow", "ai-txt-unreachable")),
+    (
+        "rsl",
+        "RSL licence terms (prohibited or not permitted uses, payment, licence server)",
+        (
+            "rsl-prohibited",
+            "rsl-not-permitted",
+            "rsl-payment",
+            "rsl-license-server",
+            "rsl-reporting",
+            "rsl-invalid",
+            "rsl-unreachable",
+        ),
+    ),
+    (
+        "image-metadata",
+        "Image metadata: IPTC data mining, C2PA/CAWG training and data mining",
+        ("iptc-data-mining", "c2pa-training-mining", "image-metadata-invalid"),
+    ),
+    ("blocklists", "Rights holders' lists of piracy sites", ("blocklist",)),
 )
 
-# (measure, reason-code prefixes).
-ACCESS_CONTROLS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
-    ("Login walls and access restrictions (not circumvented)", ("auth-", "login-")),
-    ("Paywalls (not circumvented)", ("paywall",)),
+# (id, measure, reason-code prefixes).
+ACCESS_CONTROLS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
+    (
+        "login-walls",
+        "Login walls and access restrictions (not circumvented)",
+        ("auth-", "login-"),
+    ),
+    ("paywalls", "Paywalls (not circumvented)", ("paywall",)),
+    ("addresses", "Private and internal network addresses (not crawled)", ("private-address",)),
+    ("dns", "Host names resolved by public DNS (no resolve map)", ()),
+    (
+        "scope",
+        "Site scope, page caps and path depth",
+        ("offsite", "site-page-cap", "path-too-deep"),
+    ),
 )
+assert [row[0] for row in (*PROTOCOLS, *ACCESS_CONTROLS)] == list(PROTOCOL_IDS)
 
 _MAIN_TYPES: Final[tuple[tuple[str, str], ...]] = (
     ("text/", "text"),
@@ -107,6 +178,37 @@ class JobPeriod:
     started_at: datetime
     finished_at: datetime | None
     records: int  # in scope
+    weakenings: tuple[Weakening, ...] | None = None  # None: not recorded (an older job)
+
+
+@dataclass(frozen=True, slots=True)
+class Narrowing:
+    """A weakening (one setting and value) of some jobs in scope."""
+
+    weakening: Weakening
+    jobs: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {**_weakening_json(self.weakening), "jobs": self.jobs}
+
+
+def _weakening_json(w: Weakening) -> dict[str, Any]:
+    return {"setting": w.setting, "value": w.value, "narrows": list(w.narrows), "why": w.why}
+
+
+def _narrowings(jobs: Iterable[JobPeriod], protocol_id: str | None = None) -> tuple[Narrowing, ...]:
+    """The weakenings of `jobs` (that narrow `protocol_id`, when given), each once, with the
+    number of jobs that had it."""
+    by_weakening: dict[str, tuple[Weakening, set[uuid.UUID]]] = {}
+    for job in jobs:
+        for w in job.weakenings or ():
+            if protocol_id is None or protocol_id in w.narrows:
+                by_weakening.setdefault(str(w), (w, set()))[1].add(job.id)
+    return tuple(Narrowing(w, len(ids)) for w, ids in by_weakening.values())
+
+
+def _narrowed_jobs(jobs: Iterable[JobPeriod], protocol_id: str) -> int:
+    return sum(any(protocol_id in w.narrows for w in j.weakenings or ()) for j in jobs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,18 +226,54 @@ class ContentTypeRow:
 
 
 @dataclass(frozen=True, slots=True)
+class GateStatus:
+    """Whether a protocol or measure held in every job in scope, or which settings narrowed it."""
+
+    id: str  # of PROTOCOL_IDS
+    narrowed_jobs: int  # jobs in scope with a weakening that narrows it
+    narrowings: tuple[Narrowing, ...]
+
+    def status(self, held: str) -> str:
+        return "narrowed" if self.narrowed_jobs else held
+
+    def text(self, held: str) -> str:
+        """`held` ("respected" …), or what narrowed it: "…, narrowed in 1 job(s) by S=v"."""
+        if not self.narrowed_jobs:
+            return held
+        settings = "; ".join(str(n.weakening) for n in self.narrowings)
+        return f"{held}, narrowed in {self.narrowed_jobs} job(s) by {settings}"
+
+    def to_json(self, held: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status(held),
+            "narrowed_jobs": self.narrowed_jobs,
+            "weakenings": [n.to_json() for n in self.narrowings],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ProtocolRow:
     protocol: str
-    status: str  # always "respected": the crawler honours every one
+    gate: GateStatus  # status "respected" (the crawler honours it) unless narrowed
     urls_excluded: int
     reason_codes: tuple[str, ...]
+
+    @property
+    def status(self) -> str:
+        return self.gate.status("respected")
 
 
 @dataclass(frozen=True, slots=True)
 class AccessControlRow:
     measure: str
+    gate: GateStatus  # status "applied" unless narrowed
     urls: int
     reason_codes: tuple[str, ...]
+
+    @property
+    def status(self) -> str:
+        return self.gate.status("applied")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +287,7 @@ class DomainBytes:
 class EuSummary:
     since: datetime | None
     until: datetime | None
+    purposes_covered: tuple[str, ...]  # the job purposes in scope
     jobs: tuple[JobPeriod, ...]
     crawler_names: tuple[str, ...]  # robots.txt product tokens
     user_agents: tuple[str, ...]
@@ -163,6 +302,8 @@ class EuSummary:
     content_types: tuple[ContentTypeRow, ...]
     protocols: tuple[ProtocolRow, ...]
     access_controls: tuple[AccessControlRow, ...]
+    weakenings: tuple[Narrowing, ...]  # of the jobs in scope, each setting and value once
+    unrecorded_weakenings: int  # jobs in scope written before weakenings were recorded
     domains_total: int
     top_domains: tuple[DomainBytes, ...]  # top 10 % (at least 1) by bytes collected
 
@@ -170,6 +311,7 @@ class EuSummary:
         return {
             "since": _iso(self.since),
             "until": _iso(self.until),
+            "purposes_covered": list(self.purposes_covered),
             "jobs": [
                 {
                     "id": str(j.id),
@@ -180,9 +322,14 @@ class EuSummary:
                     "started_at": _iso(j.started_at),
                     "finished_at": _iso(j.finished_at),
                     "records": j.records,
+                    "weakenings": None
+                    if j.weakenings is None
+                    else [_weakening_json(w) for w in j.weakenings],
                 }
                 for j in self.jobs
             ],
+            "weakenings": [n.to_json() for n in self.weakenings],
+            "unrecorded_weakenings": self.unrecorded_weakenings,
             "crawler_names": list(self.crawler_names),
             "user_agents": list(self.user_agents),
             "purposes": [{"purpose": p.purpose, "jobs": p.jobs} for p in self.purposes],
@@ -205,14 +352,19 @@ class EuSummary:
             "protocols": [
                 {
                     "protocol": p.protocol,
-                    "status": p.status,
+                    **p.gate.to_json("respected"),
                     "urls_excluded": p.urls_excluded,
                     "reason_codes": list(p.reason_codes),
                 }
                 for p in self.protocols
             ],
             "access_controls": [
-                {"measure": a.measure, "urls": a.urls, "reason_codes": list(a.reason_codes)}
+                {
+                    "measure": a.measure,
+                    **a.gate.to_json("applied"),
+                    "urls": a.urls,
+                    "reason_codes": list(a.reason_codes),
+                }
                 for a in self.access_controls
             ],
             "domains_total": self.domains_total,
@@ -229,20 +381,37 @@ def eu_summary(
     jobs: Sequence[uuid.UUID] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    purposes: Sequence[str] = TRAINING_PURPOSES,
 ) -> EuSummary:
-    """The section 2.3 facts for the jobs and time window given (see the module docstring).
+    """The section 2.3 facts for the jobs, purposes and time window given (see the module
+    docstring).
 
     `since` is inclusive, `until` exclusive; both timezone-aware. Raises CatalogError for a
-    job id that is not in the catalog, ValueError for a naive datetime.
+    job id that is not in the catalog, ValueError for a naive datetime or a purpose not in
+    PURPOSES (or none).
     """
+    covered = tuple(p for p in PURPOSES if p in purposes)  # contract order, each once
+    unknown = sorted(set(purposes) - set(PURPOSES))
+    if unknown or not covered:
+        raise ValueError(
+            f"purposes must be some of {', '.join(PURPOSES)}, got {', '.join(unknown) or 'none'}"
+        )
     selection = Selection.of(jobs, since, until)
     with reading(source, "summarising the catalog") as connection:
-        job_rows = selection.job_rows(
-            connection, CrawlJob.__table__, every_job_without_window=True
-        )
+        job_rows = [
+            row
+            for row in selection.job_rows(
+                connection, CrawlJob.__table__, every_job_without_window=True
+            )
+            if row.purpose in covered
+        ]
         # Without --job the jobs are those with a record in the window, so naming them
-        # again would only keep the queries off the indexes that serve them.
+        # again would only keep the queries off the indexes that serve them; the purposes
+        # are a condition on the (few) jobs.
         scope = selection.records
+        if covered != PURPOSES:
+            of_purposes = select(CrawlJob.id).where(CrawlJob.purpose.in_(covered))
+            scope = [*scope, UrlRecord.job_id.in_(of_purposes)]
         per_job = dict(
             connection.execute(
                 select(UrlRecord.job_id, func.count()).where(*scope).group_by(UrlRecord.job_id)
@@ -290,14 +459,36 @@ def eu_summary(
             urls |= urls_by_code[code]
         return len(urls), tuple(codes)
 
+    periods = tuple(
+        JobPeriod(
+            id=row.id,
+            purpose=row.purpose,
+            agent=row.agent,
+            user_agent=row.user_agent,
+            status=row.status,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            records=int(per_job.get(row.id, 0)),
+            weakenings=weakenings(row.weakenings),
+        )
+        for row in job_rows
+    )
+
+    def gate(protocol_id: str) -> GateStatus:
+        return GateStatus(
+            protocol_id,
+            _narrowed_jobs(periods, protocol_id),
+            _narrowings(periods, protocol_id),
+        )
+
     protocols = []
-    for name, families in PROTOCOLS:
+    for protocol_id, name, families in PROTOCOLS:
         count, codes = urls_where(lambda c, f=families: _matches(c, f))
-        protocols.append(ProtocolRow(name, "respected", count, codes))
+        protocols.append(ProtocolRow(name, gate(protocol_id), count, codes))
     access = []
-    for name, prefixes in ACCESS_CONTROLS:
+    for protocol_id, name, prefixes in ACCESS_CONTROLS:
         count, codes = urls_where(lambda c, p=prefixes: c.startswith(p))
-        access.append(AccessControlRow(name, count, codes))
+        access.append(AccessControlRow(name, gate(protocol_id), count, codes))
 
     types: dict[str, list[Any]] = {}
     for content_type, count, size in by_type:
@@ -319,30 +510,18 @@ def eu_summary(
     )
     top = max(1, math.ceil(len(domains) / 10)) if domains else 0
 
-    periods = tuple(
-        JobPeriod(
-            id=row.id,
-            purpose=row.purpose,
-            agent=row.agent,
-            user_agent=row.user_agent,
-            status=row.status,
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            records=int(per_job.get(row.id, 0)),
-        )
-        for row in job_rows
-    )
-    purposes: dict[str, int] = defaultdict(int)
+    by_purpose: dict[str, int] = defaultdict(int)
     for p in periods:
-        purposes[p.purpose] += 1
+        by_purpose[p.purpose] += 1
     finished = [p.finished_at for p in periods if p.finished_at is not None]
     return EuSummary(
         since=since,
         until=until,
+        purposes_covered=covered,
         jobs=periods,
         crawler_names=tuple(sorted({p.agent for p in periods})),
         user_agents=tuple(sorted({p.user_agent for p in periods})),
-        purposes=tuple(PurposeRow(k, v) for k, v in sorted(purposes.items())),
+        purposes=tuple(PurposeRow(k, v) for k, v in sorted(by_purpose.items())),
         period_start=min((p.started_at for p in periods), default=None),
         period_end=max(finished, default=None),
         collected_records=sum(c.records for c in content_types),
@@ -353,6 +532,8 @@ def eu_summary(
         content_types=content_types,
         protocols=tuple(protocols),
         access_controls=tuple(access),
+        weakenings=_narrowings(periods),
+        unrecorded_weakenings=sum(p.weakenings is None for p in periods),
         domains_total=len(domains),
         top_domains=tuple(domains[:top]),
     )
@@ -375,6 +556,29 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     return [*lines, ""]
 
 
+def _weakenings_markdown(s: EuSummary) -> list[str]:
+    lines = ["Settings that narrowed a protocol or measure in jobs in scope (weakenings):", ""]
+    if s.weakenings:
+        lines += _table(
+            ("setting", "value", "narrows", "why", "jobs"),
+            [
+                (
+                    n.weakening.setting,
+                    n.weakening.value_text,
+                    ", ".join(n.weakening.narrows),
+                    n.weakening.why,
+                    n.jobs,
+                )
+                for n in s.weakenings
+            ],
+        )
+    else:
+        lines += ["None.", ""]
+    if s.unrecorded_weakenings:
+        lines += [unrecorded_weakenings(s.unrecorded_weakenings), ""]
+    return lines
+
+
 def render_markdown(summary: EuSummary) -> str:
     """Section 2.3 of the template, with its headings, as Markdown tables."""
     s = summary
@@ -384,7 +588,8 @@ def render_markdown(summary: EuSummary) -> str:
         "",
         (
             f"Scope: records from {_md(s.since) if s.since else 'the beginning'} "
-            f"to {_md(s.until) if s.until else 'now'}; {len(s.jobs)} crawl job(s)."
+            f"to {_md(s.until) if s.until else 'now'}; {len(s.jobs)} crawl job(s) with the "
+            f"purposes {', '.join(s.purposes_covered)} (jobs with other purposes are left out)."
         ),
         "",
         f"**Were crawlers used by the provider or on its behalf?** {used}",
@@ -430,19 +635,23 @@ def render_markdown(summary: EuSummary) -> str:
         *_table(
             ("opt-out protocol", "respected", "URLs excluded", "reason codes"),
             [
-                (p.protocol, p.status, p.urls_excluded, ", ".join(p.reason_codes))
+                (p.protocol, p.gate.text("respected"), p.urls_excluded, ", ".join(p.reason_codes))
                 for p in s.protocols
             ],
         ),
         (
-            "Measures against access controls (login walls and paywalls are never "
-            "circumvented; the URLs are skipped):"
+            "Measures against access controls and the crawl's bounds (login walls and "
+            "paywalls are never circumvented; the URLs are skipped):"
         ),
         "",
         *_table(
-            ("access control", "URLs skipped", "reason codes"),
-            [(a.measure, a.urls, ", ".join(a.reason_codes)) for a in s.access_controls],
+            ("access control or bound", "applied", "URLs skipped", "reason codes"),
+            [
+                (a.measure, a.gate.text("applied"), a.urls, ", ".join(a.reason_codes))
+                for a in s.access_controls
+            ],
         ),
+        *_weakenings_markdown(s),
         "### Summary of the most relevant domain names crawled",
         "",
         (
