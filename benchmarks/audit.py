@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.table import Table
 
@@ -64,6 +65,7 @@ from storage.catalog import (
     chain,
     queries,
 )
+from storage.catalog.checkpoint import check as checkpoint_check
 from storage.catalog.models import Evidence, UrlRecord
 from storage.catalog.records import host_columns, url_host
 from storage.catalog.summary import eu_summary
@@ -74,6 +76,7 @@ SHOW_TARGET_MS = 50.0
 QUERY_TARGET_MS = 500.0
 VERIFY_TARGET = 50_000.0  # records/s
 EXPORT_TARGET = 50_000.0  # rows/s
+CHECKPOINT_TARGET = 1.0  # seconds per million records, to sign or to check
 
 SUFFIXES = ["com"] * 40 + ["org"] * 10 + ["net"] * 8 + ["de", "fr", "nl", "io", "jp"] * 3
 SUFFIXES += ["co.uk", "com.br", "com.au", "co.jp", "github.io", "blogspot.com", "ac.uk"]
@@ -565,6 +568,7 @@ def measure(url: str, web: Web, repeat: int, console: Console) -> list[Result]:
         )
         if not checked.ok:
             console.print(f"[red]verify found {len(checked.problems)} problems[/]")
+        results += _checkpoint(url, count)
 
         with tempfile.TemporaryDirectory(prefix="audit-bench-") as tmp:
             path = Path(tmp) / "export.jsonl"
@@ -582,6 +586,25 @@ def measure(url: str, web: Web, repeat: int, console: Console) -> list[Result]:
                 )
             )
     return results
+
+
+def _checkpoint(url: str, rows: int) -> list[Result]:
+    """Signing a checkpoint of every stream, then checking the catalog against it (the part
+    verify --checkpoint adds to the walk), scaled to a million rows."""
+    key = Ed25519PrivateKey.generate()
+    with Catalog(url, mode="write") as catalog:  # a checkpoint goes into the ledger
+        wall, cpu, signed = _timed(partial(catalog.checkpoint, key))
+        sign = Result("checkpoint sign", wall * 1e6 / rows, cpu * 1e6 / rows,
+                      "s per million rows", CHECKPOINT_TARGET,
+                      note=f"{len(signed.body['streams'])} streams")
+        with catalog.engine.connect() as connection:
+            wall, cpu, problems = _timed(
+                partial(checkpoint_check, connection, signed, key.public_key())
+            )
+        check = Result("checkpoint check", wall * 1e6 / rows, cpu * 1e6 / rows,
+                       "s per million rows", CHECKPOINT_TARGET,
+                       note="OK" if not problems else f"{len(problems)} problems")
+    return [sign, check]
 
 
 def _number(value: float) -> str:
