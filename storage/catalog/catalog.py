@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Final, TypeAlias, TypeVar
 
-from sqlalchemy import Select, and_, exists, func, insert, select
+from sqlalchemy import Select, and_, exists, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from storage.catalog import chain
+from storage.catalog import chain, liveness
 from storage.catalog.base import Base
 from storage.catalog.db import describe_error, make_engine, mask_url, upgrade
 from storage.catalog.models import (
@@ -430,9 +430,11 @@ class Catalog(Closing):
         catalog or its sha256 differs: the crawl must not claim a list it did not load.
         """
         job_id = uuid.uuid4()
+        now = datetime.now(UTC)
         job = CrawlJob(
             id=job_id,
-            started_at=datetime.now(UTC),
+            started_at=now,
+            heartbeat_at=now,  # alive from the start: the writer beats from here on
             status="running",
             purpose=spec.purpose,
             agent=spec.agent,
@@ -531,6 +533,43 @@ class Catalog(Closing):
             job.status = status
             job.finished_at = datetime.now(UTC)
             job.summary = dict(summary)
+
+    def heartbeat(self, job_id: uuid.UUID) -> None:
+        """The job's writer is alive: stamp its heartbeat (a job no longer running is left)."""
+        with self._failures("beating a job's heartbeat"), self._engine.begin() as connection:
+            connection.execute(
+                update(CrawlJob)
+                .where(CrawlJob.id == job_id, CrawlJob.status == "running")
+                .values(heartbeat_at=datetime.now(UTC))
+            )
+
+    def mark_crashed_jobs(self) -> list[uuid.UUID]:
+        """Close every running job whose heartbeat went stale as ``crashed``; return their ids.
+
+        Its finished_at is its last beat, the last moment it was known to run. A job that beat
+        again since it was read is left running.
+        """
+        now = datetime.now(UTC)
+        with self._failures("marking crashed jobs"), self._engine.begin() as connection:
+            running = connection.execute(
+                select(CrawlJob.id, *liveness.COLUMNS).where(CrawlJob.status == "running")
+            ).all()
+            crashed = []
+            for row in running:
+                if not liveness.is_stale(row.heartbeat_at, row.settings, now):
+                    continue
+                marked = connection.execute(
+                    update(CrawlJob)
+                    .where(
+                        CrawlJob.id == row.id,
+                        CrawlJob.status == "running",
+                        CrawlJob.heartbeat_at == row.heartbeat_at,
+                    )
+                    .values(status="crashed", finished_at=row.heartbeat_at)
+                )
+                if marked.rowcount:
+                    crashed.append(row.id)
+        return crashed
 
     def export_rows(
         self, *, job_id: uuid.UUID | None = None, include_withdrawn: bool = False

@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select, true
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from storage.catalog import liveness
 from storage.catalog.catalog import Catalog, iso
 from storage.catalog.db import describe_error, mask_url
 from storage.catalog.models import (
@@ -603,13 +604,25 @@ def jobs(source: Engine | Catalog) -> list[JobRow]:
             CrawlJob.status,
             CrawlJob.started_at,
             CrawlJob.finished_at,
-            func.coalesce(counts.c.records, 0),
+            func.coalesce(counts.c.records, 0).label("records"),
+            *liveness.COLUMNS,
         )
         .outerjoin(counts, counts.c.job_id == CrawlJob.id)
         .order_by(CrawlJob.started_at.desc(), CrawlJob.id)
     )
     with reading(source, "listing jobs") as connection:
-        return [JobRow(*row) for row in connection.execute(query)]
+        return [
+            JobRow(
+                row.id,
+                row.purpose,
+                row.agent,
+                liveness.job_status(row),
+                row.started_at,
+                row.finished_at,
+                row.records,
+            )
+            for row in connection.execute(query)
+        ]
 
 
 def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
@@ -657,7 +670,7 @@ def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
         purpose=j["purpose"],
         agent=j["agent"],
         user_agent=j["user_agent"],
-        status=j["status"],
+        status=liveness.job_status(found),
         started_at=j["started_at"],
         finished_at=j["finished_at"],
         software_version=j["software_version"],
