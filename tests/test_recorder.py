@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -15,15 +14,8 @@ from crawler.demo.server import Page, serve
 from storage.catalog.db import make_engine
 from storage.catalog.models import CrawlJob, UrlRecord
 
+from .processes import descendants
 from .sites import start_crawl
-
-
-def descendants(pid: int) -> list[int]:
-    children = subprocess.run(
-        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
-    ).stdout.split()
-    found = [int(c) for c in children]
-    return found + [d for c in found for d in descendants(c)]
 
 
 def web(port: int) -> dict[str, dict[str, Page]]:
@@ -39,7 +31,7 @@ def test_a_dead_writer_stops_the_crawl_and_fails_the_job(tmp_path: Path) -> None
         deadline = time.monotonic() + 60
         while len(server.hits_for("slow.example.com")) < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
-        # The writer is the forkserver's child: kill every process under the crawler's.
+        # The writer, and whatever multiprocessing started: every process under the crawler's.
         for pid in descendants(process.pid):
             os.kill(pid, signal.SIGKILL)
         stdout, stderr = process.communicate(timeout=60)
