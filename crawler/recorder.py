@@ -30,6 +30,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
 from storage.catalog.catalog import Catalog
+from storage.catalog.liveness import PERIOD_SETTING
 from storage.catalog.records import DocumentIn, JobSpec
 
 from . import __version__, meta, signals, stats
@@ -55,7 +56,6 @@ RECORDED_SETTINGS = (
     "CONSENT_COMMERCIAL",
     "CONSENT_GEO",
     "CONSENT_IMAGES",
-    "CONSENT_JOB_HEARTBEAT",
     "CONSENT_LICENSES_HELD",
     "CONSENT_MAX_PAGES",
     "CONSENT_MAX_REDIRECTS",
@@ -127,7 +127,7 @@ class CatalogRecorder:
             seeds=tuple(str(s) for s in getattr(spider, "start_urls", ()) or ()),
             settings={
                 **{name: _jsonable(settings.get(name)) for name in RECORDED_SETTINGS},
-                "CONSENT_JOB_HEARTBEAT": self.config.heartbeat,  # a number, as liveness reads it
+                PERIOD_SETTING: self.config.heartbeat,  # a number (--set gives text), for liveness
             },
             software_version=__version__,
             blocklists=gate_for(self.crawler).versions,
