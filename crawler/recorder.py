@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from storage.catalog.records import DocumentIn, JobSpec
 from . import __version__, meta, signals, stats
 from .blocklist_gate import gate_for
 from .consent.model import Decision
+from .defaults import CONSENT_DEFAULTS
 from .exceptions import ConfigError
 from .writer import Batch, Entry, Exchange, WriterConfig, WriteResult, WriterGone, WriterProcess
 
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +85,6 @@ class CatalogRecorder:
         self.batch_size = max(1, settings.getint("CONSENT_CATALOG_BATCH_SIZE"))
         self.flush_interval = settings.getfloat("CONSENT_CATALOG_FLUSH_INTERVAL")
         self.max_pending = max(1, settings.getint("CONSENT_CATALOG_MAX_PENDING"))
-        heartbeat = settings.getfloat("CONSENT_JOB_HEARTBEAT")
-        if not heartbeat > 0:
-            raise ConfigError(f"CONSENT_JOB_HEARTBEAT: {heartbeat} is not a positive number")
         self.catalog = Catalog(settings.get("CONSENT_CATALOG_URL"))  # migrates before the crawl
         self.config = WriterConfig(
             catalog_url=settings.get("CONSENT_CATALOG_URL"),
@@ -92,7 +92,7 @@ class CatalogRecorder:
             warc_max_size=settings.getint("CONSENT_WARC_MAX_SIZE"),
             warc_prefix=settings.get("CONSENT_WARC_PREFIX"),
             warc_info={"software": f"consentcrawl/{__version__}", "robots": "obey (RFC 9309)"},
-            heartbeat=heartbeat,
+            heartbeat=job_heartbeat(settings),
         )
         self.job_id: UUID | None = None
         self.failure: BaseException | None = None
@@ -302,6 +302,19 @@ class CatalogRecorder:
             self._paused = False
         if engine is not None and engine.spider is not None:
             asyncio.ensure_future(engine.close_spider_async(reason="catalog_error"))
+
+
+def job_heartbeat(settings: BaseSettings) -> float:
+    """CONSENT_JOB_HEARTBEAT, checked: a positive, finite number of seconds."""
+    # The add-on sets the defaults only once the crawler exists; run_crawl checks before that.
+    value = settings.get("CONSENT_JOB_HEARTBEAT", CONSENT_DEFAULTS["CONSENT_JOB_HEARTBEAT"])
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ConfigError(f"CONSENT_JOB_HEARTBEAT: {value!r} is not a positive number of seconds")
+    return seconds
 
 
 def _job_status(reason: str) -> str:

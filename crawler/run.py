@@ -35,7 +35,7 @@ from .consent.model import Decision, Purpose
 from .consent.robots import is_valid_token
 from .exceptions import ConfigError
 from .hostmap import HostMap
-from .recorder import CatalogRecorder
+from .recorder import CatalogRecorder, job_heartbeat
 from .spiders.seed import SeedSpider
 
 __all__ = ["CrawlOptions", "CrawlReport", "check_seeds", "run_crawl"]
@@ -166,8 +166,10 @@ def preflight(options: CrawlOptions) -> None:
 def run_crawl(
     options: CrawlOptions, *, on_decision: Callable[[str, Decision], None] | None = None
 ) -> CrawlReport:
+    settings = settings_for(options)
+    job_heartbeat(settings)  # a bad value is a usage error before anything is written
     preflight(options)
-    process = CrawlerProcess(settings_for(options))
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(SeedSpider)
     if on_decision is not None:
         callback = on_decision  # bound for the closure below; Scrapy keeps weak references

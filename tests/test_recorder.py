@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from storage.catalog.db import make_engine
 from storage.catalog.models import CrawlJob, UrlRecord
 
 from .processes import descendants
-from .sites import start_crawl
+from .sites import run_cli, start_crawl
 
 
 def web(port: int) -> dict[str, dict[str, Page]]:
@@ -46,3 +47,17 @@ def test_a_dead_writer_stops_the_crawl_and_fails_the_job(tmp_path: Path) -> None
     engine.dispose()
     assert job.status == "failed" and job.finished_at is not None
     assert recorded < served  # what the dead writer never wrote is not claimed
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "inf", "nan", ""])
+def test_a_bad_heartbeat_is_a_usage_error_before_anything_is_written(
+    tmp_path: Path, value: str
+) -> None:
+    result = run_cli("crawl", "http://a.example/", "--purpose", "search",
+                     "--catalog", f"sqlite:///{tmp_path / 'c.sqlite'}",
+                     "--warc-dir", str(tmp_path / "w"), "--set", f"CONSENT_JOB_HEARTBEAT={value}")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"consentcrawl: error: CONSENT_JOB_HEARTBEAT: {value!r} is not a positive number of seconds"
+    ]
+    assert list(tmp_path.iterdir()) == []
