@@ -12,6 +12,7 @@ reads its values from here, and the job records ``recorded()`` whole, with its w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
@@ -110,6 +111,13 @@ def _seconds(settings: BaseSettings, name: str) -> float:
     return value
 
 
+def _period(settings: BaseSettings, name: str) -> float:
+    value = settings.getfloat(name)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError("must be a positive number of seconds")
+    return value
+
+
 def _ratio(settings: BaseSettings, name: str) -> float:
     value = settings.getfloat(name)
     if not 0 <= value <= 1:
@@ -166,6 +174,7 @@ READERS: Final[Mapping[str, _Read]] = {
     "CONSENT_FOLLOW_LINKS": _bool,
     "CONSENT_GEO": _optional_text,
     "CONSENT_IMAGES": _bool,
+    "CONSENT_JOB_HEARTBEAT": _period,
     "CONSENT_IMAGES_PER_PAGE": _count,
     "CONSENT_IMAGE_MAX_PIXELS": _positive,
     "CONSENT_IMAGE_MAX_SIZE": _positive,

@@ -9,6 +9,9 @@ writer, the engine is paused, so a slow catalog slows the crawl instead of filli
 
 If the catalog or the WARC store fails (or the writer process dies), the crawl stops
 (``catalog_error``): collecting what cannot be recorded is not allowed.
+
+``close`` closes the job once, from ``spider_closed`` or, on a second Ctrl-C, before the
+engine has stopped (``crawler.run``): decisions made after it are neither recorded nor counted.
 """
 
 from __future__ import annotations
@@ -16,26 +19,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from scrapy import signals as scrapy_signals
-from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
 from storage.catalog.catalog import Catalog
 from storage.catalog.records import DocumentIn, JobSpec
 
-from . import __version__, meta, signals, stats, writer
+from . import __version__, meta, signals, stats
 from .blocklist_gate import gate_for
 from .config import config_of
 from .consent.model import Decision
-from .writer import Batch, Entry, Exchange, WriterConfig, WriteResult
+from .writer import Batch, Entry, Exchange, WriterConfig, WriteResult, WriterGone, WriterProcess
 
 if TYPE_CHECKING:
     from typing import Self
@@ -48,30 +48,31 @@ logger = logging.getLogger(__name__)
 
 class CatalogRecorder:
     def __init__(self, crawler: Crawler) -> None:
-        settings = crawler.settings
-        if not settings.get("CONSENT_PURPOSE"):
-            raise NotConfigured("CONSENT_PURPOSE is not set")
+        config = config_of(crawler)
         self.crawler = crawler
-        self.batch_size = max(1, settings.getint("CONSENT_CATALOG_BATCH_SIZE"))
-        self.flush_interval = settings.getfloat("CONSENT_CATALOG_FLUSH_INTERVAL")
-        self.max_pending = max(1, settings.getint("CONSENT_CATALOG_MAX_PENDING"))
-        self.catalog = Catalog(settings.get("CONSENT_CATALOG_URL"), mode="write")
+        self.batch_size: int = config["CONSENT_CATALOG_BATCH_SIZE"]
+        self.flush_interval: float = config["CONSENT_CATALOG_FLUSH_INTERVAL"]
+        self.max_pending: int = config["CONSENT_CATALOG_MAX_PENDING"]
+        self.catalog = Catalog(config["CONSENT_CATALOG_URL"], mode="write")
         self.config = WriterConfig(
-            catalog_url=settings.get("CONSENT_CATALOG_URL"),
-            warc_dir=str(settings.get("CONSENT_WARC_DIR")),
-            warc_max_size=settings.getint("CONSENT_WARC_MAX_SIZE"),
-            warc_prefix=settings.get("CONSENT_WARC_PREFIX"),
+            catalog_url=config["CONSENT_CATALOG_URL"],
+            warc_dir=config["CONSENT_WARC_DIR"],
+            warc_max_size=config["CONSENT_WARC_MAX_SIZE"],
+            warc_prefix=config["CONSENT_WARC_PREFIX"],
             warc_info={"software": f"consentcrawl/{__version__}", "robots": "obey (RFC 9309)"},
+            heartbeat=config["CONSENT_JOB_HEARTBEAT"],
         )
         self.job_id: UUID | None = None
         self.failure: BaseException | None = None
         self.warc_files: list[Path] = []
         self._batch = Batch()
-        self._pool: ProcessPoolExecutor | None = None
+        self._writer: WriterProcess | None = None
+        self._closing: asyncio.Future[None] | None = None
         self._last: Future[Any] | None = None
         self._pending = 0
         self._paused = False
         self._loop: LoopingCall | None = None
+        self._open = True  # decisions are recorded until the job closes
         self._event_loop: asyncio.AbstractEventLoop | None = None
         connect = crawler.signals.connect
         connect(self.spider_opened, signal=scrapy_signals.spider_opened)
@@ -99,17 +100,13 @@ class CatalogRecorder:
         )
         self._review_blocklists(spider)
         self._event_loop = asyncio.get_running_loop()
+        for crashed in self.catalog.mark_crashed_jobs():
+            logger.warning("Job %s stopped beating its heartbeat: marked crashed", crashed)
         self.job_id = self.catalog.start_job(spec)
         self.catalog.close()  # from here on, only the writer process touches the catalog
         self.crawler.stats.set_value(stats.JOB_ID, str(self.job_id))
         logger.info("Catalog job %s in %s", self.job_id, self.catalog.url)
-        # forkserver: a clean process (no copy of the reactor's state), started once.
-        self._pool = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=writer.start,
-            initargs=(self.config,),
-        )
+        self._writer = WriterProcess(self.config, self.job_id)
         if self.flush_interval > 0:
             self._loop = LoopingCall(self._submit)
             self._loop.start(self.flush_interval, now=False)
@@ -123,6 +120,16 @@ class CatalogRecorder:
             self.crawler.stats.set_value(stats.blocklist_review(source), round(share, 3))
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
+        await self.close(reason)
+
+    def close(self, reason: str) -> asyncio.Future[None]:
+        """Send what is left, wait for it to be written, and close the job; once."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close(reason))
+        return self._closing
+
+    async def _close(self, reason: str) -> None:
+        self._open = False
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         self._submit()
@@ -133,17 +140,15 @@ class CatalogRecorder:
         status = "failed" if self.failure else _job_status(reason)
         summary = {k: v for k, v in self.crawler.stats.get_stats().items() if _summary_key(k)}
         summary["finish_reason"] = reason
-        if self._pool is None:
+        if self._writer is None:
             return
         try:
-            await asyncio.wrap_future(
-                self._pool.submit(writer.finish, self.job_id, status, _jsonable(summary))
-            )
+            await asyncio.wrap_future(self._writer.finish(status, _jsonable(summary)))
         except Exception:  # the writer is gone: close the job from here
             logger.exception("The writer could not close job %s; marking it failed", self.job_id)
             self._finish_here(summary)
         finally:
-            self._pool.shutdown(wait=True)
+            self._writer.close()
 
     def _finish_here(self, summary: dict[str, Any]) -> None:
         if self.job_id is None:
@@ -154,6 +159,8 @@ class CatalogRecorder:
     # -- consentcrawl signals -----------------------------------------------------------------
 
     def consent_decided(self, request: Request, response: Response | None, decision: Decision) -> None:
+        if not self._open:  # closed early (a second Ctrl-C): this one is not recorded
+            return
         entry = Entry(
             url=request.url,
             decision=decision,
@@ -184,6 +191,8 @@ class CatalogRecorder:
             self._submit()
 
     def policy_document_fetched(self, document: DocumentIn) -> None:
+        if not self._open:
+            return
         self.crawler.stats.inc_value(stats.CATALOG_DOCUMENTS)
         self._batch.documents.append(document)
         if len(self._batch) >= self.batch_size:
@@ -210,18 +219,18 @@ class CatalogRecorder:
                     inc(stats.image_denied_reason(reason))
 
     def _submit(self) -> None:
-        pool, job_id = self._pool, self.job_id
-        if not len(self._batch) or self.failure is not None or pool is None or job_id is None:
+        writer = self._writer
+        if not len(self._batch) or self.failure is not None or writer is None:
             return
         batch, self._batch = self._batch, Batch()
         try:
-            future = pool.submit(writer.write, job_id, batch)
-        except (BrokenProcessPool, RuntimeError) as exc:  # a dead or shut-down writer refuses work
+            future = writer.write(batch)
+        except WriterGone as exc:
             self._fail(exc)
             return
         loop = self._event_loop
         assert loop is not None
-        # The pool calls back from its own thread: hop onto the reactor's loop.
+        # Completed from the writer's receiver thread: hop onto the reactor's loop.
         future.add_done_callback(lambda f: loop.call_soon_threadsafe(self._on_done, f))
         self._last = future
         self._pending += 1

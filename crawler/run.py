@@ -11,10 +11,13 @@ read from the catalog after the crawl (``crawler.tally``).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
+import signal
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from typing import Any
 from scrapy import signals as scrapy_signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.ossignal import signal_names
 from twisted.internet.task import LoopingCall
 
 from blocklists.formats import load_blocklist
@@ -46,6 +50,11 @@ from .spiders.seed import SeedSpider
 from .tally import JobTally, tally
 
 __all__ = ["CrawlOptions", "CrawlProgress", "CrawlReport", "check_seeds", "crawl_json", "run_crawl"]
+
+logger = logging.getLogger(__name__)
+
+#: Scrapy's finish reason for a crawl stopped by a signal.
+SHUTDOWN = "shutdown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +114,7 @@ class CrawlReport:
 
     @property
     def interrupted(self) -> bool:
-        return self.finish_reason == "shutdown"  # Scrapy's reason for Ctrl-C / SIGTERM
+        return self.finish_reason == SHUTDOWN  # Ctrl-C / SIGTERM, once or twice
 
 
 def check_seeds(seeds: Sequence[str]) -> tuple[str, ...]:
@@ -228,7 +237,8 @@ def run_crawl(
     started = time.monotonic()
     _watch(crawler, started, on_job, on_progress, interval)
     process.crawl(crawler)
-    process.start()
+    with _Stop(process, crawler).installed():
+        process.start(install_signal_handlers=False)
     values = crawler.stats.get_stats() if crawler.stats else {}
     report = CrawlReport(
         job_id=values.get(stats.JOB_ID),
@@ -328,3 +338,55 @@ def _recorder(crawler: Any) -> CatalogRecorder | None:
         if isinstance(extension, CatalogRecorder):
             return extension
     return None
+
+
+class _Stop:
+    """SIGINT and SIGTERM, in place of Scrapy's handlers (whose second one stops the reactor at
+    once, leaving the job running and the decisions in hand unsent).
+
+    The first stops gracefully: no new requests, those in flight finish and are recorded. The
+    second stops sooner: the recorder closes the job (every decision made so far written, job
+    ``interrupted``) without waiting for the downloads in flight, then the reactor stops.
+    """
+
+    def __init__(self, process: CrawlerProcess, crawler: Crawler) -> None:
+        self.process, self.crawler = process, crawler
+        self.received = 0
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _handle(self, signum: int, _: Any) -> None:
+        # Only hand over to the reactor here: logging or closing inside a signal handler can
+        # break what the signal interrupted.
+        from twisted.internet import reactor
+
+        self.received += 1
+        if self.received <= 2:
+            reactor.callFromThread(self._graceful if self.received == 1 else self._fast, signum)
+
+    def _graceful(self, signum: int) -> None:
+        logger.warning("Received %s: stopping; send it again to stop sooner", signal_names[signum])
+        self.process.stop()  # the reactor stops when the crawl has ended
+
+    def _fast(self, signum: int) -> None:
+        logger.warning("Received %s twice: closing the job now", signal_names[signum])
+        recorder = _recorder(self.crawler)
+        if recorder is None:
+            self._stop_reactor()
+            return
+        recorder.close(SHUTDOWN).add_done_callback(self._stop_reactor)
+
+    def _stop_reactor(self, _: object = None) -> None:
+        from twisted.internet import reactor
+
+        if self.crawler.stats is not None and self.crawler.stats.get_value("finish_reason") is None:
+            self.crawler.stats.set_value("finish_reason", SHUTDOWN)  # the engine never got to it
+        with contextlib.suppress(RuntimeError):  # already stopping
+            reactor.stop()  # type: ignore[misc]  # (twisted declares it self-less)

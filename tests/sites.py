@@ -33,14 +33,18 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
     )
 
 
-def start_crawl(url: str, host: str, tmp: Path, *extra: str) -> subprocess.Popen[str]:
-    """A long crawl of one local host in the background (to interrupt it, or its writer)."""
+def start_crawl(
+    url: str, host: str, tmp: Path, *extra: str, own_group: bool = False
+) -> subprocess.Popen[str]:
+    """A long crawl of one local host in the background (to interrupt it, or its writer);
+    `own_group`: in a process group of its own, to kill it with all its processes."""
     return subprocess.Popen(
         [sys.executable, "-m", "crawler", "crawl", url, "--purpose", "search",
          "--catalog", f"sqlite:///{tmp / 'c.sqlite'}", "--warc-dir", str(tmp / "w"),
          "--resolve", f"{host}:127.0.0.1", "--delay", "0", "--allow-private-addresses",
          "--depth", "1000", "--contact", CONTACT, *extra],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=own_group,
     )
 
 

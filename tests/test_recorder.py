@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,15 +15,8 @@ from crawler.demo.server import Page, serve
 from storage.catalog.db import make_engine
 from storage.catalog.models import CrawlJob, UrlRecord
 
-from .sites import start_crawl
-
-
-def descendants(pid: int) -> list[int]:
-    children = subprocess.run(
-        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
-    ).stdout.split()
-    found = [int(c) for c in children]
-    return found + [d for c in found for d in descendants(c)]
+from .processes import descendants
+from .sites import CONTACT, run_cli, start_crawl
 
 
 def web(port: int) -> dict[str, dict[str, Page]]:
@@ -39,7 +32,7 @@ def test_a_dead_writer_stops_the_crawl_and_fails_the_job(tmp_path: Path) -> None
         deadline = time.monotonic() + 60
         while len(server.hits_for("slow.example.com")) < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
-        # The writer is the forkserver's child: kill every process under the crawler's.
+        # The writer, and whatever multiprocessing started: every process under the crawler's.
         for pid in descendants(process.pid):
             os.kill(pid, signal.SIGKILL)
         stdout, stderr = process.communicate(timeout=60)
@@ -54,3 +47,17 @@ def test_a_dead_writer_stops_the_crawl_and_fails_the_job(tmp_path: Path) -> None
     engine.dispose()
     assert job.status == "failed" and job.finished_at is not None
     assert recorded < served  # what the dead writer never wrote is not claimed
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "inf", "nan", ""])
+def test_a_bad_heartbeat_is_a_usage_error_before_anything_is_written(
+    tmp_path: Path, value: str
+) -> None:
+    result = run_cli("crawl", "http://a.example/", "--purpose", "search",
+                     "--catalog", f"sqlite:///{tmp_path / 'c.sqlite'}",
+                     "--warc-dir", str(tmp_path / "w"), "--contact", CONTACT,
+                     "--set", f"CONSENT_JOB_HEARTBEAT={value}")
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"consentcrawl: error: setting CONSENT_JOB_HEARTBEAT={value!r}: ")
+    assert list(tmp_path.iterdir()) == []

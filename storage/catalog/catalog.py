@@ -10,12 +10,12 @@ from itertools import islice
 from typing import Any, Final, TypeAlias, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Select, and_, exists, func, insert, select
+from sqlalchemy import Select, and_, exists, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from storage.catalog import chain, ledger
+from storage.catalog import chain, ledger, liveness
 from storage.catalog import checkpoint as checkpoints
 from storage.catalog.base import Base
 from storage.catalog.checkpoint import Checkpoint
@@ -156,7 +156,13 @@ def _seal(session: Session, model: type[Takedown], stream: str, now: datetime) -
     ledger.append(session, ledger.STREAM_SEALED, stream, content, now)
 
 
-def _close(session: Session, job_id: uuid.UUID, status: str, now: datetime) -> None:
+def _close(
+    session: Session,
+    job_id: uuid.UUID,
+    status: str,
+    finished_at: datetime,
+    now: datetime | None = None,
+) -> None:
     """The job's close event: its status and the count and head of each of its streams."""
     stream = str(job_id)
     connection = session.connection()
@@ -164,8 +170,8 @@ def _close(session: Session, job_id: uuid.UUID, status: str, now: datetime) -> N
     for model in (UrlRecord, PolicyDocument):
         count, head = ledger.stream_heads(connection, model, stream).get(stream, (0, None))
         streams[model.__tablename__] = {"stream": stream, "count": count, "head": head}
-    content = ledger.job_closed_content(job_id, status, now, streams)
-    ledger.append(session, ledger.JOB_CLOSED, stream, content, now)
+    content = ledger.job_closed_content(job_id, status, finished_at, streams)
+    ledger.append(session, ledger.JOB_CLOSED, stream, content, now or finished_at)
 
 
 def _insert_ordered(
@@ -453,7 +459,8 @@ class Catalog(Closing):
             "weakenings": None if spec.weakenings is None else [dict(w) for w in spec.weakenings],
         }
         with self._failures("starting a job"), Session(self._engine) as session, session.begin():
-            session.add(CrawlJob(status="running", **values))
+            # alive from the start: the writer beats from here on
+            session.add(CrawlJob(status="running", heartbeat_at=now, **values))
             session.flush()  # the job row first: the links reference it
             if spec.blocklists:
                 version_ids = self._versions_in_force(session, spec.blocklists)
@@ -548,6 +555,47 @@ class Catalog(Closing):
             job.finished_at = now
             job.summary = dict(summary)
             _close(session, job_id, status, now)
+
+    def heartbeat(self, job_id: uuid.UUID) -> None:
+        """The job's writer is alive: stamp its heartbeat (a job no longer running is left)."""
+        with self._failures("beating a job's heartbeat"), self._engine.begin() as connection:
+            connection.execute(
+                update(CrawlJob)
+                .where(CrawlJob.id == job_id, CrawlJob.status == "running")
+                .values(heartbeat_at=datetime.now(UTC))
+            )
+
+    def mark_crashed_jobs(self) -> list[uuid.UUID]:
+        """Close every running job whose heartbeat went stale as ``crashed``; return their ids.
+
+        Its finished_at is its last beat, the last moment it was known to run; its close event
+        seals its streams as they are. A job that beat again since it was read is left running.
+        """
+        now = datetime.now(UTC)
+        with self._failures("marking crashed jobs"), Session(self._engine) as session:
+            with session.begin():
+                running = session.execute(
+                    select(CrawlJob.id, *liveness.COLUMNS).where(CrawlJob.status == "running")
+                ).all()
+            crashed = []
+            for row in running:
+                if not liveness.is_stale(row.heartbeat_at, row.settings, now):
+                    continue
+                with session.begin():
+                    _lock_job(session, row.id)
+                    marked = session.execute(
+                        update(CrawlJob)
+                        .where(
+                            CrawlJob.id == row.id,
+                            CrawlJob.status == "running",
+                            CrawlJob.heartbeat_at == row.heartbeat_at,
+                        )
+                        .values(status="crashed", finished_at=row.heartbeat_at)
+                    )
+                    if getattr(marked, "rowcount", 0):
+                        _close(session, row.id, "crashed", row.heartbeat_at, now)
+                        crashed.append(row.id)
+        return crashed
 
     def export_rows(
         self, *, job_id: uuid.UUID | None = None, include_withdrawn: bool = False

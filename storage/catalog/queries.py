@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select, true
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from storage.catalog import liveness
 from storage.catalog.catalog import Catalog, iso
 from storage.catalog.db import describe_error, mask_url
 from storage.catalog.models import (
@@ -668,13 +669,23 @@ def jobs(source: Engine | Catalog) -> list[JobRow]:
             CrawlJob.finished_at,
             func.coalesce(counts.c.records, 0).label("records"),
             CrawlJob.weakenings,
+            *liveness.COLUMNS,
         )
         .outerjoin(counts, counts.c.job_id == CrawlJob.id)
         .order_by(CrawlJob.started_at.desc(), CrawlJob.id)
     )
     with reading(source, "listing jobs") as connection:
         return [
-            JobRow(**{**row._asdict(), "weakenings": weakenings(row.weakenings)})
+            JobRow(
+                row.id,
+                row.purpose,
+                row.agent,
+                liveness.job_status(row),
+                row.started_at,
+                row.finished_at,
+                row.records,
+                weakenings(row.weakenings),
+            )
             for row in connection.execute(query)
         ]
 
@@ -724,7 +735,7 @@ def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
         purpose=j["purpose"],
         agent=j["agent"],
         user_agent=j["user_agent"],
-        status=j["status"],
+        status=liveness.job_status(found),
         started_at=j["started_at"],
         finished_at=j["finished_at"],
         software_version=j["software_version"],

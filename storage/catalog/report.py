@@ -25,6 +25,7 @@ from sqlalchemy import null as sql_null
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import QueryableAttribute
 
+from storage.catalog import liveness
 from storage.catalog.catalog import Catalog
 from storage.catalog.db import mask_url
 from storage.catalog.models import EFFECTS, OUTCOMES, CrawlJob, Evidence, Takedown, UrlRecord
@@ -286,6 +287,7 @@ def build_report(
             CrawlJob.started_at,
             CrawlJob.finished_at,
             CrawlJob.weakenings,
+            *liveness.COLUMNS,
             every_job_without_window=False,
         )
         records, collected_count, collected_bytes, first, last = connection.execute(
@@ -390,7 +392,7 @@ def build_report(
                 id=row.id,
                 purpose=row.purpose,
                 agent=row.agent,
-                status=row.status,
+                status=liveness.job_status(row),
                 started_at=row.started_at,
                 finished_at=row.finished_at,
                 records=_int(per_job.get(row.id)),

@@ -30,6 +30,7 @@ from typing import Any, Final
 from sqlalchemy import func, select, true
 from sqlalchemy.engine import Engine
 
+from storage.catalog import liveness
 from storage.catalog.catalog import Catalog
 from storage.catalog.models import PURPOSES, CrawlJob, Takedown, UrlRecord
 from storage.catalog.queries import (
@@ -465,7 +466,7 @@ def eu_summary(
             purpose=row.purpose,
             agent=row.agent,
             user_agent=row.user_agent,
-            status=row.status,
+            status=liveness.job_status(row),
             started_at=row.started_at,
             finished_at=row.finished_at,
             records=int(per_job.get(row.id, 0)),
