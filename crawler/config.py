@@ -15,7 +15,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+from storage.catalog.checkpoint import KeyError_, load_private_key
 
 from .addresses import AddressPolicy
 from .consent.agents import AgentTable
@@ -167,6 +170,7 @@ READERS: Final[Mapping[str, _Read]] = {
     "CONSENT_CATALOG_FLUSH_INTERVAL": _seconds,
     "CONSENT_CATALOG_MAX_PENDING": _positive,
     "CONSENT_CATALOG_URL": _text,
+    "CONSENT_CHECKPOINT_EVERY": _positive,
     "CONSENT_COMMERCIAL": _bool,
     "CONSENT_CONTACT_URL": _optional_text,
     "CONSENT_DOWNLOAD_TIMEOUT": _seconds,
@@ -195,6 +199,7 @@ READERS: Final[Mapping[str, _Read]] = {
     "CONSENT_ROBOTS_TIMEOUT": _seconds,
     "CONSENT_RSL_MAX_SIZE": _positive,
     "CONSENT_SEEDS": _strings,
+    "CONSENT_SIGNING_KEY": _optional_text,
     "CONSENT_SITE_MAX_PAGES": _positive,
     "CONSENT_TDMREP_MAX_SIZE": _positive,
     "CONSENT_WARC_DIR": _text,
@@ -325,6 +330,12 @@ class ConsentConfig:
             scrapy={name: settings.get(name) for name in SCRAPY_RECORDED},
             components=_foreign(settings),
         )
+        key = values["CONSENT_SIGNING_KEY"]
+        if key is not None:
+            try:
+                load_private_key(Path(key).expanduser())
+            except KeyError_ as exc:
+                raise ConfigError(f"setting CONSENT_SIGNING_KEY: {exc}") from None
         refused, weakenings = assess(config)
         if refused:
             raise ConfigError(refused[0])
@@ -341,21 +352,26 @@ class ConsentConfig:
 
 
 class ConfigExtension:
-    """Holds the crawler's configuration; the add-on puts it ahead of every other extension,
+    """Builds the crawler's configuration; the add-on puts it ahead of every other extension,
     and extensions are built before the downloader and spider middlewares."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.config = ConsentConfig.from_settings(crawler.settings)
+        # Kept on the crawler too: extensions built after this one (the recorder) ask for it
+        # while Scrapy's extension manager, and so get_extension(), does not exist yet.
+        setattr(crawler, _ATTRIBUTE, self.config)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
 
+_ATTRIBUTE: Final = "_consent_config"
+
+
 def config_of(crawler: Crawler) -> ConsentConfig:
     """The crawler's configuration (built once, by the ConfigExtension)."""
-    extension = crawler.get_extension(ConfigExtension)
-    if extension is None:
+    config = getattr(crawler, _ATTRIBUTE, None)
+    if not isinstance(config, ConsentConfig):
         raise ConfigError("consentcrawl's ConfigExtension is not installed: add ConsentAddon")
-    return extension.config
-
+    return config

@@ -22,6 +22,7 @@ CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_CATALOG_FLUSH_INTERVAL": 2.0,
     "CONSENT_CATALOG_MAX_PENDING": 4,
     "CONSENT_CATALOG_URL": "sqlite:///consentcrawl.sqlite",
+    "CONSENT_CHECKPOINT_EVERY": 100_000,
     "CONSENT_COMMERCIAL": True,
     "CONSENT_CONTACT_URL": None,  # required: the operator's http(s) URL or mailto: URI
     "CONSENT_DOWNLOAD_TIMEOUT": 30.0,
@@ -50,6 +51,7 @@ CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_ROBOTS_TIMEOUT": 30.0,
     "CONSENT_RSL_MAX_SIZE": 1024 * 1024,
     "CONSENT_SEEDS": [],
+    "CONSENT_SIGNING_KEY": None,  # None: no checkpoints are signed
     "CONSENT_SITE_MAX_PAGES": 10_000,
     "CONSENT_TDMREP_MAX_SIZE": 1024 * 1024,
     "CONSENT_WARC_DIR": "warc",

@@ -61,6 +61,8 @@ class CatalogRecorder:
             warc_prefix=config["CONSENT_WARC_PREFIX"],
             warc_info={"software": f"consentcrawl/{__version__}", "robots": "obey (RFC 9309)"},
             heartbeat=config["CONSENT_JOB_HEARTBEAT"],
+            signing_key=config["CONSENT_SIGNING_KEY"],
+            checkpoint_every=config["CONSENT_CHECKPOINT_EVERY"],
         )
         self.job_id: UUID | None = None
         self.failure: BaseException | None = None

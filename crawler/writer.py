@@ -30,14 +30,17 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from multiprocessing.util import Finalize
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from storage.catalog.catalog import Catalog
+from storage.catalog.checkpoint import load_private_key
+from storage.catalog.checkpoint import write as write_checkpoint
 from storage.catalog.records import DocumentIn, EvidenceIn, RecordIn
 from storage.errors import CatalogError
 from storage.warc import WarcStore
@@ -58,6 +61,8 @@ class WriterConfig:
     warc_prefix: str
     warc_info: dict[str, str]
     heartbeat: float  # seconds between beats of the job's heartbeat
+    signing_key: str | None = None  # the checkpoints' Ed25519 key (None: none are signed)
+    checkpoint_every: int = 100_000  # records between checkpoints (and one at the end)
 
 
 @dataclass(slots=True)
@@ -116,15 +121,23 @@ class _Writer:
         )
 
         self.records = self.batches = self.warc_records = 0
+        self.key = (
+            None if config.signing_key is None
+            else load_private_key(Path(config.signing_key).expanduser())
+        )
+        self.checkpoint_every = config.checkpoint_every
+        self.checkpoints = Path(config.warc_dir) / "checkpoints"
 
     def write(self, job_id: UUID, batch: Batch) -> WriteResult:
         """WARC first, so each record can name its location; then one catalog transaction."""
         records = [self._record(job_id, entry) for entry in batch.entries]
         self.catalog.write(job_id, batch.documents, records)
         collected = sum(1 for entry in batch.entries if entry.exchange is not None)
-        self.records += len(records)
+        before, self.records = self.records, self.records + len(records)
         self.batches += 1
         self.warc_records += 3 * collected
+        if self.records // self.checkpoint_every > before // self.checkpoint_every:
+            self._checkpoint(job_id)
         return WriteResult(
             3 * collected, self.warc.bytes_written, tuple(str(p) for p in self.warc.files)
         )
@@ -143,9 +156,21 @@ class _Writer:
     def finish(self, job_id: UUID, status: str, summary: dict[str, Any]) -> None:
         try:
             self.catalog.finish_job(job_id, status, summary)
+            self._checkpoint(job_id)  # after the close event, which it then covers
         finally:
             self.warc.close()
             self.catalog.close()
+
+    def _checkpoint(self, job_id: UUID) -> None:
+        """Sign the catalog's heads into its ledger, the job's WARC and a file to publish."""
+        if self.key is None:
+            return
+        signed = self.catalog.checkpoint(self.key)
+        moment = datetime.now(UTC)
+        self.warc.write_metadata(f"urn:consentcrawl:checkpoint:{job_id}", signed.to_json(), moment)
+        self.checkpoints.mkdir(exist_ok=True)
+        stamp = moment.strftime("%Y%m%dT%H%M%S%fZ")
+        write_checkpoint(self.checkpoints / f"{job_id}-{stamp}.json", signed)
 
     def _record(self, job_id: UUID, entry: Entry) -> RecordIn:
         decision = entry.decision

@@ -246,6 +246,32 @@ class WarcStore(Closing):
             self._bytes_written += handle.tell() - offset
             return WarcLocation(file=path.name, offset=offset, length=length)
 
+    def write_metadata(self, uri: str, metadata: Mapping[str, Any], moment: datetime) -> None:
+        """Append a metadata record of its own (a signed checkpoint of the catalog)."""
+        body = json.dumps(
+            dict(metadata), ensure_ascii=False, sort_keys=True, default=_json_default
+        ).encode("utf-8")
+        with self._lock:
+            if self._closed:
+                raise ValueError("write to a closed WarcStore")
+            if self._handle is None:
+                self._open_next()
+            assert self._handle is not None and self._writer is not None
+            record = self._writer.create_warc_record(
+                uri, "metadata", payload=BytesIO(body), length=len(body),
+                warc_content_type="application/json",
+                warc_headers_dict={"WARC-Date": _warc_date(moment)},
+            )
+            offset = self._handle.tell()
+            try:
+                self._writer.write_record(record)
+                self._handle.flush()
+            except OSError as exc:
+                raise WarcStoreError(
+                    f"cannot write WARC file {self._files[-1]}: {exc.strerror}"
+                ) from exc
+            self._bytes_written += self._handle.tell() - offset
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

@@ -177,3 +177,57 @@ def test_cli_keys_checkpoint_and_verify(
                  "--public-key", f"{key}.pub", "--json")
     assert bad.exit_code == 1
     assert {p["kind"] for p in json.loads(bad.output)["problems"]} >= {"rewritten"}
+
+
+def test_a_crawl_signs_checkpoints_into_the_ledger_its_warc_and_a_file(tmp_path: Path) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    from crawler.demo.server import Page, serve
+
+    from .sites import crawl, run_cli
+
+    key = tmp_path / "k.pem"
+    checkpoints.init_key(key)
+    pages = {f"/p{i}": Page(f'<a href="/p{i + 1}">next</a>') for i in range(6)}
+    web = {"www.cp.test": {"/robots.txt": Page("", status=404), "/": pages["/p0"], **pages}}
+    catalog_url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with serve(web) as server:
+        done = crawl([server.url("www.cp.test")], catalog_url=catalog_url,
+                     warc_dir=tmp_path / "w", domain="cp.test",
+                     extra=("--set", f"CONSENT_SIGNING_KEY={key}",
+                            "--set", "CONSENT_CHECKPOINT_EVERY=3"))
+    assert done.returncode == 0, done.stderr
+    files = sorted((tmp_path / "w" / "checkpoints").glob("*.json"))
+    assert len(files) >= 2  # every 3 records, and one after the job's close
+    public = Path(f"{key}.pub").read_text(encoding="ascii").strip()
+    for file in files:
+        checked = run_cli("audit", "verify", "--catalog", catalog_url, "--checkpoint", str(file),
+                          "--public-key", public, "--warc-dir", str(tmp_path / "w"))
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    last = json.loads(files[-1].read_text())
+    streams = {s["table"]: s for s in last["checkpoint"]["streams"]}
+    with Catalog(catalog_url, mode="read") as catalog, catalog.engine.connect() as connection:
+        rows = connection.scalar(text("SELECT COUNT(*) FROM catalog_record"))
+        kinds = connection.scalars(text("SELECT kind FROM catalog_ledger ORDER BY id")).all()
+    assert streams["catalog_record"]["count"] == rows
+    assert kinds[-2:] == ["job-closed", "checkpoint"]  # the last covers the close
+    in_warc = []
+    for warc in (tmp_path / "w").glob("*.warc.gz"):
+        with warc.open("rb") as handle:
+            for item in ArchiveIterator(handle):
+                uri = item.rec_headers.get_header("WARC-Target-URI") or ""
+                if item.rec_type == "metadata" and uri.startswith("urn:consentcrawl:checkpoint"):
+                    in_warc.append(json.loads(item.content_stream().read()))
+    assert last in in_warc
+
+
+def test_an_unusable_signing_key_is_a_usage_error(tmp_path: Path) -> None:
+    from .sites import crawl
+
+    (tmp_path / "bad.pem").write_text("not a key")
+    done = crawl(["http://www.cp.test/"], catalog_url=f"sqlite:///{tmp_path / 'c.sqlite'}",
+                 warc_dir=tmp_path / "w", domain="cp.test",
+                 extra=("--set", f"CONSENT_SIGNING_KEY={tmp_path / 'bad.pem'}"))
+    assert done.returncode == 2
+    assert "CONSENT_SIGNING_KEY" in done.stderr and "not a PEM private key" in done.stderr
+    assert not (tmp_path / "c.sqlite").exists() and not (tmp_path / "w").exists()
