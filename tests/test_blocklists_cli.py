@@ -74,3 +74,28 @@ def test_runtime_errors_exit_1(tmp_path: Path) -> None:
     assert code == 1
     code, output = invoke("list", "--catalog", "postgresql://x@127.0.0.1:1/none")
     assert code == 1 and "consentcrawl: error:" in output
+
+
+def test_a_file_from_another_submitter_is_not_a_version_of_someone_elses_list(
+    tmp_path: Path,
+) -> None:
+    catalog = ["--catalog", f"sqlite:///{tmp_path / 'c.sqlite'}"]
+    (tmp_path / "other").mkdir()
+    acme = tmp_path / "acme.txt"
+    acme.write_text("piracy.example\n")
+    other = tmp_path / "other" / "acme.txt"
+    other.write_text("innocent.example\n")
+    assert invoke("add", str(acme), "--submitter", "Acme", *catalog)[0] == 0
+    code, output = invoke("add", str(other), "--submitter", "Someone Else", *catalog)
+    assert code == 1
+    [message] = [line for line in output.splitlines() if line]
+    assert "'acme'" in message and "'Acme'" in message and "'Someone Else'" in message
+    assert "--source" in message
+    code, output = invoke("check", "https://piracy.example/", *catalog)
+    assert "blocked by acme v1" in output  # Acme's entries still in force
+    code, output = invoke("add", str(other), "--submitter", "Someone Else", "--source",
+                          "else-acme", *catalog)
+    assert code == 0 and "else-acme: version 1 stored, 1 entries" in output
+    code, output = invoke("list", *catalog, "--json")
+    assert [(v["source"], v["version"], v["submitter"]) for v in json.loads(output)] == [
+        ("acme", 1, "Acme"), ("else-acme", 1, "Someone Else")]
