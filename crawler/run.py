@@ -21,11 +21,11 @@ from scrapy.settings import Settings
 
 from blocklists.formats import load_blocklist
 from blocklists.model import BlocklistFormatError
+from storage.addresses import LOCAL_NETWORKS
 from storage.catalog.catalog import Catalog
 from storage.warc import WarcStore
 
 from . import signals, stats
-from .addresses import LOCAL_NETWORKS
 from .consent.license_policy import LicenseTerms
 from .consent.model import Decision, Purpose
 from .consent.robots import is_valid_token

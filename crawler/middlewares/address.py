@@ -16,8 +16,9 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
+from storage.addresses import AddressPolicy
+
 from .. import stats
-from ..addresses import AddressPolicy
 from ..consent.model import Effect, Evidence, Reason
 from ..exceptions import PrivateAddressDenied
 
