@@ -1,8 +1,10 @@
 """``consentcrawl blocklist …``: rights holders' piracy-site lists (submit, inspect, withdraw, apply).
 
 Thin: parse, call intake/catalog, render. Human tables by default, ``--json`` for machines.
-Exit codes: 0 done, 1 runtime failure (catalog, fetch), 2 bad input (a list that does not
-validate: every problem is printed with file, line and entry, and nothing is written).
+Exit codes: 0 done, 1 runtime failure (catalog, a fetch that failed or was refused by the
+address guard, a list owned by another submitter; ``refresh``: any subscription that failed),
+2 bad input (a list that does not validate: every problem is printed with file, line and entry,
+and nothing is written; a malformed ``--resolve``).
 """
 
 from __future__ import annotations
