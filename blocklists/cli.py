@@ -1,8 +1,10 @@
 """``consentcrawl blocklist …``: rights holders' piracy-site lists (submit, inspect, withdraw, apply).
 
 Thin: parse, call intake/catalog, render. Human tables by default, ``--json`` for machines.
-Exit codes: 0 done, 1 runtime failure (catalog, fetch), 2 bad input (a list that does not
-validate: every problem is printed with file, line and entry, and nothing is written).
+Exit codes: 0 done, 1 runtime failure (catalog, a fetch that failed or was refused by the
+address guard, a list owned by another submitter; ``refresh``: any subscription that failed),
+2 bad input (a list that does not validate: every problem is printed with file, line and entry,
+and nothing is written; a malformed ``--resolve``).
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from storage.addresses import LOCAL_NETWORKS, AddressPolicy
 from storage.catalog.catalog import BlocklistVersionInfo, Catalog
 from storage.catalog.db import OpenMode
 from storage.errors import CatalogError
 
+from .fetch import FetchError, Guard, parse_resolve
 from .formats import load_blocklist
 from .intake import apply_takedowns, in_force, submit
 from .model import BlocklistFormatError
-from .subscribe import SubscriptionError, subscribe
+from .subscribe import refresh, subscribe
 
 app = typer.Typer(
     help="Rights holders' lists of piracy sites: submit, inspect, withdraw, apply.",
@@ -39,6 +43,12 @@ CatalogOption = Annotated[
     typer.Option(metavar="URL", envvar="CONSENT_CATALOG_URL", help="Catalog database URL."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+PrivateOption = Annotated[bool, typer.Option(
+    "--allow-private-addresses",
+    help="Also fetch from loopback and private networks (link-local never).")]
+ResolveOption = Annotated[list[str] | None, typer.Option(
+    "--resolve", metavar="HOST:ADDRESS",
+    help="Connect to ADDRESS for HOST instead of asking DNS (repeatable).")]
 DEFAULT_CATALOG = "sqlite:///consentcrawl.sqlite"
 
 
@@ -62,6 +72,15 @@ def _json_default(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(type(value).__name__)
+
+
+def _guard(allow_private: bool, resolve: list[str] | None) -> Guard:
+    """The crawler's address guard for a fetch; a bad --resolve is a usage error."""
+    try:
+        hosts = parse_resolve(resolve or ())
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    return Guard(AddressPolicy.parse(LOCAL_NETWORKS if allow_private else ()), hosts)
 
 
 def _version_table(title: str, versions: list[BlocklistVersionInfo]) -> Table:
@@ -212,21 +231,25 @@ def subscribe_(
     url: Annotated[str, typer.Argument(metavar="URL")],
     submitter: Annotated[str, typer.Option(help="Who publishes the list (recorded).")],
     source: Annotated[str | None, typer.Option(help="The list's stable id.")] = None,
+    allow_private_addresses: PrivateOption = False,
+    resolve: ResolveOption = None,
     catalog: CatalogOption = DEFAULT_CATALOG,
     json_: JsonOption = False,
 ) -> None:
     """Fetch a published list (conditionally) and store it when it changed.
 
+    Only from public addresses, each redirect hop checked, as the crawler connects.
     Example: consentcrawl blocklist subscribe https://rights.example/piracy.csv --submitter X
     """
+    guard = _guard(allow_private_addresses, resolve)
     with _open(catalog, "write") as cat:
         try:
-            result = subscribe(cat, url, submitter=submitter, source=source)
+            result = subscribe(cat, url, submitter=submitter, source=source, guard=guard)
         except BlocklistFormatError as exc:
             for problem in exc.problems:
                 err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
             raise _fail(f"{url}: {len(exc.problems)} problem(s), nothing stored", 2) from None
-        except (SubscriptionError, CatalogError) as exc:
+        except (FetchError, CatalogError) as exc:
             raise _fail(str(exc), 1) from None
     if json_:
         _emit({"url": url, "status": result.status, "changed": result.changed,
@@ -236,6 +259,37 @@ def subscribe_(
     else:
         out.print(f"{result.version.source}: version {result.version.version} stored, "
                   f"{result.version.entry_count} entries")
+
+
+@app.command("refresh")
+def refresh_(
+    allow_private_addresses: PrivateOption = False,
+    resolve: ResolveOption = None,
+    catalog: CatalogOption = DEFAULT_CATALOG,
+    json_: JsonOption = False,
+) -> None:
+    """Fetch every subscription again (conditionally); exit 1 if any failed.
+
+    Example: consentcrawl blocklist refresh --json
+    """
+    guard = _guard(allow_private_addresses, resolve)
+    with _open(catalog, "write") as cat:
+        try:
+            results = refresh(cat, guard=guard)
+        except CatalogError as exc:
+            raise _fail(str(exc), 1) from None
+    if json_:
+        _emit([{"list": r.source, "url": r.url, "result": r.result, "error": r.error,
+                "version": asdict(r.version) if r.version else None} for r in results])
+    else:
+        table = Table(title="Subscriptions refreshed", title_justify="left")
+        for column in ("list", "URL", "result"):
+            table.add_column(column)
+        for r in results:
+            table.add_row(r.source, r.url, r.result)
+        out.print(table)
+    if any(r.error is not None for r in results):
+        raise typer.Exit(1)
 
 
 @app.command("apply")

@@ -2,8 +2,9 @@
 
 Domain entries cover the domain and every subdomain at any depth; host entries that host only;
 URL prefixes the URLs that start with them (plain string prefix of the normalised URL: ``/path``
-also covers ``/pathology``; end a prefix with ``/`` to cover one folder; the scheme and port are
-part of it). The host is compared lower-case, without trailing dots and port, internationalised
+also covers ``/pathology``; end a prefix with ``/`` to cover one folder). The scheme is not part
+of it: http and https are one site to a rights holder, and port 80 or 443 is the same as none;
+any other port only matches itself. The host is compared lower-case, without trailing dots and port, internationalised
 names in punycode, IPv4 in dotted-quad, exactly as entries are normalised.
 
 When several entries match, the most specific wins: a URL prefix (the longest), then a host
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 from blocklists.bulk import collector_paused
 from blocklists.model import Entry, EntryKind
-from blocklists.names import lookup_host, url_key
+from blocklists.names import lookup_host, prefix_key, site_key
 
 __all__ = ["Match", "Matcher"]
 
@@ -35,6 +36,7 @@ class Match:
 
 
 _Found = tuple[int, Entry]  # list index, entry
+_Prefix = tuple[str, _Found]  # the entry's prefix_key, what it is found by
 
 # Most URLs are http(s)://host[:port] then / ? # or the end: one regex reads the host. Anything
 # else (user-info, IPv6, upper-case scheme, whitespace, backslashes, non-ASCII) goes through
@@ -53,7 +55,7 @@ class Matcher:
         lists: tuple[tuple[str, int], ...],
         domains: dict[str, _Found],
         hosts: dict[str, _Found],
-        prefixes: dict[str, tuple[_Found, ...]],
+        prefixes: dict[str, tuple[_Prefix, ...]],
     ) -> None:
         self._lists = lists  # (source, version) by list index
         self._domains = domains
@@ -83,10 +85,10 @@ class Matcher:
                             hosts[value] = (index, entry)
                     else:
                         on_host = prefixes.setdefault(_prefix_host(value), {})
-                        on_host.setdefault(value, (index, entry))
+                        on_host.setdefault(prefix_key(value), (index, entry))
         ordered = {
-            key: tuple(sorted(found.values(), key=lambda f: -len(f[1].value)))
-            for key, found in prefixes.items()
+            host: tuple(sorted(found.items(), key=lambda item: -len(item[0])))
+            for host, found in prefixes.items()
         }
         return cls(tuple(names), domains, hosts, ordered)
 
@@ -117,11 +119,11 @@ class Matcher:
             candidates = self._prefixes.get(host)
             if candidates is not None:
                 try:
-                    key = url_key(parts or urlsplit(url), host)
+                    key = site_key(parts or urlsplit(url), host)
                 except ValueError:  # a bad port: only host and domain entries apply
                     key = ""
-                for found in candidates:
-                    if key.startswith(found[1].value):
+                for prefix, found in candidates:
+                    if key.startswith(prefix):
                         return self._match(found)
         return self._site(host)
 

@@ -17,7 +17,7 @@ class EntryKind(StrEnum):
 
     DOMAIN = "domain"  # the domain and every subdomain, at any depth
     HOST = "host"  # that host only (a name or an IP literal)
-    URL_PREFIX = "url-prefix"  # URLs that start with the normalised prefix
+    URL_PREFIX = "url-prefix"  # URLs that start with the normalised prefix, http or https
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +27,9 @@ class Entry:
     ``value``: for domain and host entries a lower-case ASCII (punycode) name without trailing
     dot (and without ``www.`` only when loaded with ``strip_www``), or an IP literal (IPv6
     compressed, no brackets); for url-prefix entries ``scheme://host[:port]/path[?query]`` with
-    scheme and host lower-case, the host in punycode, the default port dropped, an empty path
-    written ``/``, the rest of the path as given and no fragment.
+    scheme and host lower-case, the host in punycode, port 80 or 443 dropped (a default port of
+    either scheme: http and https are one site, and a prefix matches whatever the scheme), an
+    empty path written ``/``, the rest of the path as given and no fragment.
     """
 
     value: str

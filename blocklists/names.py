@@ -15,9 +15,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import SplitResult, quote
 
-__all__ = ["DEFAULT_PORTS", "IDNA", "ascii_name", "lookup_host", "url_key"]
+__all__ = ["IDNA", "ascii_name", "lookup_host", "prefix_key", "site_key", "url_key"]
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
+# http and https are one site to a rights holder, so either's default port is no port at all.
+_DEFAULT_PORTS = frozenset((80, 443))
 
 
 def _idna_2008(name: str) -> str:
@@ -87,18 +88,34 @@ def _percent_encode(match: re.Match[str]) -> str:
     return quote(match.group(), safe="")
 
 
-def url_key(parts: SplitResult, host: str) -> str:
-    """``scheme://host[:port]/path[?query]`` for prefix comparison. ``host`` is already normalised;
-    ``parts.port`` may raise ``ValueError``. The path is kept as given except that non-ASCII
-    characters are percent-encoded as UTF-8, as browsers and Scrapy send them."""
-    scheme = parts.scheme.lower()
+def site_key(parts: SplitResult, host: str) -> str:
+    """``host[:port]/path[?query]``, what URL prefixes compare (the scheme left out, since http
+    and https are one site). ``host`` is already normalised; ``parts.port`` may raise
+    ``ValueError``. The port is left out when it is 80 or 443. The path is kept as given except
+    that non-ASCII characters are percent-encoded as UTF-8, as browsers and Scrapy send them."""
     netloc = f"[{host}]" if ":" in host else host
     port = parts.port
-    if port is not None and port != DEFAULT_PORTS.get(scheme):
+    if port is not None and port not in _DEFAULT_PORTS:
         netloc = f"{netloc}:{port}"
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
     if not path.isascii():
         path = _NON_ASCII.sub(_percent_encode, path)
-    return f"{scheme}://{netloc}{path}"
+    return netloc + path
+
+
+def url_key(parts: SplitResult, host: str) -> str:
+    """``scheme://`` and the ``site_key``: a URL prefix entry's normalised value."""
+    return f"{parts.scheme.lower()}://{site_key(parts, host)}"
+
+
+def prefix_key(value: str) -> str:
+    """The ``site_key`` of a URL prefix entry's value (``url_key``'s spelling): what follows the
+    scheme, with a default port dropped also where a value was stored before both were one."""
+    key = value.partition("://")[2]
+    netloc, slash, path = key.partition("/")
+    for port in (":80", ":443"):
+        if netloc.endswith(port):
+            return netloc.removesuffix(port) + slash + path
+    return key

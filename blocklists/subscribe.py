@@ -1,8 +1,9 @@
 """Subscriptions: a rights holder publishes a list at a URL; each fetch that changed is a version.
 
 The fetch is conditional (If-None-Match / If-Modified-Since from the last version fetched from
-that URL), so an unchanged list costs a 304 and makes no version. It uses ``requests``: this is
-an administrative download run by a person, not part of a crawl.
+that URL), so an unchanged list costs a 304 and makes no version. It goes through ``Guard``
+(``fetch.py``): only to addresses the crawler would connect to, every redirect hop checked.
+``refresh`` fetches every subscription again, each (list, URL) whose versions came from a URL.
 """
 
 from __future__ import annotations
@@ -11,22 +12,17 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-import requests
-
 from storage.catalog.catalog import BlocklistVersionInfo, Catalog
 from storage.errors import CatalogError
 
+from .fetch import FetchError, Guard
 from .intake import submit
+from .model import BlocklistFormatError
 
-__all__ = ["SubscriptionError", "SubscriptionResult", "subscribe"]
+__all__ = ["Refreshed", "SubscriptionResult", "refresh", "subscribe", "subscriptions"]
 
 TIMEOUT = 30.0
 MAX_BYTES = 256 * 1024 * 1024  # a list of millions of entries fits; anything more is refused
-
-
-class SubscriptionError(RuntimeError):
-    """The list could not be fetched (network error, HTTP error, too large)."""
-
 
 @dataclass(frozen=True, slots=True)
 class SubscriptionResult:
@@ -45,42 +41,36 @@ def subscribe(
     *,
     submitter: str,
     source: str | None = None,
-    session: requests.Session | None = None,
+    guard: Guard | None = None,
 ) -> SubscriptionResult:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SubscriptionError(f"{url!r} is not an http(s) URL")
-    name = PurePosixPath(parts.path).name or "blocklist.txt"
+    """Fetch the list at ``url`` (refused unless ``guard`` allows every address on the way:
+    ``FetchError``) and store it as a version of ``source`` when it changed."""
+    name = PurePosixPath(urlsplit(url).path).name or "blocklist.txt"
     source = source or PurePosixPath(name).stem
-    headers = _conditional_headers(catalog, source, url)
-    http = session or requests.Session()
-    try:
-        response = http.get(url, headers=headers, timeout=TIMEOUT, stream=True)
-        if response.status_code == 304:
-            return SubscriptionResult(url, 304, None)
-        response.raise_for_status()
-        data = _read(response)
-    except requests.RequestException as exc:
-        raise SubscriptionError(f"fetching {url}: {exc}") from None
+    headers = _conditional_headers(catalog, source, url, submitter)
+    fetched = (guard or Guard()).get(url, headers, timeout=TIMEOUT, max_bytes=MAX_BYTES)
+    if fetched.status == 304:
+        return SubscriptionResult(url, 304, None)
     version = submit(
         catalog,
         name,
         submitter=submitter,
-        data=data,
+        data=fetched.body,
         source=source,
         url=url,
-        etag=response.headers.get("ETag"),
-        last_modified=response.headers.get("Last-Modified"),
+        etag=fetched.headers.get("ETag"),
+        last_modified=fetched.headers.get("Last-Modified"),
     )
-    return SubscriptionResult(url, response.status_code, version)
+    return SubscriptionResult(url, fetched.status, version)
 
 
-def _conditional_headers(catalog: Catalog, source: str, url: str) -> dict[str, str]:
+def _conditional_headers(catalog: Catalog, source: str, url: str, submitter: str) -> dict[str, str]:
     try:
         history = catalog.blocklist_history(source)
     except CatalogError:
         return {}  # a new source: fetch unconditionally
-    fetched = [v for v in history if v.url == url]
+    # Someone else's list: no 304 that would pass for a subscription; the catalog refuses it.
+    fetched = [v for v in history if v.url == url] if history[0].submitter == submitter else []
     if not fetched:
         return {}
     last = fetched[-1]
@@ -92,12 +82,47 @@ def _conditional_headers(catalog: Catalog, source: str, url: str) -> dict[str, s
     return headers
 
 
-def _read(response: requests.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(chunk_size=1 << 16):
-        size += len(chunk)
-        if size > MAX_BYTES:
-            raise SubscriptionError(f"{response.url}: more than {MAX_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """What fetching one subscription again did: ``version`` when one was stored, else
+    ``error`` when it failed, else the list was not modified."""
+
+    source: str
+    url: str
+    version: BlocklistVersionInfo | None = None
+    error: str | None = None
+
+    @property
+    def result(self) -> str:
+        if self.error is not None:
+            return f"failed: {self.error}"
+        if self.version is None:
+            return "not modified"
+        return f"version {self.version.version} stored ({self.version.entry_count} entries)"
+
+
+def subscriptions(catalog: Catalog) -> list[tuple[str, str, str]]:
+    """(list, URL, owner) of every distinct URL a list's versions were fetched from."""
+    found: list[tuple[str, str, str]] = []
+    for current in catalog.blocklists():
+        history = catalog.blocklist_history(current.source)
+        urls = dict.fromkeys(v.url for v in history if v.url)
+        found.extend((current.source, url, history[0].submitter) for url in urls)
+    return found
+
+
+def refresh(catalog: Catalog, *, guard: Guard | None = None) -> list[Refreshed]:
+    """Fetch every subscription again, for its owner; one failure does not stop the others."""
+    results = []
+    for source, url, owner in subscriptions(catalog):
+        try:
+            done = subscribe(catalog, url, submitter=owner, source=source, guard=guard)
+        except BlocklistFormatError as exc:
+            first = str(exc).partition("\n")[0]
+            results.append(Refreshed(source, url, error=f"{len(exc.problems)} problem(s): {first}"))
+        except (FetchError, CatalogError) as exc:
+            results.append(Refreshed(source, url, error=str(exc)))
+        else:
+            stored = done.version if done.changed else None
+            results.append(Refreshed(source, url, version=stored))
+    return results

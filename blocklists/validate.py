@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from blocklists.matcher import Matcher
 from blocklists.model import BlocklistFormatError, Entry, EntryKind, Problem
-from blocklists.names import ascii_name, url_key
+from blocklists.names import ascii_name, prefix_key, url_key
 from blocklists.suffixes import public_suffix
 
 __all__ = ["Checker", "Invalid", "infer_kind", "normalise", "share_blocked"]
@@ -215,7 +215,7 @@ class Checker:
         self._count = 0
         self._entries: list[Entry] = []
         self._problems: list[Problem] = []
-        # Normalised value -> first line, one dict per kind.
+        # Normalised value (a URL prefix's without its scheme) -> first line, one dict per kind.
         self._seen: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
         # Reasons and dates repeat: as written -> stripped, one string object for all.
         self._shared: dict[str, str] = {}
@@ -271,8 +271,10 @@ class Checker:
         if value is None or entry_kind is None:
             return True
         domains, hosts, prefixes = self._seen
-        seen = domains if entry_kind is _DOMAIN else hosts if entry_kind is _HOST else prefixes
-        first = seen.setdefault(value, line)
+        if entry_kind is _URL_PREFIX:  # http:// and https:// of one prefix are one entry
+            first = prefixes.setdefault(prefix_key(value), line)
+        else:
+            first = (domains if entry_kind is _DOMAIN else hosts).setdefault(value, line)
         if first != line:
             self.problem(line, entry, f"duplicate of line {first} ({entry_kind} {value})")
         elif len(problems) == before:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from storage.addresses import AddressPolicy
 from storage.catalog.checkpoint import KeyError_, load_private_key
 
-from .addresses import AddressPolicy
 from .consent.agents import AgentTable
 from .consent.license_policy import LicenseTerms
 from .consent.model import Purpose, UnknownPurpose
@@ -323,7 +323,7 @@ class ConsentConfig:
             agent=agent,
             agents=agents,
             auth_patterns=auth,
-            addresses=AddressPolicy.parse(values["CONSENT_ALLOW_PRIVATE_NETWORKS"]),
+            addresses=_addresses(values["CONSENT_ALLOW_PRIVATE_NETWORKS"]),
             hosts=HostMap.parse(values["CONSENT_RESOLVE"]),
             licensing=licensing,
             values=values,
@@ -349,6 +349,13 @@ class ConsentConfig:
             **{name: _plain(value) for name, value in self.scrapy.items()},
             **({"components": _plain(self.components)} if self.components else {}),
         }
+
+
+def _addresses(networks: tuple[str, ...]) -> AddressPolicy:
+    try:
+        return AddressPolicy.parse(networks)
+    except ValueError as exc:
+        raise ConfigError(f"setting CONSENT_ALLOW_PRIVATE_NETWORKS: {exc}") from None
 
 
 class ConfigExtension:

@@ -30,6 +30,7 @@ from twisted.internet.task import LoopingCall
 
 from blocklists.formats import load_blocklist
 from blocklists.model import BlocklistFormatError
+from storage.addresses import LOCAL_NETWORKS
 from storage.catalog.catalog import Catalog
 from storage.catalog.db import mask_url
 from storage.errors import CatalogError
@@ -37,7 +38,6 @@ from storage.warc import WarcStore
 
 from . import stats
 from .addon import ConsentAddon
-from .addresses import LOCAL_NETWORKS
 from .config import ConsentConfig
 from .consent.license_policy import LicenseTerms
 from .consent.model import Purpose

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.addresses import LOCAL_NETWORKS, AddressPolicy
-from crawler.exceptions import ConfigError
+from storage.addresses import LOCAL_NETWORKS, AddressPolicy
 
 DEFAULT = AddressPolicy()
 LOCAL = AddressPolicy.parse(LOCAL_NETWORKS)
@@ -47,5 +46,5 @@ def test_explicit_networks_and_errors() -> None:
     assert policy.refusal("10.1.2.3") is None
     assert policy.refusal("10.2.0.1") is not None
     assert AddressPolicy.parse(["169.254.0.0/16"]).refusal("169.254.169.254") is not None
-    with pytest.raises(ConfigError, match="'10.0.0.0/33'"):
+    with pytest.raises(ValueError, match="'10.0.0.0/33'"):
         AddressPolicy.parse(["10.0.0.0/33"])

@@ -335,7 +335,10 @@ def test_too_many_entries() -> None:
         ("https://video.example", PREFIX, "https://video.example/"),
         ("https://video.example:443/a", PREFIX, "https://video.example/a"),
         ("http://video.example:80/a", PREFIX, "http://video.example/a"),
-        ("http://video.example:443/a", PREFIX, "http://video.example:443/a"),
+        # A default port of either scheme is none: http and https are one site.
+        ("http://video.example:443/a", PREFIX, "http://video.example/a"),
+        ("https://video.example:80/a", PREFIX, "https://video.example/a"),
+        ("https://video.example:8080/a", PREFIX, "https://video.example:8080/a"),
         ("https://video.example./a", PREFIX, "https://video.example/a"),
         ("https://bücher.example/bücher", PREFIX, "https://xn--bcher-kva.example/b%C3%BCcher"),
         ("https://video.example/a?list=1#top", PREFIX, "https://video.example/a?list=1"),
@@ -388,6 +391,27 @@ def test_strip_www_makes_duplicates_and_refuses_suffixes() -> None:
 def test_duplicates_across_spellings(second: str) -> None:
     (problem,) = refused(f"piracy.example\n{second}\n")
     assert problem.line == 2 and "duplicate of line 1" in problem.message
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "http://video.example/a",
+        "HTTP://Video.Example:80/a",
+        "https://video.example:443/a",
+        "http://video.example:443/a",
+    ],
+)
+def test_url_prefix_duplicates_whatever_the_scheme(second: str) -> None:
+    (problem,) = refused(f"https://video.example/a\n{second}\n")
+    assert problem.line == 2 and "duplicate of line 1" in problem.message
+
+
+@pytest.mark.parametrize(
+    "second", ["https://video.example:8080/a", "https://video.example/a/", "https://video.example/A"]
+)
+def test_url_prefixes_that_differ_are_no_duplicates(second: str) -> None:
+    assert len(load_blocklist("l.txt", data=f"http://video.example/a\n{second}\n".encode())) == 2
 
 
 def test_idn_duplicates_across_spellings() -> None:

@@ -9,9 +9,11 @@ import pytest
 import responses
 
 from blocklists import BlocklistFormatError
+from blocklists.fetch import FetchError, Guard
 from blocklists.intake import apply_takedowns, in_force, submit
-from blocklists.subscribe import SubscriptionError, subscribe
+from blocklists.subscribe import subscribe
 from storage.catalog import Catalog, JobSpec, RecordIn
+from storage.errors import CatalogError
 
 LIST_V1 = "# piracy sites\npiracy.example\nhost: files.mirror.example\nhttps://cdn.example/pirated/\n"
 LIST_V2 = "piracy.example\nmore-piracy.example\n"
@@ -83,27 +85,46 @@ def test_retroactive_takedown(catalog: Catalog, tmp_path: Path) -> None:
                           "http://fine.example/": False}
 
 
+# What rights.example resolves to in these tests: a public address, never real DNS.
+GUARD = Guard(hosts={"rights.example": "93.184.216.34"})
+
+
 @responses.activate
 def test_subscription_is_conditional(catalog: Catalog) -> None:
     url = "https://rights.example/lists/piracy.txt"
     responses.get(url, body=LIST_V1, headers={"ETag": '"v1"', "Last-Modified": "Sun, 01 Nov 2026 00:00:00 GMT"})
-    first = subscribe(catalog, url, submitter="Rights Org")
+    first = subscribe(catalog, url, submitter="Rights Org", guard=GUARD)
     assert first.changed and first.version is not None and first.version.version == 1
     responses.replace(responses.GET, url, status=304)
-    second = subscribe(catalog, url, submitter="Rights Org")
+    second = subscribe(catalog, url, submitter="Rights Org", guard=GUARD)
     assert not second.changed and second.status == 304
     sent = responses.calls[-1].request.headers
     assert sent["If-None-Match"] == '"v1"'
     assert sent["If-Modified-Since"] == "Sun, 01 Nov 2026 00:00:00 GMT"
     responses.replace(responses.GET, url, body=LIST_V2, headers={"ETag": '"v2"'})
-    third = subscribe(catalog, url, submitter="Rights Org")
+    third = subscribe(catalog, url, submitter="Rights Org", guard=GUARD)
     assert third.version is not None and (third.version.version, third.version.etag) == (2, '"v2"')
     responses.replace(responses.GET, url, status=500)
-    with pytest.raises(SubscriptionError, match="500"):
-        subscribe(catalog, url, submitter="Rights Org")
+    with pytest.raises(FetchError, match="500"):
+        subscribe(catalog, url, submitter="Rights Org", guard=GUARD)
     responses.replace(responses.GET, url, body="com\n")
     with pytest.raises(BlocklistFormatError):
-        subscribe(catalog, url, submitter="Rights Org")
+        subscribe(catalog, url, submitter="Rights Org", guard=GUARD)
     assert [v.version for v in catalog.blocklist_history("piracy")] == [1, 2]
-    with pytest.raises(SubscriptionError, match="not an http"):
-        subscribe(catalog, "ftp://rights.example/x.txt", submitter="Rights Org")
+    with pytest.raises(FetchError, match="not an http"):
+        subscribe(catalog, "ftp://rights.example/x.txt", submitter="Rights Org", guard=GUARD)
+
+
+@responses.activate
+def test_a_subscription_is_its_owners(catalog: Catalog) -> None:
+    url = "https://rights.example/lists/piracy.txt"
+    responses.get(url, body=LIST_V1, headers={"ETag": '"v1"'})
+    subscribe(catalog, url, submitter="Rights Org", guard=GUARD)
+    responses.replace(responses.GET, url, body=LIST_V2, headers={"ETag": '"v2"'})
+    with pytest.raises(CatalogError, match="'piracy' belongs to 'Rights Org'.*'Someone Else'"):
+        subscribe(catalog, url, submitter="Someone Else", guard=GUARD)
+    assert "If-None-Match" not in responses.calls[-1].request.headers  # no 304 for someone else
+    assert [(v.version, v.submitter) for v in catalog.blocklist_history("piracy")] == [
+        (1, "Rights Org")]
+    own = subscribe(catalog, url, submitter="Someone Else", source="else-piracy", guard=GUARD)
+    assert own.version is not None and (own.version.source, own.version.version) == ("else-piracy", 1)

@@ -1,7 +1,7 @@
 """Tests of blocklists.matcher: which URLs a list covers, by which entry, of which list.
 
 1. Domains at any subdomain depth and their look-alikes; host-only entries; URL prefixes (plain
-   string prefixes of the normalised URL); ports, IDN, case, trailing dots, odd URLs.
+   string prefixes of the normalised URL, whatever its scheme); ports, IDN, case, trailing dots, odd URLs.
 2. Specificity (URL prefix, host, longest domain) and which list and version is reported.
 3. 10,000 random entries and URLs cross-checked against a brute-force reference matcher.
 """
@@ -27,6 +27,7 @@ https://video.example/watch
 https://video.example/films/
 http://files.example:8080/leaks/
 https://bücher.example/büro/
+https://www.pirate.example/
 """
 
 
@@ -110,7 +111,15 @@ def test_host_entries_cover_that_host_only(
         ("https://video.example/films", None),  # a prefix ending in / covers one folder
         ("https://video.example/filmstrip", None),
         ("https://video.example/Watch", None),  # paths are case-sensitive
-        ("http://video.example/watch", None),  # the scheme is part of the prefix
+        # http and https are one site; a default port of either scheme is none.
+        ("http://video.example/watch", "https://video.example/watch"),
+        ("HTTP://video.example:80/watch/1", "https://video.example/watch"),
+        ("http://video.example:443/watch", "https://video.example/watch"),
+        ("https://video.example:80/watch", "https://video.example/watch"),
+        ("http://www.pirate.example/movie", "https://www.pirate.example/"),
+        ("http://www.pirate.example", "https://www.pirate.example/"),
+        ("http://www.pirate.example:8080/movie", None),
+        ("http://pirate.example/movie", None),
         ("https://www.video.example/watch", None),  # so is the host
         ("https://video.example/", None),
         ("https://VIDEO.example./watch#t=10", "https://video.example/watch"),
@@ -120,6 +129,9 @@ def test_host_entries_cover_that_host_only(
         ("http://files.example:8080/leaks/1", "http://files.example:8080/leaks/"),
         ("http://files.example/leaks/1", None),
         ("http://files.example:8081/leaks/1", None),
+        ("https://files.example:8080/leaks/1", "http://files.example:8080/leaks/"),
+        ("https://files.example/leaks/1", None),  # an explicit port matches that port only
+        ("https://files.example:443/leaks/1", None),
         ("https://bücher.example/büro/1", "https://xn--bcher-kva.example/b%C3%BCro/"),
         ("https://xn--bcher-kva.example/b%C3%BCro/", "https://xn--bcher-kva.example/b%C3%BCro/"),
     ],
@@ -191,8 +203,8 @@ def hit_host(matcher: Matcher, host: str) -> str | None:
 
 def test_len_counts_distinct_entries() -> None:
     entries = load_blocklist("l.txt", data=LIST.encode())
-    assert len(Matcher.build([("a", 1, entries)])) == len(entries) == 9
-    assert len(Matcher.build([("a", 1, entries), ("b", 1, entries)])) == 9
+    assert len(Matcher.build([("a", 1, entries)])) == len(entries) == 10
+    assert len(Matcher.build([("a", 1, entries), ("b", 1, entries)])) == 10
     assert len(Matcher.build([])) == 0
     assert Matcher.build([]).match("https://piracy.example/") is None
 
@@ -281,8 +293,9 @@ def _random_entries(rng: random.Random, count: int) -> list[Entry]:
             port = rng.choice(["", ":8080"])
             kind = PREFIX
             value = f"{rng.choice(['http', 'https'])}://{_host(rng)}{port}{rng.choice(PATHS)}"
-        if (kind, value) not in seen:
-            seen.add((kind, value))
+        key = value.split("://")[1] if kind is PREFIX else value  # one prefix whatever the scheme
+        if (kind, key) not in seen:
+            seen.add((kind, key))
             entries.append(Entry(value, kind, line=len(entries) + 1))
     return entries
 
@@ -303,14 +316,15 @@ def reference(entries: list[Entry], url: str) -> Entry | None:
     """Every entry tried against the URL; the most specific one, as documented."""
     parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".")
-    default = {"http": 80, "https": 443}[parts.scheme]
-    port = "" if parts.port in (None, default) else f":{parts.port}"
-    normalised = f"{parts.scheme}://{host}{port}{parts.path or '/'}"
+    port = "" if parts.port in (None, 80, 443) else f":{parts.port}"
+    normalised = f"{host}{port}{parts.path or '/'}"
     if parts.query:
         normalised += "?" + parts.query
-    prefixes = [e for e in entries if e.kind is PREFIX and normalised.startswith(e.value)]
+    prefixes = [
+        e for e in entries if e.kind is PREFIX and normalised.startswith(e.value.split("://")[1])
+    ]
     if prefixes:
-        return max(prefixes, key=lambda e: (len(e.value), -e.line))
+        return max(prefixes, key=lambda e: (len(e.value.split("://")[1]), -e.line))
     hosts = [e for e in entries if e.kind is HOST and e.value == host]
     if hosts:
         return hosts[0]

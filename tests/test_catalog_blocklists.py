@@ -136,13 +136,13 @@ def test_versions_and_history(catalog: Catalog) -> None:
     assert first.submitted_at.tzinfo == UTC
     assert abs((datetime.now(UTC) - first.submitted_at).total_seconds()) < 60
 
-    second = catalog.add_blocklist_version(submission(ENTRIES[:2], body="v2", submitter="MPA"))
-    assert (second.version, second.entry_count, second.submitter) == (2, 2, "MPA")
-    assert second.filename is None and second.url is None
+    second = catalog.add_blocklist_version(submission(ENTRIES[:2], body="v2", filename="b.csv"))
+    assert (second.version, second.entry_count, second.filename) == (2, 2, "b.csv")
+    assert second.url is None
 
-    again = catalog.add_blocklist_version(submission(ENTRIES[:2], body="v2", submitter="someone"))
+    again = catalog.add_blocklist_version(submission(ENTRIES[:2], body="v2", filename="c.csv"))
     assert again.unchanged
-    assert again.version == 2 and again.submitter == "MPA"  # the current version, as stored
+    assert again.version == 2 and again.filename == "b.csv"  # the current version, as stored
     assert again.submitted_at == second.submitted_at
 
     # Going back to the first file is a change from the current version: it makes v3.
@@ -160,6 +160,39 @@ def test_versions_and_history(catalog: Catalog) -> None:
 
     catalog.add_blocklist_version(submission(ENTRIES[1:], source="bpi", body="bpi"))
     assert [(v.source, v.version) for v in catalog.blocklists()] == [("bpi", 1), ("mpa", 3)]
+
+
+# A list is its submitter's: the submitter of version 1 owns it, and nobody else's file may
+# become a version of it (it would replace the owner's entries in force).
+@pytest.mark.parametrize(
+    ("submitter", "body"),
+    [
+        ("Someone Else", "other"),  # a different file
+        ("Someone Else", "v1"),  # the owner's very file: not "unchanged" for someone else
+        ("motion picture association", "other"),  # names are compared exactly
+    ],
+)
+def test_another_submitter_cannot_add_a_version(
+    catalog: Catalog, engine: Engine, submitter: str, body: str
+) -> None:
+    catalog.add_blocklist_version(submission())
+    before = counts(engine)
+    with pytest.raises(CatalogError) as refused:
+        catalog.add_blocklist_version(submission(ENTRIES[:1], body=body, submitter=submitter))
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "'mpa'" in message and "'Motion Picture Association'" in message
+    assert repr(submitter) in message and "--source" in message
+    assert counts(engine) == before
+    assert [(v.version, v.submitter) for v in catalog.blocklist_history("mpa")] == [
+        (1, "Motion Picture Association")
+    ]
+    # Under a list id of its own it is stored, and the owner's list goes on as before.
+    own = catalog.add_blocklist_version(
+        submission(ENTRIES[:1], source="other", body=body, submitter=submitter)
+    )
+    assert (own.source, own.version, own.submitter) == ("other", 1, submitter)
+    assert catalog.add_blocklist_version(submission(body="v2")).version == 2
 
 
 def test_no_lists(catalog: Catalog) -> None:

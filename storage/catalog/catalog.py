@@ -282,6 +282,21 @@ def _insert_entries(
         connection.execute(insert(BlocklistEntry), rows)  # one executemany per chunk
 
 
+def _check_owner(session: Session, blocklist_id: int, source: str, submitter: str) -> None:
+    """Refuse a version of a list by anyone but its owner (the submitter of its version 1)."""
+    owner = session.scalar(
+        select(BlocklistVersion.submitter).where(
+            BlocklistVersion.blocklist_id == blocklist_id, BlocklistVersion.version == 1
+        )
+    )
+    if owner is not None and owner != submitter:
+        raise CatalogError(
+            f"blocklist {source!r} belongs to {owner!r} (the submitter of its version 1); "
+            f"a list from {submitter!r} cannot become a version of it: store it as a list of "
+            "its own with --source ID"
+        )
+
+
 def _version_info(
     source: str, version: BlocklistVersion, *, unchanged: bool = False
 ) -> BlocklistVersionInfo:
@@ -617,9 +632,11 @@ class Catalog(Closing):
     def add_blocklist_version(self, version: BlocklistVersionIn) -> BlocklistVersionInfo:
         """Store a submitted list as its next version (1 for a new source), all or nothing.
 
-        Submitting the current version's file again (same sha256) makes no new version:
-        the current one is returned with `unchanged=True`. Raises CatalogError for an entry
-        with an empty value or kind.
+        A list is identified by its source and its owner, the submitter of version 1: a
+        submission by anyone else is refused (CatalogError), since it would replace the owner's
+        entries in force. Submitting the current version's file again (same sha256) makes no
+        new version: the current one is returned with `unchanged=True`. Raises CatalogError
+        for an entry with an empty value or kind.
         """
         source = version.source
         now = datetime.now(UTC)
@@ -638,6 +655,7 @@ class Catalog(Closing):
                 session.add(blocklist)
                 session.flush()
             else:
+                _check_owner(session, blocklist.id, source, version.submitter)
                 current = session.scalars(
                     select(BlocklistVersion)
                     .where(BlocklistVersion.blocklist_id == blocklist.id)

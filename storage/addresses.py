@@ -1,10 +1,12 @@
-"""Which IP addresses the crawler may connect to: by default only globally routable ones.
+"""Which IP addresses consentcrawl may connect to: by default only globally routable ones.
 
 Loopback, private (RFC 1918), unique-local, link-local (169.254.0.0/16 and fe80::/10, where
 cloud metadata endpoints live), multicast, reserved, documentation and carrier-grade NAT ranges
-are refused, so no page, link or redirect can make the crawler fetch an internal service.
-A job may allow chosen networks (CONSENT_ALLOW_PRIVATE_NETWORKS); link-local and multicast are
-never allowed, whatever the settings say.
+are refused, so no page, link or redirect can make the crawler (nor a blocklist subscription)
+fetch an internal service. A job may allow chosen networks (CONSENT_ALLOW_PRIVATE_NETWORKS,
+``--allow-private-addresses``); link-local and multicast are never allowed, whatever the
+settings say. Here in storage, with the other low-level helpers, so that the crawler and the
+blocklists share the one guard.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from .exceptions import ConfigError
 
 __all__ = ["LOCAL_NETWORKS", "AddressPolicy"]
 
@@ -36,7 +36,7 @@ class AddressPolicy:
             try:
                 parsed.append(ipaddress.ip_network(str(text).strip(), strict=False))
             except ValueError:
-                raise ConfigError(f"private network {text!r} is not an IP network (CIDR)") from None
+                raise ValueError(f"private network {text!r} is not an IP network (CIDR)") from None
         return cls(tuple(parsed))
 
     def refusal(self, address: str) -> str | None:
