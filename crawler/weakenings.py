@@ -30,6 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from storage.catalog.summary import PROTOCOL_IDS
+
 from .consent.agents import AgentTable
 from .consent.walls import DEFAULT_AUTH_PATTERNS
 from .defaults import CONSENT_DEFAULTS
@@ -39,24 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = ["NARROWED", "SEARCH_ENGINE_TOKENS", "Weakening", "assess"]
 
-#: What a weakening can narrow: the protocol and measure ids of the EU summary
-#: (storage.catalog.summary.PROTOCOL_IDS).
-NARROWED: Final = (
-    "robots",
-    "content-signal",
-    "content-usage",
-    "tdmrep",
-    "robots-tags",
-    "ai-txt",
-    "rsl",
-    "image-metadata",
-    "blocklists",
-    "login-walls",
-    "paywalls",
-    "addresses",
-    "dns",
-    "scope",
-)
+#: What a weakening can narrow: the protocol and measure ids of the EU summary, which names them.
+NARROWED: Final = PROTOCOL_IDS
 
 #: Product tokens of search engines' crawlers: a job that called itself one of these would
 #: read that crawler's robots.txt group (often the most permissive) as its own.

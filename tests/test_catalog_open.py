@@ -27,7 +27,7 @@ from storage.catalog.db import OpenMode, make_engine
 from storage.errors import CatalogError
 
 from .ci import unavailable
-from .sites import ROOT, run_cli
+from .sites import CONTACT, ROOT, run_cli
 from .test_migrations import BLOCKLISTS, HEAD, at_revision, current_revision
 
 runner = CliRunner()
@@ -170,7 +170,7 @@ def test_an_older_catalog_is_refused_until_upgraded(
 def test_a_crawl_refuses_an_older_catalog(catalog_url: str, older: Engine, tmp_path: Path) -> None:
     result = run_cli(
         "crawl", "http://127.0.0.1:9/", "--purpose", "search",
-        "--catalog", catalog_url, "--warc-dir", str(tmp_path / "warc"),
+        "--catalog", catalog_url, "--warc-dir", str(tmp_path / "warc"), "--contact", CONTACT,
     )
     assert result.returncode == 1, result.stderr
     assert upgrade_hint(catalog_url) in " ".join(result.stderr.split())

@@ -50,7 +50,9 @@ def test_refusal_names_the_option() -> None:
 
 
 def settings_of(**extra: Any) -> Any:
-    return get_crawler(settings_dict={"ADDONS": {ConsentAddon: 0}, **extra}).settings
+    return get_crawler(
+        settings_dict={"ADDONS": {ConsentAddon: 0}, "CONSENT_PURPOSE": "search", **extra}
+    ).settings
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from storage.catalog.summary import eu_summary
 
 NOW = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
 SPEC = JobSpec(
-    purpose="search",
+    purpose="train-ai",  # a purpose the EU summary covers by default
     agent="consentcrawl",
     user_agent="consentcrawl/0.1",
     seeds=("https://example.org/",),
