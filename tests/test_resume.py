@@ -20,11 +20,12 @@ from typing import Any
 
 import pytest
 
-from crawler.demo.server import SiteServer, serve
+from crawler.demo.server import Page, SiteServer, serve
 from crawler.frontier import log_path, read_log
 
 from .processes import descendants, left_after
-from .sites import CONTACT, run_cli
+from .sites import CONTACT, run_cli, start_crawl
+from .test_crawl_images import jpeg, page
 from .test_interrupt import HOST, PAGES, _job, _rows, _started, _verified, web
 
 #: Every URL path of the site the crawl reaches: the seed, then /p1… (/p0 is linked from nowhere);
@@ -199,3 +200,37 @@ def test_the_frontier_log_holds_every_request_and_the_links_done(tmp_path: Path)
     assert set(logged.links_done) <= recorded
     assert logged.asked[server.url(HOST, "/p2")].referer == server.url(HOST, "/")
     assert logged.asked[server.url(HOST, "/p2")].depth == 1
+
+
+CDN = "cdn.example.net"
+
+
+def test_a_resumed_image_still_honours_its_page_noimageai(tmp_path: Path) -> None:
+    cdn: dict[str, Page] = {
+        "/robots.txt": Page("", status=404, delay=25.0),  # the image waits for its origin's
+        "/photo.jpg": Page(jpeg(), content_type="image/jpeg"),
+    }
+
+    def sites(port: int) -> dict[str, dict[str, Page]]:
+        photo = f"http://{CDN}:{port}/photo.jpg"
+        tagged = page(photo, head='<meta name="robots" content="noimageai">')
+        return {HOST: {"/robots.txt": Page("", status=404), "/": tagged}, CDN: cdn}
+
+    catalog_url = _catalog(tmp_path)
+    with serve(sites) as server:
+        process = start_crawl(server.url(HOST), HOST, tmp_path, "--images",  # noimageai: AI only
+                              "--purpose", "train-genai", "--resolve", f"{CDN}:127.0.0.1")
+        deadline = time.monotonic() + 60
+        while "/robots.txt" not in server.hits_for(CDN) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+        old = _job(catalog_url)
+        assert [row["kind"] for row in _rows(catalog_url)] == ["page"]  # the image was pending
+        cdn["/robots.txt"] = Page("", status=404)
+        resumed = _resume(tmp_path, str(old.id))
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    [image] = [row for row in _rows(catalog_url) if row["kind"] == "image"]
+    assert image["outcome"] == "skipped" and "meta-robots:noimageai" in image["reasons"]
