@@ -234,3 +234,30 @@ def test_a_resumed_image_still_honours_its_page_noimageai(tmp_path: Path) -> Non
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     [image] = [row for row in _rows(catalog_url) if row["kind"] == "image"]
     assert image["outcome"] == "skipped" and "meta-robots:noimageai" in image["reasons"]
+
+
+def test_a_redirect_target_asked_for_by_scrapy_is_resumed(tmp_path: Path) -> None:
+    pages: dict[str, Page] = {
+        "/robots.txt": Page("", status=404),
+        "/": Page('<a href="/moved">moved</a>'),
+        "/moved": Page("", status=302, headers={"Location": "/target"}),
+        "/target": Page("<p>here</p>", delay=25.0),  # in flight when the crawl is stopped
+    }
+    catalog_url = _catalog(tmp_path)
+    with serve({HOST: pages}) as server:
+        process = start_crawl(server.url(HOST), HOST, tmp_path)
+        deadline = time.monotonic() + 60
+        while "/target" not in server.hits_for(HOST) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+        old = _job(catalog_url)
+        assert not any(row["url"].endswith("/target") for row in _rows(catalog_url))
+        pages["/target"] = Page("<p>here</p>")
+        resumed = _resume(tmp_path, str(old.id))
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    outcomes = {row["url"].split(str(server.port), 1)[1]: row["outcome"] for row in _rows(catalog_url)}
+    assert outcomes == {"/": "collected", "/moved": "skipped", "/target": "collected"}
+    assert len(_rows(catalog_url)) == 3
