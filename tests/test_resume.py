@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -24,7 +25,7 @@ from crawler.demo.server import Page, SiteServer, serve
 from crawler.frontier import log_path, read_log
 
 from .processes import descendants, left_after
-from .sites import CONTACT, run_cli, start_crawl
+from .sites import CONTACT, ROOT, run_cli, start_crawl
 from .test_crawl_images import jpeg, page
 from .test_interrupt import HOST, PAGES, _job, _rows, _started, _verified, web
 
@@ -261,3 +262,32 @@ def test_a_redirect_target_asked_for_by_scrapy_is_resumed(tmp_path: Path) -> Non
     outcomes = {row["url"].split(str(server.port), 1)[1]: row["outcome"] for row in _rows(catalog_url)}
     assert outcomes == {"/": "collected", "/moved": "skipped", "/target": "collected"}
     assert len(_rows(catalog_url)) == 3
+
+
+def test_a_continuation_stopped_in_its_turn_resumes_the_whole_chain(tmp_path: Path) -> None:
+    catalog_url = _catalog(tmp_path)
+    with serve(web) as server:
+        _double_sigint(server, tmp_path)
+        [first] = [job["id"] for job in _jobs(tmp_path)]
+        served = len(server.hits_for(HOST))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "crawl", "--resume", first, "--catalog", catalog_url],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 60
+        while len(server.hits_for(HOST)) < served + 25 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, stderr
+        [second] = [job["id"] for job in _jobs(tmp_path) if job["id"] != first]
+        assert len({row["url"] for row in _rows(catalog_url)}) < len(SITE)
+        resumed = _resume(tmp_path, second)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    paths = Counter(row["url"].split(str(server.port), 1)[1] for row in _rows(catalog_url))
+    assert set(paths) == SITE and set(paths.values()) == {1}
+    assert [job["status"] for job in _jobs(tmp_path)].count("interrupted") == 2
+    verified = _verified(catalog_url, tmp_path)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
