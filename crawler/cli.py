@@ -39,7 +39,8 @@ from .consent.model import Effect, Purpose, Reason, UnknownPurpose
 from .demo import web
 from .demo.server import serve
 from .exceptions import ConfigError
-from .run import CrawlOptions, CrawlProgress, CrawlReport, crawl_json, run_crawl
+from .resume import resumable
+from .run import CrawlOptions, CrawlProgress, CrawlReport, crawl_json, resumed_options, run_crawl
 from .seeds import parse_seeds
 
 app = typer.Typer(
@@ -193,6 +194,7 @@ def _read_seeds(path: Path) -> tuple[str, ...]:
 
 @app.command()
 def crawl(
+    ctx: typer.Context,
     seed_urls: Annotated[
         list[str] | None, typer.Argument(metavar="SEED_URL...", show_default=False)
     ] = None,
@@ -257,6 +259,14 @@ def crawl(
     ] = False,
     set_: SetOption = None,
     verbose: VerboseOption = False,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            metavar="JOB",
+            help="Continue an interrupted or crashed job, as a new job, with its recorded "
+            "configuration (only --catalog and --contact may be given), fetching nothing it decided.",
+        ),
+    ] = None,
 ) -> None:
     """Run a crawl job: collect what may be collected, record every URL considered.
 
@@ -265,30 +275,33 @@ def crawl(
 
     Example: consentcrawl crawl https://example.org/ --purpose train-genai --contact mailto:me@example.org
     """
-    if not purpose:
-        raise _usage_error(f"--purpose is required ({PURPOSES})")
     seeds = tuple(seed_urls or ()) + (_read_seeds(seeds_file) if seeds_file else ())
-    options = CrawlOptions(
-        seeds=seeds,
-        purpose=_purpose(purpose),
-        catalog_url=catalog,
-        warc_dir=warc_dir,
-        agent=agent,
-        contact=contact,
-        depth=depth,
-        max_pages=max_pages,
-        require_permission=require_permission,
-        licensing=_licensing(accept_license, non_commercial, license_held, geo),
-        resolve=tuple(resolve or ()),
-        allow_private=allow_private_addresses,
-        blocklists=tuple(blocklist or ()),
-        allow_offsite=allow_offsite,
-        images=images,
-        concurrency=concurrency,
-        delay=delay,
-        log_level="INFO" if verbose else "WARNING",
-        extra_settings=_settings(set_ or []),
-    )
+    if resume is not None:
+        options = _resumed(ctx, resume, catalog, contact, purpose, seeds, verbose)
+    else:
+        if not purpose:
+            raise _usage_error(f"--purpose is required ({PURPOSES})")
+        options = CrawlOptions(
+            seeds=seeds,
+            purpose=_purpose(purpose),
+            catalog_url=catalog,
+            warc_dir=warc_dir,
+            agent=agent,
+            contact=contact,
+            depth=depth,
+            max_pages=max_pages,
+            require_permission=require_permission,
+            licensing=_licensing(accept_license, non_commercial, license_held, geo),
+            resolve=tuple(resolve or ()),
+            allow_private=allow_private_addresses,
+            blocklists=tuple(blocklist or ()),
+            allow_offsite=allow_offsite,
+            images=images,
+            concurrency=concurrency,
+            delay=delay,
+            log_level="INFO" if verbose else "WARNING",
+            extra_settings=_settings(set_ or []),
+        )
     report = _run(options)
     if json_:
         typer.echo(json.dumps(crawl_json(report, options.catalog_url), indent=2, ensure_ascii=False))
@@ -296,6 +309,45 @@ def crawl(
     else:
         _summary(report, options)
     _exit(report)
+
+
+#: What a --resume may be given besides the job: where the catalog is, and a new contact
+#: (--purpose and seeds only as recorded); everything else is the job's recorded configuration.
+RESUME_ALLOWS = frozenset(
+    {"resume", "catalog", "contact", "json_", "verbose", "purpose", "seed_urls", "seeds_file"}
+)
+
+
+def _resumed(
+    ctx: typer.Context,
+    job: str,
+    catalog: str,
+    contact: str | None,
+    purpose: str,
+    seeds: tuple[str, ...],
+    verbose: bool,
+) -> CrawlOptions:
+    """The options of a continuation of `job`: a usage error if anything else was given."""
+    for param in ctx.command.params:
+        if param.name in RESUME_ALLOWS or param.name is None:
+            continue
+        source = ctx.get_parameter_source(param.name)  # typer's own click: compared by name
+        if source is not None and source.name == "COMMANDLINE":
+            name = param.opts[0] if param.opts else param.name
+            raise _usage_error(
+                f"--resume: {name} may not be given (the job's recorded configuration is used)"
+            )
+    try:
+        resumption = resumable(catalog, job)
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from None
+    except CatalogError as exc:
+        raise _runtime_error(str(exc)) from None
+    if purpose and purpose != resumption.purpose:
+        raise _usage_error(f"--resume: --purpose {purpose} is not the job's ({resumption.purpose})")
+    if seeds and seeds != resumption.seeds:
+        raise _usage_error("--resume: the seeds given are not the job's (give none, or the same)")
+    return resumed_options(resumption, catalog, contact, "INFO" if verbose else "WARNING")
 
 
 def _exit(report: CrawlReport) -> None:

@@ -192,6 +192,7 @@ READERS: Final[Mapping[str, _Read]] = {
     "CONSENT_PURPOSE": _optional_text,
     "CONSENT_REQUIRE_PERMISSION": _bool,
     "CONSENT_RESOLVE": _resolve,
+    "CONSENT_RESUMES": _optional_text,
     "CONSENT_ROBOTS_CACHE_TTL": _seconds,
     "CONSENT_ROBOTS_ERROR_TTL": _seconds,
     "CONSENT_ROBOTS_MAX_SIZE": _positive,

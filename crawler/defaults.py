@@ -44,6 +44,7 @@ CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_PURPOSE": None,
     "CONSENT_REQUIRE_PERMISSION": False,
     "CONSENT_RESOLVE": {},
+    "CONSENT_RESUMES": None,  # set by crawl --resume: the id of the job this one continues
     "CONSENT_ROBOTS_CACHE_TTL": 86400,
     "CONSENT_ROBOTS_ERROR_TTL": 600,
     "CONSENT_ROBOTS_MAX_SIZE": 16 * 1024 * 1024,

@@ -44,12 +44,22 @@ from .consent.model import Purpose
 from .consent.robots import is_valid_token
 from .contact import contact_url
 from .exceptions import ConfigError
+from .frontier import FrontierError
 from .recorder import CatalogRecorder
+from .resume import RESUMES, ResumePlan, Resumption, plan
 from .seeds import seed_problem
 from .spiders.seed import SeedSpider
 from .tally import JobTally, tally
 
-__all__ = ["CrawlOptions", "CrawlProgress", "CrawlReport", "check_seeds", "crawl_json", "run_crawl"]
+__all__ = [
+    "CrawlOptions",
+    "CrawlProgress",
+    "CrawlReport",
+    "check_seeds",
+    "crawl_json",
+    "resumed_options",
+    "run_crawl",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +89,31 @@ class CrawlOptions:
     delay: float = 0.25
     log_level: str = "WARNING"
     extra_settings: Mapping[str, Any] = field(default_factory=dict)
+    resumes: Resumption | None = None  # a continuation: the old job's recorded configuration
+
+
+#: Recorded values a continuation does not take over: the add-on builds the User-Agent from
+#: the (possibly new) contact, and foreign components are the project's, not settings.
+NOT_RESTORED = frozenset({"USER_AGENT", "components"})
+
+
+def resumed_options(
+    resumption: Resumption, catalog_url: str, contact: str | None, log_level: str
+) -> CrawlOptions:
+    """The options of a continuation: the old job's configuration, with this catalog URL and,
+    if given, a new contact."""
+    recorded = resumption.settings
+    return CrawlOptions(
+        seeds=resumption.seeds,
+        purpose=Purpose.parse(resumption.purpose),
+        catalog_url=catalog_url,
+        warc_dir=Path(recorded["CONSENT_WARC_DIR"]),
+        agent=recorded["CONSENT_AGENT"],
+        contact=contact or recorded.get("CONSENT_CONTACT_URL"),
+        blocklists=tuple(Path(p) for p in recorded.get("CONSENT_BLOCKLIST_FILES") or ()),
+        log_level=log_level,
+        resumes=resumption,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +201,16 @@ def settings_for(options: CrawlOptions) -> Settings:
         },
         priority="cmdline",
     )
+    if options.resumes is not None:
+        restored = {k: v for k, v in options.resumes.settings.items() if k not in NOT_RESTORED}
+        restored.update(
+            {
+                RESUMES: str(options.resumes.job_id),
+                "CONSENT_CATALOG_URL": options.catalog_url,
+                "CONSENT_CONTACT_URL": options.contact,
+            }
+        )
+        settings.setdict(restored, priority="cmdline")
     return settings
 
 
@@ -186,6 +231,7 @@ OPTION_SETTINGS: dict[str, str] = {
     "CONSENT_IMAGES": "--images",
     "DEPTH_LIMIT": "--depth",
     "CONSENT_FOLLOW_LINKS": "--depth",
+    RESUMES: "--resume",
 }
 
 
@@ -231,12 +277,13 @@ def run_crawl(
     on_progress: Callable[[CrawlProgress], None] | None = None,
     interval: float = 0.5,
 ) -> CrawlReport:
+    resume = _resume_plan(options)
     preflight(options)
     process = CrawlerProcess(settings_for(options))
     crawler = process.create_crawler(SeedSpider)
     started = time.monotonic()
     _watch(crawler, started, on_job, on_progress, interval)
-    process.crawl(crawler)
+    process.crawl(crawler, resume=resume)
     with _Stop(process, crawler).installed():
         process.start(install_signal_handlers=False)
     values = crawler.stats.get_stats() if crawler.stats else {}
@@ -261,6 +308,15 @@ def run_crawl(
     except CatalogError as exc:
         report.failure = "; ".join(filter(None, (report.failure, f"counting the job: {exc}")))
     return report
+
+
+def _resume_plan(options: CrawlOptions) -> ResumePlan | None:
+    if options.resumes is None:
+        return None
+    try:
+        return plan(options.catalog_url, options.resumes)
+    except FrontierError as exc:
+        raise ConfigError(f"--resume {options.resumes.job_id}: {exc}") from None
 
 
 def _watch(

@@ -7,7 +7,8 @@ announces it with ``consent_decided``, exactly once per URL hop:
 - a final response (any status; non-2xx is ``http-error``);
 - a gate's ConsentDenied, another component's IgnoreRequest (``filtered``) or a download error
   after retries (``fetch-error``);
-- each redirect hop, recorded when the redirected request comes back (``redirect``).
+- each redirect hop, recorded when the redirected request comes back (``redirect``); the
+  target is then written to the job's frontier log (``crawler.frontier``).
 
 The redirect limit is enforced here, before Scrapy's own (set one higher by the add-on), because
 Scrapy raises it from ``process_response``, where no middleware could record it.
@@ -26,6 +27,7 @@ from ..config import config_of
 from ..consent.model import Effect, Evidence, Reason
 from ..consent.policy import decide
 from ..exceptions import ConsentDenied, TooManyRedirects
+from ..spiders.seed import log_asked
 
 TIMEOUTS = (DownloadTimeoutError, TimeoutError, TwistedTimeoutError)
 
@@ -119,6 +121,9 @@ class ConsentOutcomeMiddleware:
                 decision=decision,
             )
         request.meta[meta.HOPS_RECORDED] = len(hops)
+        # Scrapy's RedirectMiddleware, not the spider, asked for the target: a resumed job
+        # must still find it if the crawl ends before it is decided.
+        log_asked(self.crawler.spider, request)
 
     def _decide(self, request: Request, response: Response | None, evidence: list[Evidence]) -> None:
         decision = decide(self.purpose, evidence, require_permission=self.require_permission)

@@ -13,6 +13,12 @@ Settings: CONSENT_SEEDS (list of URLs), CONSENT_MAX_PAGES (0 = no limit; counts 
 spider asks for, seeds and images included), CONSENT_ALLOW_OFFSITE, CONSENT_FOLLOW_LINKS (off:
 the seeds only; Scrapy reads DEPTH_LIMIT = 0 as "no limit", so depth 0 needs its own switch),
 Scrapy's DEPTH_LIMIT, CONSENT_IMAGES and CONSENT_IMAGES_PER_PAGE.
+
+Every request it asks for goes to the job's frontier log (``crawler.frontier``) before it is
+yielded, and a "links done" line follows once all of a page's links are asked for. Resuming
+(``crawler.resume``), it starts with the old job's ``seen`` set and page budget, asks again for
+what was asked but never decided, and extracts the links of pages collected in the crash window
+(recorded, but without their "links done" line) from their stored payload.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from scrapy import Request, Spider
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 
-from .. import meta
+from .. import meta, stats
 from ..config import config_of
+from ..frontier import Asked, FrontierLog, log_path
 from ..image_links import image_urls
 from ..middlewares.image import IMAGE
 from ..sites import site_of
@@ -35,12 +42,22 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
 
+    from ..resume import ResumePlan
+
 
 class SeedSpider(Spider):
     name = "seed"
 
-    def __init__(self, *args: Any, seeds: Iterable[str] | str = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        seeds: Iterable[str] | str = (),
+        resume: ResumePlan | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.resume = resume
+        self.frontier: FrontierLog | None = None
         if isinstance(seeds, str):
             seeds = [s for s in seeds.replace(",", " ").split() if s]
         self.start_urls = list(seeds)
@@ -72,22 +89,58 @@ class SeedSpider(Spider):
         config = config_of(self.crawler)
         self.images = config["CONSENT_IMAGES"]
         self.images_per_page = config["CONSENT_IMAGES_PER_PAGE"]
+        job_id = self.crawler.stats.get_value(stats.JOB_ID) if self.crawler.stats else None
+        if job_id is not None:  # the recorder started the job on spider_opened
+            self.frontier = FrontierLog(log_path(config["CONSENT_WARC_DIR"], str(job_id)))
+        if self.resume is not None:
+            for again in self._resumed(self.resume):
+                yield again
         for url in dict.fromkeys(self.start_urls):
             if url in self.seen:
                 continue
-            request = self._request(url)
+            request = self._request(url, depth=0)
             if request is None:
                 return
-            yield request
+            yield self._asked(request)
+
+    def _resumed(self, plan: ResumePlan) -> Iterator[Request]:
+        self.seen |= plan.seen
+        for page in plan.relink:  # yielded from here, not a callback: Referer and depth are set
+            for request in self._links(page, images=False):
+                if referer := request.meta.get(_REFERER):
+                    request.headers.setdefault("Referer", referer)
+                yield request
+            self._links_done(page)
+        for asked in plan.pending:  # already counted in the budget
+            callback = self.image if asked.kind == IMAGE else self.parse
+            again = Request(asked.url, callback=callback, meta={"depth": asked.depth})
+            if asked.kind == IMAGE:
+                again.meta.update({meta.KIND: IMAGE, "allow_offsite": True})
+            if asked.page_tags is not None:
+                again.meta[meta.PAGE_TAGS] = asked.page_tags
+            if asked.licences is not None:
+                again.meta[meta.IMAGE_LICENCES] = asked.licences
+            if asked.referer:
+                again.headers["Referer"] = asked.referer
+            yield again
 
     def parse(self, response: Response) -> Iterator[Request]:
+        yield from self._links(response, images=self.images)
+        self._links_done(response)
+
+    def _links_done(self, response: Response) -> None:
+        if self.frontier is not None and isinstance(response, HtmlResponse):
+            self.frontier.links_done(response.url)
+
+    def _links(self, response: Response, *, images: bool) -> Iterator[Request]:
         if not isinstance(response, HtmlResponse):
             return
-        if self.images and 200 <= response.status < 300:
-            yield from self._images(response)
+        depth = response.meta.get("depth", 0) + 1
+        if images and 200 <= response.status < 300:
+            yield from self._images(response, depth)
         if not self.follow_links:
             return
-        if self.depth_limit and response.meta.get("depth", 0) + 1 > self.depth_limit:
+        if self.depth_limit and depth > self.depth_limit:
             # Too deep from here: leave these links unseen, a shorter path may still reach them
             # (marking them seen now would lose them to DepthMiddleware for good).
             return
@@ -96,18 +149,18 @@ class SeedSpider(Spider):
                 continue
             if self.allowed_domains and site_of(link.url) not in self.allowed_domains:
                 continue
-            request = self._request(link.url)
+            request = self._request(link.url, depth=depth, referer=response.url)
             if request is None:
                 return
-            yield request
+            yield self._asked(request)
 
-    def _images(self, response: HtmlResponse) -> Iterator[Request]:
+    def _images(self, response: HtmlResponse, depth: int) -> Iterator[Request]:
         page_tags = response.meta.get(meta.PAGE_TAGS)
         licences = response.meta.get(meta.IMAGE_LICENCES, {})
         for url in image_urls(response.selector.root, response.url, limit=self.images_per_page):
             if url in self.seen:
                 continue
-            request = self._request(url, callback=self.image)
+            request = self._request(url, callback=self.image, depth=depth, referer=response.url)
             if request is None:
                 return
             request.meta.update({meta.KIND: IMAGE, "allow_offsite": True})
@@ -115,14 +168,50 @@ class SeedSpider(Spider):
                 request.meta[meta.PAGE_TAGS] = page_tags
             if url in licences:
                 request.meta[meta.IMAGE_LICENCES] = licences[url]
-            yield request
+            yield self._asked(request)
 
     def image(self, response: Response) -> Iterator[Request]:
         return iter(())  # an image has no links; its decision is already recorded
 
-    def _request(self, url: str, callback: Any = None) -> Request | None:
+    def closed(self, reason: str) -> None:
+        if self.frontier is not None:
+            self.frontier.close()
+
+    def _request(
+        self, url: str, *, depth: int, callback: Any = None, referer: str | None = None
+    ) -> Request | None:
         """A request for a URL not asked for yet, or None once the page budget is spent."""
         if self.max_pages and len(self.seen) >= self.max_pages:
             return None
         self.seen.add(url)
-        return Request(url, callback=callback or self.parse)
+        return Request(
+            url, callback=callback or self.parse, meta={"depth": depth, _REFERER: referer}
+        )
+
+    def _asked(self, request: Request) -> Request:
+        """The request, written to the frontier log first."""
+        log_asked(self, request)
+        return request
+
+
+#: The page a request's link was found on (the Referer header is set later, by Scrapy).
+_REFERER = "_consent_referer"
+
+
+def log_asked(spider: Spider | None, request: Request) -> None:
+    """Write a request to the spider's frontier log (the outcome middleware logs redirect
+    targets through here)."""
+    frontier = getattr(spider, "frontier", None)
+    if not isinstance(frontier, FrontierLog):
+        return
+    referer = request.meta.get(_REFERER) or request.headers.get(b"Referer")
+    frontier.asked(
+        Asked(
+            url=request.url,
+            depth=int(request.meta.get("depth", 0)),
+            kind=meta.kind_of(request),
+            referer=referer.decode("latin-1") if isinstance(referer, bytes) else referer,
+            page_tags=request.meta.get(meta.PAGE_TAGS),
+            licences=request.meta.get(meta.IMAGE_LICENCES),
+        )
+    )
