@@ -1,0 +1,170 @@
+"""Withdrawing a blocklist entry reinstates what its takedowns removed (issue 13), on SQLite
+and PostgreSQL: one chained reinstatement per item, the items back in export, query, domains,
+summary and report, and a report per entry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from blocklists.intake import apply_takedowns, submit, withdraw
+from storage.catalog import Catalog, JobSpec, RecordIn
+from storage.catalog.queries import RecordFilter, domains, export_rows, query_records
+from storage.catalog.report import build_report
+from storage.catalog.summary import eu_summary
+from storage.catalog.verify import verify
+from storage.errors import CatalogError
+
+T0 = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+PUB = "piracy.example\nhost: files.mirror.example\n"
+URLS = {
+    "http://piracy.example/a": 10,
+    "http://www.piracy.example/b": 20,
+    "http://keep.piracy.example/c": 30,
+    "http://files.mirror.example/d": 40,
+    "http://ok.example/e": 50,
+}
+
+
+def write(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def collect(catalog: Catalog) -> dict[str, int]:
+    job = catalog.start_job(JobSpec(
+        purpose="train-genai", agent="consentcrawl", user_agent="consentcrawl/0.1",
+        seeds=(), settings={}, software_version="0.1.0",
+    ))
+    catalog.write(job, records=[
+        RecordIn(url, "collected", (), "unknown", T0, size=size) for url, size in URLS.items()
+    ])
+    catalog.finish_job(job, "finished", {})
+    return {r.url: r.record_id for r in catalog.collected_records()}
+
+
+@pytest.fixture
+def taken_down(catalog: Catalog, tmp_path: Path) -> dict[str, int]:
+    """Every URL but ok.example taken down by list "pub"; then list "other" lists keep.…"""
+    submit(catalog, write(tmp_path, "pub.txt", PUB), submitter="Publisher")
+    ids = collect(catalog)
+    assert [t.items for t in apply_takedowns(catalog)] == [1, 3]  # by entry: host, domain
+    submit(catalog, write(tmp_path, "other.txt", "host: keep.piracy.example\n"),
+           submitter="Other")
+    return ids
+
+
+def exported(catalog: Catalog) -> list[str]:
+    return [row["url"] for row in export_rows(catalog)]
+
+
+def reinstatements(catalog: Catalog) -> list[tuple[Any, ...]]:
+    with catalog.engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(text(
+            "SELECT r.record_id, t.entry, r.reason, w.value FROM catalog_reinstatement r "
+            "JOIN catalog_takedown t ON t.id = r.takedown_id "
+            "JOIN catalog_blocklist_withdrawal w ON w.id = r.withdrawal_id ORDER BY r.id"
+        ))]
+
+
+def test_withdrawal_reinstates_its_takedowns(catalog: Catalog, taken_down: dict[str, int]) -> None:
+    ids = taken_down
+    assert exported(catalog) == ["http://ok.example/e"]
+
+    report = withdraw(catalog, "pub", "piracy.example", None, reason="appeal granted", by="legal")
+
+    assert report.entries == 1
+    [entry] = report.reinstated
+    assert (entry.source, entry.entry, entry.kind, entry.items, entry.bytes) == (
+        "pub", "piracy.example", "domain", 2, 30
+    )
+    assert [(k.record_id, k.url, k.by) for k in entry.kept_down] == [
+        (ids["http://keep.piracy.example/c"], "http://keep.piracy.example/c",
+         "other keep.piracy.example"),
+    ]
+    # One reinstatement per item, naming the withdrawal; the other entry's takedown stays.
+    assert reinstatements(catalog) == [
+        (ids["http://piracy.example/a"], "piracy.example", "appeal granted", "piracy.example"),
+        (ids["http://www.piracy.example/b"], "piracy.example", "appeal granted", "piracy.example"),
+    ]
+    back = ["http://piracy.example/a", "http://www.piracy.example/b", "http://ok.example/e"]
+    assert exported(catalog) == back
+    assert [r.url for r in catalog.collected_records()] == back
+    assert [r.url for r in query_records(catalog, RecordFilter()).items] == back
+    assert sorted(d.collected for d in domains(catalog, by="host").items) == [1, 1, 1]
+    assert {d.domain for d in domains(catalog, by="host").items} == {
+        "piracy.example", "www.piracy.example", "ok.example"
+    }
+    summary = eu_summary(catalog)
+    assert (summary.taken_down_records, summary.taken_down_bytes) == (2, 70)
+    assert build_report(catalog).taken_down == 2
+    # Still withdrawn: applying the lists again takes nothing down.
+    assert apply_takedowns(catalog) == []
+    assert exported(catalog) == back
+    checked = verify(catalog)
+    assert checked.ok, checked.problems
+    assert checked.reinstatements == 2
+
+
+def test_a_reinstated_item_listed_again_is_taken_down_again(
+    catalog: Catalog, taken_down: dict[str, int], tmp_path: Path
+) -> None:
+    withdraw(catalog, "pub", "piracy.example", "domain", reason="appeal granted", by="legal")
+    # The rights holder lists the host again, in a new version.
+    submit(catalog, write(tmp_path, "pub.txt", PUB + "host: www.piracy.example\n"),
+           submitter="Publisher")
+    [again] = apply_takedowns(catalog)
+    assert (again.source, again.version, again.entry, again.items) == (
+        "pub", 2, "www.piracy.example", 1
+    )
+    assert exported(catalog) == ["http://piracy.example/a", "http://ok.example/e"]
+    rows = [(t.record_id, t.entry) for t in catalog.takedowns()]
+    b = taken_down["http://www.piracy.example/b"]
+    assert rows.count((b, "piracy.example")) == 1 and rows[-1] == (b, "www.piracy.example")
+    # Withdrawing the new entry reinstates the new takedown only.
+    report = withdraw(catalog, "pub", "www.piracy.example", "host", reason="r", by="legal")
+    assert [(e.entry, e.items, e.bytes) for e in report.reinstated] == [
+        ("www.piracy.example", 1, 20)
+    ]
+    assert len(reinstatements(catalog)) == 3
+    assert verify(catalog).ok
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "items", "kept"),
+    [
+        ("piracy.example", "domain", 2, 1),
+        ("files.mirror.example", "host", 1, 0),
+        ("files.mirror.example", None, 1, 0),
+    ],
+)
+def test_report_per_entry(
+    catalog: Catalog, taken_down: dict[str, int], value: str, kind: str | None, items: int,
+    kept: int,
+) -> None:
+    report = withdraw(catalog, "pub", value, kind, reason="appeal", by="legal")
+    assert [(e.entry, e.items, len(e.kept_down)) for e in report.reinstated] == [
+        (value, items, kept)
+    ]
+
+
+def test_entry_without_takedowns_reports_none(catalog: Catalog, tmp_path: Path) -> None:
+    submit(catalog, write(tmp_path, "pub.txt", PUB), submitter="Publisher")
+    collect(catalog)
+    report = withdraw(catalog, "pub", "piracy.example", None, reason="appeal", by="legal")
+    assert (report.entries, report.reinstated) == (1, ())
+    assert reinstatements(catalog) == []
+
+
+def test_failed_withdrawal_reinstates_nothing(
+    catalog: Catalog, taken_down: dict[str, int]
+) -> None:
+    withdraw(catalog, "pub", "piracy.example", None, reason="appeal", by="legal")
+    with pytest.raises(CatalogError, match="withdrawn already"):
+        withdraw(catalog, "pub", "piracy.example", "domain", reason="again", by="legal")
+    assert len(reinstatements(catalog)) == 2
