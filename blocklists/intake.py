@@ -25,7 +25,7 @@ __all__ = [
     "apply_takedowns",
     "in_force",
     "submit",
-    "withdraw",
+    "withdraw_entry",
 ]
 
 
@@ -119,7 +119,7 @@ def apply_takedowns(catalog: Catalog, matcher: Matcher | None = None) -> list[Ta
     return [Takedown(*key, items, size) for key, (items, size) in sorted(totals.items())]
 
 
-def withdraw(
+def withdraw_entry(
     catalog: Catalog, source: str, value: str, kind: str | None, *, reason: str, by: str
 ) -> WithdrawalReport:
     """Withdraw an entry and reinstate what it took down, except the items another entry in

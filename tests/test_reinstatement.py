@@ -4,14 +4,17 @@ summary and report, and a report per entry."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
-from blocklists.intake import apply_takedowns, submit, withdraw
+from blocklists.intake import apply_takedowns, submit, withdraw_entry
+from crawler.cli import app
 from storage.catalog import Catalog, JobSpec, RecordIn
 from storage.catalog.queries import RecordFilter, domains, export_rows, query_records
 from storage.catalog.report import build_report
@@ -76,7 +79,7 @@ def test_withdrawal_reinstates_its_takedowns(catalog: Catalog, taken_down: dict[
     ids = taken_down
     assert exported(catalog) == ["http://ok.example/e"]
 
-    report = withdraw(catalog, "pub", "piracy.example", None, reason="appeal granted", by="legal")
+    report = withdraw_entry(catalog, "pub", "piracy.example", None, reason="appeal granted", by="legal")
 
     assert report.entries == 1
     [entry] = report.reinstated
@@ -114,7 +117,7 @@ def test_withdrawal_reinstates_its_takedowns(catalog: Catalog, taken_down: dict[
 def test_a_reinstated_item_listed_again_is_taken_down_again(
     catalog: Catalog, taken_down: dict[str, int], tmp_path: Path
 ) -> None:
-    withdraw(catalog, "pub", "piracy.example", "domain", reason="appeal granted", by="legal")
+    withdraw_entry(catalog, "pub", "piracy.example", "domain", reason="appeal granted", by="legal")
     # The rights holder lists the host again, in a new version.
     submit(catalog, write(tmp_path, "pub.txt", PUB + "host: www.piracy.example\n"),
            submitter="Publisher")
@@ -127,7 +130,7 @@ def test_a_reinstated_item_listed_again_is_taken_down_again(
     b = taken_down["http://www.piracy.example/b"]
     assert rows.count((b, "piracy.example")) == 1 and rows[-1] == (b, "www.piracy.example")
     # Withdrawing the new entry reinstates the new takedown only.
-    report = withdraw(catalog, "pub", "www.piracy.example", "host", reason="r", by="legal")
+    report = withdraw_entry(catalog, "pub", "www.piracy.example", "host", reason="r", by="legal")
     assert [(e.entry, e.items, e.bytes) for e in report.reinstated] == [
         ("www.piracy.example", 1, 20)
     ]
@@ -147,7 +150,7 @@ def test_report_per_entry(
     catalog: Catalog, taken_down: dict[str, int], value: str, kind: str | None, items: int,
     kept: int,
 ) -> None:
-    report = withdraw(catalog, "pub", value, kind, reason="appeal", by="legal")
+    report = withdraw_entry(catalog, "pub", value, kind, reason="appeal", by="legal")
     assert [(e.entry, e.items, len(e.kept_down)) for e in report.reinstated] == [
         (value, items, kept)
     ]
@@ -156,7 +159,7 @@ def test_report_per_entry(
 def test_entry_without_takedowns_reports_none(catalog: Catalog, tmp_path: Path) -> None:
     submit(catalog, write(tmp_path, "pub.txt", PUB), submitter="Publisher")
     collect(catalog)
-    report = withdraw(catalog, "pub", "piracy.example", None, reason="appeal", by="legal")
+    report = withdraw_entry(catalog, "pub", "piracy.example", None, reason="appeal", by="legal")
     assert (report.entries, report.reinstated) == (1, ())
     assert reinstatements(catalog) == []
 
@@ -164,7 +167,35 @@ def test_entry_without_takedowns_reports_none(catalog: Catalog, tmp_path: Path) 
 def test_failed_withdrawal_reinstates_nothing(
     catalog: Catalog, taken_down: dict[str, int]
 ) -> None:
-    withdraw(catalog, "pub", "piracy.example", None, reason="appeal", by="legal")
+    withdraw_entry(catalog, "pub", "piracy.example", None, reason="appeal", by="legal")
     with pytest.raises(CatalogError, match="withdrawn already"):
-        withdraw(catalog, "pub", "piracy.example", "domain", reason="again", by="legal")
+        withdraw_entry(catalog, "pub", "piracy.example", "domain", reason="again", by="legal")
     assert len(reinstatements(catalog)) == 2
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_cli_prints_the_report(
+    catalog: Catalog, catalog_url: str, taken_down: dict[str, int], as_json: bool
+) -> None:
+    result = CliRunner().invoke(app, [
+        "blocklist", "withdraw", "pub", "piracy.example", "--reason", "appeal granted",
+        "--by", "legal", "--catalog", catalog_url, *(["--json"] if as_json else []),
+    ])
+    assert result.exit_code == 0, result.output
+    if as_json:
+        report = json.loads(result.output)
+        assert report["entries"] == 1
+        [entry] = report["reinstated"]
+        assert (entry["entry"], entry["kind"], entry["items"], entry["bytes"]) == (
+            "piracy.example", "domain", 2, 30
+        )
+        assert [k["by"] for k in entry["kept_down"]] == ["other keep.piracy.example"]
+    else:
+        assert result.output.splitlines() == [
+            "pub: piracy.example withdrawn (1 entry)",
+            "domain piracy.example: 2 items, 30 bytes reinstated, 1 kept down",
+            "  http://keep.piracy.example/c kept down by other keep.piracy.example",
+        ]
+    assert exported(catalog) == [
+        "http://piracy.example/a", "http://www.piracy.example/b", "http://ok.example/e"
+    ]
