@@ -10,13 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from blocklists.intake import apply_takedowns, submit, withdraw_entry
 from crawler.cli import app
 from storage.catalog import Catalog, JobSpec, RecordIn
-from storage.catalog.queries import RecordFilter, domains, export_rows, query_records
+from storage.catalog.queries import (
+    RecordFilter,
+    domains,
+    export_rows,
+    query_records,
+    record_history,
+)
 from storage.catalog.report import build_report
 from storage.catalog.summary import eu_summary
 from storage.catalog.verify import verify
@@ -199,3 +206,38 @@ def test_cli_prints_the_report(
     assert exported(catalog) == [
         "http://piracy.example/a", "http://www.piracy.example/b", "http://ok.example/e"
     ]
+
+
+def test_history_shows_the_takedown_in_force(
+    catalog: Catalog, taken_down: dict[str, int], tmp_path: Path
+) -> None:
+    url = "http://www.piracy.example/b"
+
+    def takedowns_shown() -> list[str | None]:
+        return [v.takedown and v.takedown.entry for v in record_history(catalog, url)]
+
+    assert takedowns_shown() == ["piracy.example"]
+    withdraw_entry(catalog, "pub", "piracy.example", None, reason="appeal", by="legal")
+    assert takedowns_shown() == [None]
+    submit(catalog, write(tmp_path, "pub.txt", PUB + "host: www.piracy.example\n"),
+           submitter="Publisher")
+    apply_takedowns(catalog)
+    assert takedowns_shown() == ["www.piracy.example"]  # one row, not one per takedown
+
+
+def test_checkpoint_covers_the_reinstatements(
+    catalog: Catalog, taken_down: dict[str, int]
+) -> None:
+    withdraw_entry(catalog, "pub", "piracy.example", None, reason="appeal", by="legal")
+    key = Ed25519PrivateKey.generate()
+    signed = catalog.checkpoint(key)
+    assert {"table": "catalog_reinstatement", "stream": "reinstatements"}.items() <= next(
+        s for s in signed.body["streams"] if s["table"] == "catalog_reinstatement"
+    ).items()
+    with catalog.engine.begin() as connection:
+        connection.execute(text(
+            "DELETE FROM catalog_reinstatement WHERE id = (SELECT MAX(id) FROM "
+            "catalog_reinstatement)"
+        ))
+    found = verify(catalog, checkpoint=(signed, key.public_key())).problems
+    assert ("truncated", "catalog_reinstatement") in {(p.kind, p.table) for p in found}
