@@ -145,6 +145,25 @@ def test_a_reinstated_item_listed_again_is_taken_down_again(
     assert verify(catalog).ok
 
 
+def test_kept_down_until_the_entry_keeping_it_is_withdrawn(
+    catalog: Catalog, taken_down: dict[str, int]
+) -> None:
+    withdraw_entry(catalog, "pub", "piracy.example", None, reason="appeal", by="legal")
+    assert "http://keep.piracy.example/c" not in exported(catalog)
+    report = withdraw_entry(catalog, "other", "keep.piracy.example", None, reason="licensed",
+                            by="legal")
+    # Its own entry took nothing down; the item it kept down under pub's entry is back.
+    assert [(e.source, e.entry, e.items, e.bytes, e.kept_down) for e in report.reinstated] == [
+        ("pub", "piracy.example", 1, 30, ())
+    ]
+    assert "http://keep.piracy.example/c" in exported(catalog)
+    assert len(reinstatements(catalog)) == 3
+    assert reinstatements(catalog)[-1][2:] == ("licensed", "keep.piracy.example")
+    # Withdrawing more reports nothing of the items reinstated before.
+    report = withdraw_entry(catalog, "pub", "files.mirror.example", None, reason="r", by="l")
+    assert [(e.entry, e.items) for e in report.reinstated] == [("files.mirror.example", 1)]
+
+
 @pytest.mark.parametrize(
     ("value", "kind", "items", "kept"),
     [

@@ -10,7 +10,7 @@ from itertools import islice
 from typing import Any, Final, TypeAlias, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Select, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -239,33 +239,48 @@ def _write_shared(
     _seal(session, model, stream, now)
 
 
+def _entry_withdrawn() -> ColumnElement[bool]:
+    """On a query over Takedown: the entry that asked for it is withdrawn."""
+    return exists().where(
+        EntryWithdrawal.blocklist_id == Blocklist.id,
+        Blocklist.source == Takedown.source,
+        EntryWithdrawal.value == Takedown.entry,
+        or_(EntryWithdrawal.kind.is_(None), EntryWithdrawal.kind == Takedown.kind),
+    )
+
+
 def _reinstate(
     session: Session,
     source: str,
     withdrawal: EntryWithdrawal,
     kept_down: Callable[[str], str | None] | None,
 ) -> tuple[EntryReinstatement, ...]:
-    """Reinstate the items in force that the withdrawn entry took down, unless `kept_down`
-    names another entry in force that lists the URL; one report per entry kind."""
+    """Reinstate the items in force that a withdrawn entry took down (the one withdrawn now,
+    or one withdrawn earlier whose items another entry kept down until now), unless
+    `kept_down` names an entry in force that lists the URL; one report per entry and kind."""
     _lock_shared(session)
     query = (
-        select(Takedown.id, Takedown.kind, UrlRecord.id, UrlRecord.url, UrlRecord.size)
+        select(
+            Takedown.id, Takedown.source, Takedown.entry, Takedown.kind,
+            UrlRecord.id, UrlRecord.url, UrlRecord.size,
+        )
         .join(UrlRecord, UrlRecord.id == Takedown.record_id)
-        .where(Takedown.source == source, Takedown.entry == withdrawal.value, IN_FORCE)
+        .where(IN_FORCE, _entry_withdrawn())  # the new withdrawal is flushed: covered too
         .order_by(Takedown.id)
     )
-    if withdrawal.kind is not None:
-        query = query.where(Takedown.kind == withdrawal.kind)
     rows: list[dict[str, Any]] = []
-    totals: dict[str, tuple[int, int, list[KeptDown]]] = {}
-    for takedown_id, kind, record_id, url, size in session.execute(query):
-        items, size_sum, kept = totals.get(kind, (0, 0, []))
+    totals: dict[tuple[str, str, str], tuple[int, int, list[KeptDown]]] = {}
+    for takedown_id, of_source, entry, kind, record_id, url, size in session.execute(query):
+        key = (of_source, entry, kind)
+        own = (of_source, entry) == (source, withdrawal.value) and withdrawal.kind in (None, kind)
         by = kept_down(url) if kept_down is not None else None
         if by is not None:
-            kept.append(KeptDown(record_id, url, by))
-            totals[kind] = (items, size_sum, kept)
+            if own:  # an earlier entry's items kept down were reported by its withdrawal
+                items, size_sum, kept = totals.get(key, (0, 0, []))
+                totals[key] = (items, size_sum, [*kept, KeptDown(record_id, url, by)])
             continue
-        totals[kind] = (items + 1, size_sum + (size or 0), kept)
+        items, size_sum, kept = totals.get(key, (0, 0, []))
+        totals[key] = (items + 1, size_sum + (size or 0), kept)
         rows.append(
             {
                 "takedown_id": takedown_id,
@@ -281,8 +296,8 @@ def _reinstate(
             chain.reinstatement_content, withdrawal.withdrawn_at,
         )
     return tuple(
-        EntryReinstatement(source, withdrawal.value, kind, items, size_sum, tuple(kept))
-        for kind, (items, size_sum, kept) in sorted(totals.items())
+        EntryReinstatement(*key, items, size_sum, tuple(kept))
+        for key, (items, size_sum, kept) in sorted(totals.items())
     )
 
 
