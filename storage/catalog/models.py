@@ -1,7 +1,7 @@
 """ORM models of the catalog: crawl jobs, the policy documents they fetched, one record per
 URL decision and the evidence behind each decision; rights holders' blocklists, their
-versions, entries and withdrawals, and the takedowns of records collected before a site
-was listed.
+versions, entries and withdrawals, the takedowns of records collected before a site
+was listed, and the reinstatements of those whose entry was withdrawn.
 
 The blocklist tables are append-only: the catalog never updates or deletes their rows."""
 

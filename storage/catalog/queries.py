@@ -14,7 +14,8 @@ are built with ``select()`` and bound parameters; user input never becomes SQL t
 * A record's reason codes are the elements of the JSON ``reasons`` array, read with
   ``json_each`` (SQLite) or ``jsonb_array_elements_text`` (PostgreSQL), so a reason filter
   compares whole codes, never a substring of the JSON text.
-* Records taken down since (``catalog_takedown``) are left out of ``query_records``,
+* Records taken down since (a ``catalog_takedown`` without a ``catalog_reinstatement``:
+  ``storage.catalog.taken_down``) are left out of ``query_records``,
   ``domains`` and ``export_rows`` unless ``include_withdrawn``, which marks them.
 """
 
