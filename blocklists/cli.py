@@ -26,7 +26,7 @@ from storage.errors import CatalogError
 
 from .fetch import FetchError, Guard, parse_resolve
 from .formats import load_blocklist
-from .intake import apply_takedowns, in_force, submit
+from .intake import apply_takedowns, in_force, submit, withdraw_entry
 from .model import BlocklistFormatError
 from .subscribe import refresh, subscribe
 
@@ -211,8 +211,10 @@ def withdraw(
     reason: Annotated[str, typer.Option(help="Why (an appeal granted…); recorded.")],
     by: Annotated[str, typer.Option(help="Who withdraws it (recorded).")] = "consentcrawl",
     catalog: CatalogOption = DEFAULT_CATALOG,
+    json_: JsonOption = False,
 ) -> None:
-    """Withdraw one entry from a list (the withdrawal is recorded, history kept).
+    """Withdraw one entry from a list (the withdrawal is recorded, history kept) and reinstate
+    the items it took down, except those another entry in force still lists.
 
     Example: consentcrawl blocklist withdraw piracy mirror.example --reason "appeal granted"
     """
@@ -220,10 +222,18 @@ def withdraw(
         raise _fail("--reason is required", 2)
     with _open(catalog, "write") as cat:
         try:
-            covered = cat.withdraw_blocklist_entry(source, entry, None, reason=reason, by=by)
+            report = withdraw_entry(cat, source, entry, None, reason=reason, by=by)
         except CatalogError as exc:
             raise _fail(str(exc), 1) from None
-    out.print(f"{source}: {entry} withdrawn ({covered} entry)")
+    if json_:
+        _emit(asdict(report))
+        return
+    out.print(f"{source}: {entry} withdrawn ({report.entries} entry)")
+    for e in report.reinstated:
+        out.print(f"{e.kind} {e.entry}: {e.items} items, {e.bytes:,} bytes reinstated, "
+                  f"{len(e.kept_down)} kept down", markup=False, highlight=False)
+        for kept in e.kept_down:
+            out.print(f"  {kept.url} kept down by {kept.by}", markup=False, highlight=False)
 
 
 @app.command("subscribe")

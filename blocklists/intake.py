@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.catalog.catalog import BlocklistVersionInfo, Catalog
+from storage.catalog.catalog import BlocklistVersionInfo, Catalog, WithdrawalReport
 from storage.catalog.records import BlocklistEntryIn, BlocklistVersionIn, TakedownIn
 
 from .formats import load_blocklist
@@ -25,6 +25,7 @@ __all__ = [
     "apply_takedowns",
     "in_force",
     "submit",
+    "withdraw_entry",
 ]
 
 
@@ -65,12 +66,14 @@ class InForce:
     versions: tuple[tuple[str, int, str], ...]
 
 
-def in_force(catalog: Catalog) -> InForce:
+def in_force(catalog: Catalog, without: tuple[str, str, str | None] | None = None) -> InForce:
+    """The lists in force; `without` (source, value, kind or None for every kind) leaves one
+    more entry out, as if it were withdrawn already."""
     versions = tuple((v.source, v.version, v.sha256) for v in catalog.blocklists())
     # A version submitted between the two reads is left out: what is applied is what is recorded.
     grouped: dict[tuple[str, int], list[Entry]] = {(s, v): [] for s, v, _ in versions}
     for source, version, row in catalog.active_blocklist_entries():
-        if (source, version) not in grouped:
+        if (source, version) not in grouped or _is_entry(without, source, row.value, row.kind):
             continue
         grouped[(source, version)].append(
             Entry(
@@ -114,6 +117,34 @@ def apply_takedowns(catalog: Catalog, matcher: Matcher | None = None) -> list[Ta
         counts[1] += record.size or 0
     catalog.record_takedowns(found)
     return [Takedown(*key, items, size) for key, (items, size) in sorted(totals.items())]
+
+
+def withdraw_entry(
+    catalog: Catalog, source: str, value: str, kind: str | None, *, reason: str, by: str
+) -> WithdrawalReport:
+    """Withdraw an entry and reinstate what it took down, except the items another entry in
+    force still lists (they stay down, reported as kept down by "LIST ENTRY").
+
+    The other entries are read just before the withdrawal's transaction: a version submitted
+    in between is matched by the next ``blocklist apply``.
+    """
+    matcher = in_force(catalog, without=(source, value, kind)).matcher
+
+    def kept_down(url: str) -> str | None:
+        match = matcher.match(url)
+        return None if match is None else f"{match.source} {match.entry.value}"
+
+    return catalog.withdraw_blocklist_entry(
+        source, value, kind, reason=reason, by=by, kept_down=kept_down
+    )
+
+
+def _is_entry(
+    entry: tuple[str, str, str | None] | None, source: str, value: str, kind: str
+) -> bool:
+    if entry is None:
+        return False
+    return entry[:2] == (source, value) and entry[2] in (None, kind)
 
 
 def _reason(match: Match) -> str:

@@ -245,7 +245,7 @@ def test_withdrawal_recorded_and_leaves_active_entries(catalog: Catalog) -> None
     assert (
         catalog.withdraw_blocklist_entry(
             "mpa", "streams.bad.example", "host", reason="licensed since", by="legal@example"
-        )
+        ).entries
         == 1
     )
     [withdrawal] = catalog.withdrawals("mpa")
@@ -294,10 +294,12 @@ def test_withdrawal_without_kind_covers_every_kind(catalog: Catalog) -> None:
     )
     catalog.add_blocklist_version(submission(entries))
     assert (
-        catalog.withdraw_blocklist_entry("mpa", "pirate.example", "host", reason="r", by="a") == 1
+        catalog.withdraw_blocklist_entry("mpa", "pirate.example", "host", reason="r", by="a").entries
+        == 1
     )
     # Without a kind: what is left of that value, i.e. the domain entry.
-    assert catalog.withdraw_blocklist_entry("mpa", "pirate.example", None, reason="r", by="b") == 1
+    withdrawn = catalog.withdraw_blocklist_entry("mpa", "pirate.example", None, reason="r", by="b")
+    assert withdrawn.entries == 1
     assert values(catalog.blocklist_entries("mpa")) == ["other.example"]
     assert [w.kind for w in catalog.withdrawals("mpa")] == ["host", None]
     # The host entry keeps the earliest withdrawal that covers it.

@@ -43,7 +43,8 @@ HOST_COLUMNS_REVISION = "d7e3b1a9c5f2"
 EVIDENCE_LICENCE_REVISION = "e4b2c6d8f0a1"
 LIVENESS_REVISION = "f1a2b3c4d5e6"
 LEDGER_REVISION = "a7c9e1f3b5d2"
-HEAD = LEDGER_REVISION
+REINSTATEMENTS_REVISION = "b8d0f2a4c6e1"
+HEAD = REINSTATEMENTS_REVISION
 # Added by the tamper-evidence revision; null on the rows written before it.
 CHAIN_COLUMNS = ("stream", "prev_hash", "chain_hash")
 # Added by the host columns revision, which fills them in.
@@ -53,6 +54,7 @@ NEW_COLUMNS = (
 OLD_TABLES = ("catalog_job", "catalog_document", "catalog_record", "catalog_evidence")
 NEW_TABLES = {
     "catalog_ledger",
+    "catalog_reinstatement",
     "catalog_blocklist",
     "catalog_blocklist_version",
     "catalog_blocklist_entry",
@@ -230,6 +232,7 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 def test_one_line_of_revisions() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
+    assert script.get_revision(REINSTATEMENTS_REVISION).down_revision == LEDGER_REVISION
     assert script.get_revision(EVIDENCE_LICENCE_REVISION).down_revision == HOST_COLUMNS_REVISION
     assert script.get_revision(HOST_COLUMNS_REVISION).down_revision == TAMPER_EVIDENCE
     assert script.get_revision(TAMPER_EVIDENCE).down_revision == BLOCKLISTS
@@ -339,6 +342,43 @@ def test_downgrade_is_refused_and_changes_nothing(old_catalog: Engine, target: s
     assert NEW_TABLES <= set(inspect(old_catalog).get_table_names())
     assert stored_hosts(old_catalog) == hosts
     assert schema_diff(old_catalog) == []
+
+
+def test_upgrade_from_the_ledger_lets_old_takedowns_be_reinstated(
+    old_catalog: Engine, catalog_url: str
+) -> None:
+    """A catalog at the ledger revision with a takedown (record_id unique then): upgraded,
+    the takedown is reinstated by a withdrawal and the record can be taken down again."""
+    first, _, third = record_ids(old_catalog)
+    at_revision(old_catalog, LIVENESS_REVISION)  # a takedown of before the ledger: unchained
+    insert(
+        old_catalog, "catalog_takedown", record_id=first, source="mpa", version=1,
+        entry="pirate.example", kind="domain", reason="listed", taken_down_at=T0,
+    )
+    at_revision(old_catalog, LEDGER_REVISION)
+    with Catalog(catalog_url, mode="upgrade") as catalog:
+        assert current_revision(old_catalog) == HEAD
+        assert schema_diff(old_catalog) == []
+        assert [r.record_id for r in catalog.collected_records()] == [third]
+        catalog.add_blocklist_version(BlocklistVersionIn(
+            source="mpa", submitter="MPA", sha256=hashlib.sha256(b"mpa").hexdigest(),
+            entries=(BlocklistEntryIn("pirate.example", "domain", line=1),),
+        ))
+        report = catalog.withdraw_blocklist_entry("mpa", "pirate.example", None, reason="appeal",
+                                                  by="legal")
+        assert [(e.entry, e.items, e.bytes) for e in report.reinstated] == [
+            ("pirate.example", 1, 100)
+        ]
+        assert [r.record_id for r in catalog.collected_records()] == [first, third]
+        # No longer unique: the reinstated record can be taken down again.
+        assert catalog.record_takedowns(
+            [TakedownIn(first, "mpa", 1, "pirate.example", "domain", "listed again")]
+        ) == 1
+        assert [t.record_id for t in catalog.takedowns()] == [first, first]
+        assert [r.record_id for r in catalog.collected_records()] == [third]
+        checked = verify(catalog)
+        assert checked.ok, checked.problems
+        assert (checked.unchained_takedowns, checked.takedowns, checked.reinstatements) == (1, 1, 1)
 
 
 # --- the schema before the host columns ------------------------------------------------------

@@ -1,5 +1,6 @@
 """Tamper evidence over the whole catalog: jobs, their configuration, weakenings, status and
-close, policy documents, blocklists, entries, withdrawals, job-list links and takedowns.
+close, policy documents, blocklists, entries, withdrawals, job-list links, takedowns and
+reinstatements.
 
 Each case edits the database behind the catalog's back, as someone with write access could,
 and verify must name the table and the kind of each problem (both backends)."""
@@ -209,3 +210,46 @@ def test_tampering_is_named(catalog: Catalog, built: dict[str, Any], case: str) 
     # Nothing else is blamed: each tampering names its own table (a deleted ledger event also
     # breaks the ledger's chain, which is reported as a gap in catalog_ledger).
     assert {table for _, table in found} <= {table for _, table in expected} | {"catalog_ledger"}
+
+
+@pytest.fixture
+def reinstated(catalog: Catalog, built: dict[str, Any]) -> Catalog:
+    """Two takedowns by an entry, then the entry withdrawn: two chained reinstatements."""
+    catalog.add_blocklist_version(BlocklistVersionIn(
+        source="bpi", submitter="BPI", sha256=hashlib.sha256(b"bpi").hexdigest(),
+        entries=(BlocklistEntryIn("example.com", "domain", line=1),),
+    ))
+    ids = [r.record_id for r in catalog.collected_records()]
+    catalog.record_takedowns(
+        [TakedownIn(id_, "bpi", 1, "example.com", "domain", "listed") for id_ in ids]
+    )
+    report = catalog.withdraw_blocklist_entry("bpi", "example.com", None, reason="appeal",
+                                              by="BPI")
+    assert [e.items for e in report.reinstated] == [len(ids)] == [2]
+    checked = verify(catalog)
+    assert checked.ok, checked.problems
+    assert checked.reinstatements == 2
+    return catalog
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        (("DELETE FROM catalog_reinstatement WHERE id = "
+         "(SELECT MAX(id) FROM catalog_reinstatement)"), ("truncated", "catalog_reinstatement")),
+        (("DELETE FROM catalog_reinstatement WHERE id = "
+         "(SELECT MIN(id) FROM catalog_reinstatement)"), ("gap", "catalog_reinstatement")),
+        ("UPDATE catalog_reinstatement SET reason = 'no reason'",
+         ("changed", "catalog_reinstatement")),
+        # pointed at another record (the one taken down first)
+        ("UPDATE catalog_reinstatement SET record_id = (SELECT MIN(id) FROM catalog_record)",
+         ("changed", "catalog_reinstatement")),
+    ],
+)
+def test_reinstatement_tampering_is_named(
+    reinstated: Catalog, statement: str, expected: tuple[str, str]
+) -> None:
+    sql(reinstated.engine, statement)
+    found = problems(reinstated)
+    assert expected in found, found
+    assert {table for _, table in found} <= {"catalog_reinstatement"}

@@ -17,8 +17,11 @@ from storage.catalog.results import (
     BlocklistEntryRow,
     BlocklistVersionInfo,
     CollectedRecord,
+    EntryReinstatement,
+    KeptDown,
     TakedownRow,
     WithdrawalInfo,
+    WithdrawalReport,
 )
 
 __all__ = [
@@ -29,10 +32,13 @@ __all__ = [
     "Catalog",
     "CollectedRecord",
     "DocumentIn",
+    "EntryReinstatement",
     "EvidenceIn",
     "JobSpec",
+    "KeptDown",
     "RecordIn",
     "TakedownIn",
     "TakedownRow",
     "WithdrawalInfo",
+    "WithdrawalReport",
 ]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Final, TypeAlias, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Select, and_, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from storage.catalog.models import (
     Evidence,
     JobBlocklist,
     PolicyDocument,
+    Reinstatement,
     Takedown,
     UrlRecord,
 )
@@ -47,9 +48,13 @@ from storage.catalog.results import (
     BlocklistEntryRow,
     BlocklistVersionInfo,
     CollectedRecord,
+    EntryReinstatement,
+    KeptDown,
     TakedownRow,
     WithdrawalInfo,
+    WithdrawalReport,
 )
+from storage.catalog.taken_down import IN_FORCE, TAKEN_DOWN
 from storage.closing import Closing
 from storage.errors import CatalogError
 
@@ -61,6 +66,7 @@ __all__ = [
     "CollectedRecord",
     "TakedownRow",
     "WithdrawalInfo",
+    "WithdrawalReport",
 ]
 
 _T = TypeVar("_T")
@@ -70,8 +76,10 @@ _EXPORT_BATCH = 1000
 _ENTRY_CHUNK = 20_000
 # Bound parameters per IN (…) list, well under SQLite's and PostgreSQL's limits.
 _IN_CHUNK = 1000
-# pg_advisory_xact_lock key of the takedown chain ("ccTD").
-_TAKEDOWN_LOCK: Final = 0x63635444
+# pg_advisory_xact_lock key of the shared chains, takedowns and reinstatements ("ccTD"): one
+# key for both, so a withdrawal reads the takedowns in force and chains its reinstatements
+# with no takedown written in between.
+_SHARED_LOCK: Final = 0x63635444
 
 # Write None as NULL instead of omitting the column, so rows share one INSERT shape and
 # a batch is not split into groups by which optional fields are empty.
@@ -133,7 +141,7 @@ def _lock_job(session: Session, job_id: uuid.UUID) -> None:
 
 def _chain(
     session: Session,
-    model: type[UrlRecord | PolicyDocument | Takedown],
+    model: type[UrlRecord | PolicyDocument | Takedown | Reinstatement],
     stream: str,
     rows: list[dict[str, Any]],
     contents: Iterable[Mapping[str, Any]],
@@ -148,7 +156,9 @@ def _chain(
         prev = row["chain_hash"] = chain.chain_hash(prev, content)
 
 
-def _seal(session: Session, model: type[Takedown], stream: str, now: datetime) -> None:
+def _seal(
+    session: Session, model: type[Takedown | Reinstatement], stream: str, now: datetime
+) -> None:
     """A ledger event with a shared stream's count and head after each write to it, so that
     deleting its last rows shows (a job's streams are sealed by its close event instead)."""
     count, head = ledger.stream_heads(session.connection(), model, stream).get(stream, (0, None))
@@ -208,12 +218,87 @@ def _insert_ordered(
     ).all()
 
 
-def _chain_takedowns(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Chain takedowns onto the "takedowns" stream, in order."""
+def _lock_shared(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        # Serialise takedown writers until commit (SQLite has one writer anyway).
-        session.execute(select(func.pg_advisory_xact_lock(_TAKEDOWN_LOCK)))
-    _chain(session, Takedown, chain.TAKEDOWN_STREAM, rows, map(chain.takedown_content, rows))
+        # Serialise the writers of the shared chains until commit (SQLite has one writer).
+        session.execute(select(func.pg_advisory_xact_lock(_SHARED_LOCK)))
+
+
+def _write_shared(
+    session: Session,
+    model: type[Takedown | Reinstatement],
+    stream: str,
+    rows: list[dict[str, Any]],
+    content: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+    now: datetime,
+) -> None:
+    """Chain rows onto a shared stream in order, insert them and seal the stream."""
+    _lock_shared(session)
+    _chain(session, model, stream, rows, map(content, rows))
+    _insert_ordered(session, model, rows, returning=False)
+    _seal(session, model, stream, now)
+
+
+def _entry_withdrawn() -> ColumnElement[bool]:
+    """On a query over Takedown: the entry that asked for it is withdrawn."""
+    return exists().where(
+        EntryWithdrawal.blocklist_id == Blocklist.id,
+        Blocklist.source == Takedown.source,
+        EntryWithdrawal.value == Takedown.entry,
+        or_(EntryWithdrawal.kind.is_(None), EntryWithdrawal.kind == Takedown.kind),
+    )
+
+
+def _reinstate(
+    session: Session,
+    source: str,
+    withdrawal: EntryWithdrawal,
+    kept_down: Callable[[str], str | None] | None,
+) -> tuple[EntryReinstatement, ...]:
+    """Reinstate the items in force that a withdrawn entry took down (the one withdrawn now,
+    or one withdrawn earlier whose items another entry kept down until now), unless
+    `kept_down` names an entry in force that lists the URL; one report per entry and kind."""
+    _lock_shared(session)
+    query = (
+        select(
+            Takedown.id, Takedown.source, Takedown.entry, Takedown.kind,
+            UrlRecord.id, UrlRecord.url, UrlRecord.size,
+        )
+        .join(UrlRecord, UrlRecord.id == Takedown.record_id)
+        .where(IN_FORCE, _entry_withdrawn())  # the new withdrawal is flushed: covered too
+        .order_by(Takedown.id)
+    )
+    rows: list[dict[str, Any]] = []
+    totals: dict[tuple[str, str, str], tuple[int, int, list[KeptDown]]] = {}
+    for takedown_id, of_source, entry, kind, record_id, url, size in session.execute(query):
+        key = (of_source, entry, kind)
+        own = (of_source, entry) == (source, withdrawal.value) and withdrawal.kind in (None, kind)
+        by = kept_down(url) if kept_down is not None else None
+        if by is not None:
+            if own:  # an earlier entry's items kept down were reported by its withdrawal
+                items, size_sum, kept = totals.get(key, (0, 0, []))
+                totals[key] = (items, size_sum, [*kept, KeptDown(record_id, url, by)])
+            continue
+        items, size_sum, kept = totals.get(key, (0, 0, []))
+        totals[key] = (items + 1, size_sum + (size or 0), kept)
+        rows.append(
+            {
+                "takedown_id": takedown_id,
+                "record_id": record_id,
+                "withdrawal_id": withdrawal.id,
+                "reason": withdrawal.reason,
+                "reinstated_at": withdrawal.withdrawn_at,
+            }
+        )
+    if rows:
+        _write_shared(
+            session, Reinstatement, chain.REINSTATEMENT_STREAM, rows,
+            chain.reinstatement_content, withdrawal.withdrawn_at,
+        )
+    return tuple(
+        EntryReinstatement(*key, items, size_sum, tuple(kept))
+        for key, (items, size_sum, kept) in sorted(totals.items())
+    )
 
 
 def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
@@ -396,10 +481,6 @@ def _stream_entries(
             if withdrawn is not None and not include_withdrawn:
                 continue
             yield BlocklistEntryRow(value, kind, reason, evidence_url, added, line, withdrawn)
-
-
-def _not_taken_down() -> Any:
-    return ~exists().where(Takedown.record_id == UrlRecord.id)
 
 
 def _document_row(job_id: uuid.UUID, document: DocumentIn) -> dict[str, Any]:
@@ -774,14 +855,25 @@ class Catalog(Closing):
                     yield source, version.version, entry
 
     def withdraw_blocklist_entry(
-        self, source: str, value: str, kind: str | None, *, reason: str, by: str
-    ) -> int:
-        """Take (source, kind, value) out of the list from now on, in every version.
+        self,
+        source: str,
+        value: str,
+        kind: str | None,
+        *,
+        reason: str,
+        by: str,
+        kept_down: Callable[[str], str | None] | None = None,
+    ) -> WithdrawalReport:
+        """Take (source, kind, value) out of the list from now on, in every version, and
+        reinstate what its takedowns removed, in one transaction.
 
-        `kind` None covers every kind with that value. Returns how many entries of the
-        current version it takes out (those not withdrawn already). Raises CatalogError for
-        an unknown source, an empty reason or withdrawer, no such entry in the current
-        version, or an entry that is withdrawn already.
+        `kind` None covers every kind with that value. Each item in force that the entry
+        took down gets a reinstatement (back in export), unless `kept_down(url)` names
+        another entry in force that lists it ("LIST ENTRY"): then it stays down. Reports how
+        many entries of the current version it takes out (those not withdrawn already) and,
+        per entry kind, the items reinstated and kept down. Raises CatalogError for an unknown
+        source, an empty reason or withdrawer, no such entry in the current version, or an
+        entry that is withdrawn already.
         """
         if not reason.strip():
             raise CatalogError(f"withdrawing {value!r} from blocklist {source!r}: give a reason")
@@ -841,7 +933,8 @@ class Catalog(Closing):
             ledger.append(
                 session, ledger.WITHDRAWAL, str(withdrawal.id), content, withdrawal.withdrawn_at
             )
-        return covered
+            reinstated = _reinstate(session, source, withdrawal, kept_down)
+        return WithdrawalReport(covered, reinstated)
 
     def withdrawals(self, source: str) -> list[WithdrawalInfo]:
         """The withdrawals from one list, oldest first."""
@@ -861,7 +954,7 @@ class Catalog(Closing):
         matched against."""
         query = (
             select(UrlRecord.id, UrlRecord.url, UrlRecord.size, UrlRecord.job_id)
-            .where(UrlRecord.outcome == "collected", _not_taken_down())
+            .where(UrlRecord.outcome == "collected", ~TAKEN_DOWN)
             .order_by(UrlRecord.id)
             .execution_options(yield_per=_EXPORT_BATCH)
         )
@@ -900,7 +993,9 @@ class Catalog(Closing):
                 )
                 outcomes.update((id_, outcome) for id_, outcome in found)
                 done.update(
-                    session.scalars(select(Takedown.record_id).where(Takedown.record_id.in_(chunk)))
+                    session.scalars(
+                        select(Takedown.record_id).where(Takedown.record_id.in_(chunk), IN_FORCE)
+                    )
                 )
             missing = [id_ for id_ in wanted if id_ not in outcomes]
             if missing:
@@ -927,9 +1022,9 @@ class Catalog(Closing):
                     }
                 )
             if rows:
-                _chain_takedowns(session, rows)
-                _insert_ordered(session, Takedown, rows, returning=False)
-                _seal(session, Takedown, chain.TAKEDOWN_STREAM, now)
+                _write_shared(
+                    session, Takedown, chain.TAKEDOWN_STREAM, rows, chain.takedown_content, now
+                )
         return len(rows)
 
     def takedowns(self) -> list[TakedownRow]:

@@ -2,7 +2,7 @@
 
 Each record is chained on its writer stream (the job id: one writer process writes one
 job's records in order), and so is each policy document (a stream of the same name in its own
-table), each takedown on the stream "takedowns", each ledger event (storage.catalog.ledger) on
+table), each takedown on the stream "takedowns", each reinstatement on "reinstatements", each ledger event (storage.catalog.ledger) on
 the one stream "ledger":
 
     chain_hash = sha256(prev_hash + canonical JSON of the row's content)
@@ -27,6 +27,8 @@ __all__ = [
     "LEDGER_STREAM",
     "OPTIONAL_EVIDENCE_FIELDS",
     "RECORD_FIELDS",
+    "REINSTATEMENT_FIELDS",
+    "REINSTATEMENT_STREAM",
     "TAKEDOWN_FIELDS",
     "TAKEDOWN_STREAM",
     "canonical",
@@ -37,11 +39,14 @@ __all__ = [
     "plain",
     "record_content",
     "record_content_of",
+    "reinstatement_content",
+    "reinstatement_content_of",
     "takedown_content",
     "takedown_content_of",
 ]
 
 TAKEDOWN_STREAM: Final = "takedowns"
+REINSTATEMENT_STREAM: Final = "reinstatements"
 LEDGER_STREAM: Final = "ledger"
 
 RECORD_FIELDS: Final = (
@@ -92,6 +97,13 @@ TAKEDOWN_FIELDS: Final = (
     "kind",
     "reason",
     "taken_down_at",
+)
+REINSTATEMENT_FIELDS: Final = (
+    "takedown_id",
+    "record_id",
+    "withdrawal_id",
+    "reason",
+    "reinstated_at",
 )
 
 
@@ -170,6 +182,14 @@ def takedown_content(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def takedown_content_of(values: Sequence[Any]) -> dict[str, Any]:
     return {name: _plain(value) for name, value in zip(TAKEDOWN_FIELDS, values, strict=True)}
+
+
+def reinstatement_content(row: Mapping[str, Any]) -> dict[str, Any]:
+    return reinstatement_content_of([row[name] for name in REINSTATEMENT_FIELDS])
+
+
+def reinstatement_content_of(values: Sequence[Any]) -> dict[str, Any]:
+    return {name: _plain(value) for name, value in zip(REINSTATEMENT_FIELDS, values, strict=True)}
 
 
 def document_content(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.catalog import chain, ledger
-from storage.catalog.models import LedgerEntry, PolicyDocument, Takedown, UrlRecord
+from storage.catalog.models import LedgerEntry, PolicyDocument, Reinstatement, Takedown, UrlRecord
 from storage.errors import CatalogError
 
 __all__ = [
@@ -61,7 +61,7 @@ FORMAT: Final = "consentcrawl-checkpoint/1"
 #: Problem kinds of a checkpoint check ("truncated" and "rewritten" are the ledger's too).
 CHECKPOINT_PROBLEMS: Final = ("bad-signature", "other-catalog")
 _KEY_PREFIX: Final = "ed25519:"
-_TABLES: Final = (UrlRecord, PolicyDocument, Takedown, LedgerEntry)
+_TABLES: Final = (UrlRecord, PolicyDocument, Takedown, Reinstatement, LedgerEntry)
 
 
 class KeyError_(ValueError):

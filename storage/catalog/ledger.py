@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.catalog import chain
-from storage.catalog.models import LedgerEntry, PolicyDocument, Takedown, UrlRecord
+from storage.catalog.models import LedgerEntry, PolicyDocument, Reinstatement, Takedown, UrlRecord
 
 __all__ = [
     "BLOCKLIST_VERSION",
@@ -204,7 +204,7 @@ def entries_digest(entries: Iterable[Sequence[Any]]) -> str:
 
 def stream_heads(
     connection: Connection,
-    model: type[UrlRecord | PolicyDocument | Takedown],
+    model: type[UrlRecord | PolicyDocument | Takedown | Reinstatement],
     stream: str | None = None,
 ) -> dict[str, tuple[int, str | None]]:
     """stream -> (rows, chain_hash of its last row) of a chained table (one stream, or all)."""

@@ -1,7 +1,7 @@
 """ORM models of the catalog: crawl jobs, the policy documents they fetched, one record per
 URL decision and the evidence behind each decision; rights holders' blocklists, their
-versions, entries and withdrawals, and the takedowns of records collected before a site
-was listed.
+versions, entries and withdrawals, the takedowns of records collected before a site
+was listed, and the reinstatements of those whose entry was withdrawn.
 
 The blocklist tables are append-only: the catalog never updates or deletes their rows."""
 
@@ -32,6 +32,7 @@ __all__ = [
     "JobBlocklist",
     "LedgerEntry",
     "PolicyDocument",
+    "Reinstatement",
     "Takedown",
     "UrlRecord",
 ]
@@ -250,7 +251,8 @@ class EntryWithdrawal(Base):
 class Takedown(Base):
     """A collected record taken out of every later export because its site was listed.
 
-    The record stays in the catalog; at most one takedown per record.
+    The record stays in the catalog. At most one takedown per record is in force (without a
+    Reinstatement); a reinstated record listed again gets a new one.
     """
 
     __tablename__ = "catalog_takedown"
@@ -258,7 +260,7 @@ class Takedown(Base):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     record_id: Mapped[int] = mapped_column(
-        BigIntId, sa.ForeignKey("catalog_record.id"), index=True, unique=True
+        BigIntId, sa.ForeignKey("catalog_record.id"), index=True
     )
     # The list version and entry that asked for it.
     source: Mapped[str] = mapped_column(sa.String)
@@ -268,6 +270,29 @@ class Takedown(Base):
     reason: Mapped[str] = mapped_column(sa.Text)
     taken_down_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Tamper evidence, as on UrlRecord; every takedown is on the stream "takedowns".
+    stream: Mapped[str | None] = mapped_column(sa.String)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    chain_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class Reinstatement(Base):
+    """A takedown undone because the entry that asked for it was withdrawn: the record is
+    back in export. At most one per takedown."""
+
+    __tablename__ = "catalog_reinstatement"
+    __table_args__ = (sa.Index("ix_catalog_reinstatement_stream_id", "stream", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    takedown_id: Mapped[int] = mapped_column(
+        BigIntId, sa.ForeignKey("catalog_takedown.id"), unique=True
+    )
+    record_id: Mapped[int] = mapped_column(BigIntId, sa.ForeignKey("catalog_record.id"))
+    withdrawal_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("catalog_blocklist_withdrawal.id"), index=True
+    )
+    reason: Mapped[str] = mapped_column(sa.Text)
+    reinstated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Tamper evidence, as on Takedown; every reinstatement is on the stream "reinstatements".
     stream: Mapped[str | None] = mapped_column(sa.String)
     prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
     chain_hash: Mapped[str | None] = mapped_column(sa.String(64))

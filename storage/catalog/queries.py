@@ -14,7 +14,8 @@ are built with ``select()`` and bound parameters; user input never becomes SQL t
 * A record's reason codes are the elements of the JSON ``reasons`` array, read with
   ``json_each`` (SQLite) or ``jsonb_array_elements_text`` (PostgreSQL), so a reason filter
   compares whole codes, never a substring of the JSON text.
-* Records taken down since (``catalog_takedown``) are left out of ``query_records``,
+* Records taken down since (a ``catalog_takedown`` without a ``catalog_reinstatement``:
+  ``storage.catalog.taken_down``) are left out of ``query_records``,
   ``domains`` and ``export_rows`` unless ``include_withdrawn``, which marks them.
 """
 
@@ -48,6 +49,7 @@ from storage.catalog.models import (
     UrlRecord,
 )
 from storage.catalog.records import reversed_domain, url_host
+from storage.catalog.taken_down import IN_FORCE, TAKEN_DOWN, TAKEN_DOWN_IDS
 from storage.errors import CatalogError
 from storage.export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, WITHDRAWN_FIELD
 
@@ -96,7 +98,6 @@ _EXPORT_COLUMNS = tuple(
 )
 _EXPORT_BATCH = 1000
 _RECORD_TABLE: Final = UrlRecord.__table__
-_TAKEN_DOWN: Final = sa.exists().where(Takedown.record_id == UrlRecord.id)
 MAX_LIMIT: Final = 10_000
 # What `domains()` groups by.
 DOMAIN_GROUPS: Final = {
@@ -445,7 +446,7 @@ def record_history(source: Engine | Catalog, url: str) -> list[RecordView]:
                 Takedown.taken_down_at.label("taken_down_at"),
             )
             .join(CrawlJob, CrawlJob.id == UrlRecord.job_id)
-            .outerjoin(Takedown, Takedown.record_id == UrlRecord.id)
+            .outerjoin(Takedown, sa.and_(Takedown.record_id == UrlRecord.id, IN_FORCE))
             .where(UrlRecord.url == url)
             .order_by(UrlRecord.recorded_at, UrlRecord.id)
         ).all()
@@ -588,8 +589,8 @@ def _withdrawals(query: _AnySelect, include_withdrawn: bool) -> _AnySelect:
     """`query` (over UrlRecord) without the records taken down since, or with all of them
     and a last column, "withdrawn", true for those."""
     if include_withdrawn:
-        return query.add_columns(_TAKEN_DOWN.label(WITHDRAWN_FIELD))
-    return query.where(~_TAKEN_DOWN)
+        return query.add_columns(TAKEN_DOWN.label(WITHDRAWN_FIELD))
+    return query.where(~TAKEN_DOWN)
 
 
 def query_records(
@@ -783,7 +784,7 @@ def domains(
     # from catalog_takedown, all collected) are then taken off per group, which costs far
     # less than asking for each of a million records whether it was taken down.
     every = per_group(select()).subquery()
-    gone = per_group(select().where(UrlRecord.id.in_(select(Takedown.record_id)))).subquery()
+    gone = per_group(select().where(UrlRecord.id.in_(TAKEN_DOWN_IDS))).subquery()
     withdrawn = func.coalesce(gone.c.considered, 0)
     counts = {
         name: every.c[name] - (0 if include_withdrawn else func.coalesce(gone.c[name], 0))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, true
 from sqlalchemy import literal_column as sql_constant
 from sqlalchemy import null as sql_null
 from sqlalchemy.engine import Connection, Engine
@@ -28,7 +28,7 @@ from sqlalchemy.orm import QueryableAttribute
 from storage.catalog import liveness
 from storage.catalog.catalog import Catalog
 from storage.catalog.db import mask_url
-from storage.catalog.models import EFFECTS, OUTCOMES, CrawlJob, Evidence, Takedown, UrlRecord
+from storage.catalog.models import EFFECTS, OUTCOMES, CrawlJob, Evidence, UrlRecord
 from storage.catalog.queries import (
     ALL_PURPOSES,
     JobRow,
@@ -38,6 +38,7 @@ from storage.catalog.queries import (
     weakenings,
 )
 from storage.catalog.selection import Selection
+from storage.catalog.taken_down import TAKEN_DOWN
 
 __all__ = [
     "TOP",
@@ -271,8 +272,7 @@ def build_report(
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
     scope = selection.records
-    taken_down = exists().where(Takedown.record_id == UrlRecord.id)
-    kept = [*scope, ~taken_down]
+    kept = [*scope, ~TAKEN_DOWN]
     collected = UrlRecord.outcome == "collected"
     skipped = UrlRecord.outcome == "skipped"
 
@@ -300,7 +300,7 @@ def build_report(
             ).where(*kept)
         ).one()
         removed, removed_bytes = connection.execute(
-            select(func.count(), func.sum(UrlRecord.size)).where(*scope, taken_down)
+            select(func.count(), func.sum(UrlRecord.size)).where(*scope, TAKEN_DOWN)
         ).one()
         if not records:
             left_out = f" ({removed} taken down)" if removed else ""

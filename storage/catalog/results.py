@@ -14,8 +14,11 @@ __all__ = [
     "BlocklistEntryRow",
     "BlocklistVersionInfo",
     "CollectedRecord",
+    "EntryReinstatement",
+    "KeptDown",
     "TakedownRow",
     "WithdrawalInfo",
+    "WithdrawalReport",
 ]
 
 
@@ -82,3 +85,30 @@ class TakedownRow:
     kind: str
     reason: str
     taken_down_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class KeptDown:
+    """An item a withdrawn entry took down that stays down: another entry in force lists it."""
+
+    record_id: int
+    url: str
+    by: str  # "LIST ENTRY"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryReinstatement:
+    """What withdrawing one entry (one kind of a value) did to the items it took down."""
+
+    source: str
+    entry: str
+    kind: str
+    items: int  # reinstated: back in export
+    bytes: int
+    kept_down: tuple[KeptDown, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalReport:
+    entries: int  # entries of the current version taken out
+    reinstated: tuple[EntryReinstatement, ...]  # per entry kind that had takedowns, by kind

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 
 from storage.catalog import liveness
 from storage.catalog.catalog import Catalog
-from storage.catalog.models import PURPOSES, CrawlJob, Takedown, UrlRecord
+from storage.catalog.models import PURPOSES, CrawlJob, UrlRecord
 from storage.catalog.queries import (
     DOMAIN_GROUPS,
     Weakening,
@@ -42,6 +42,7 @@ from storage.catalog.queries import (
     weakenings,
 )
 from storage.catalog.selection import Selection
+from storage.catalog.taken_down import TAKEN_DOWN_IDS
 
 __all__ = [
     "ACCESS_CONTROLS",
@@ -418,7 +419,7 @@ def eu_summary(
                 select(UrlRecord.job_id, func.count()).where(*scope).group_by(UrlRecord.job_id)
             ).all()
         )
-        taken_down = select(Takedown.record_id)
+        taken_down = TAKEN_DOWN_IDS
         kept = [*scope, UrlRecord.outcome == "collected", UrlRecord.id.not_in(taken_down)]
         by_type = connection.execute(
             select(UrlRecord.content_type, func.count(), func.coalesce(func.sum(UrlRecord.size), 0))

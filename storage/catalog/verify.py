@@ -43,7 +43,7 @@ from storage.catalog.catalog import Catalog
 from storage.catalog.checkpoint import CHECKPOINT_PROBLEMS, Checkpoint
 from storage.catalog.checkpoint import check as check_checkpoint
 from storage.catalog.db import make_engine
-from storage.catalog.models import Evidence, PolicyDocument, Takedown, UrlRecord
+from storage.catalog.models import Evidence, PolicyDocument, Reinstatement, Takedown, UrlRecord
 from storage.catalog.queries import reading
 from storage.catalog.verify_ledger import LEDGER_PROBLEMS, check_ledger
 
@@ -89,15 +89,17 @@ class UnclosedJob:
 
 @dataclass(slots=True)
 class VerifyReport:
-    chains: int = 0  # streams walked (jobs' records and documents, "takedowns")
+    chains: int = 0  # streams walked (jobs' records and documents, "takedowns", "reinstatements")
     records: int = 0  # chained records checked
     documents: int = 0  # chained policy documents checked
     takedowns: int = 0  # chained takedowns checked
+    reinstatements: int = 0  # chained reinstatements checked
     ledger: int = 0  # ledger events checked
     jobs: int = 0  # jobs checked against their ledger events
     unchained_records: int = 0  # written before tamper evidence
     unchained_documents: int = 0
     unchained_takedowns: int = 0
+    unchained_reinstatements: int = 0  # always 0: they were chained from the first
     unchained_jobs: int = 0  # jobs started before the ledger
     warc_checked: int = 0  # WARC payloads read (0 without a WARC folder)
     checkpoint: str | None = None  # the checkpoint checked against, if any ("signed at …")
@@ -156,8 +158,9 @@ _EVIDENCE_COLUMNS: Final = tuple(
     getattr(Evidence, name) for name in (*chain.EVIDENCE_FIELDS, *chain.OPTIONAL_EVIDENCE_FIELDS)
 )
 _TAKEDOWN_COLUMNS: Final = _columns(Takedown, chain.TAKEDOWN_FIELDS)
+_REINSTATEMENT_COLUMNS: Final = _columns(Reinstatement, chain.REINSTATEMENT_FIELDS)
 
-_Table = type[UrlRecord | PolicyDocument | Takedown]
+_Table = type[UrlRecord | PolicyDocument | Takedown | Reinstatement]
 # Rows are plain tuples (id, prev_hash, chain_hash, *hashed columns): a mapping per row costs
 # more than the hashing itself on a catalog of millions.
 _Row = Sequence[Any]
@@ -185,6 +188,11 @@ def _document_contents(connection: Connection, rows: Sequence[_Row]) -> list[dic
 def _takedown_contents(connection: Connection, rows: Sequence[_Row]) -> list[dict[str, Any]]:
     stored = _stored(chain.TAKEDOWN_FIELDS)
     return [chain.takedown_content_of(stored(row[3:])) for row in rows]
+
+
+def _reinstatement_contents(connection: Connection, rows: Sequence[_Row]) -> list[dict[str, Any]]:
+    stored = _stored(chain.REINSTATEMENT_FIELDS)
+    return [chain.reinstatement_content_of(stored(row[3:])) for row in rows]
 
 
 def _pages(
@@ -217,6 +225,9 @@ _TABLES: Final[dict[str, tuple[_Table, tuple[Any, ...], _Contents]]] = {
     UrlRecord.__tablename__: (UrlRecord, _RECORD_COLUMNS, _record_contents),
     PolicyDocument.__tablename__: (PolicyDocument, _DOCUMENT_COLUMNS, _document_contents),
     Takedown.__tablename__: (Takedown, _TAKEDOWN_COLUMNS, _takedown_contents),
+    Reinstatement.__tablename__: (
+        Reinstatement, _REINSTATEMENT_COLUMNS, _reinstatement_contents
+    ),
 }
 
 
@@ -472,13 +483,15 @@ def _ranges(
 
 
 _Task = tuple[str, str, int | None, int | None]  # table, stream, after, until
-_CHAINED: Final = (UrlRecord, PolicyDocument, Takedown)
-# VerifyReport's counter of each chained table.
-_COUNTERS: Final = {
-    UrlRecord.__tablename__: "records",
-    PolicyDocument.__tablename__: "documents",
-    Takedown.__tablename__: "takedowns",
-}
+# VerifyReport's counter of each chained table (also the name of its unchained_ counter).
+_COUNTERS_BY_TABLE: Final = (
+    (UrlRecord, "records"),
+    (PolicyDocument, "documents"),
+    (Takedown, "takedowns"),
+    (Reinstatement, "reinstatements"),
+)
+_COUNTERS: Final = {table.__tablename__: name for table, name in _COUNTERS_BY_TABLE}
+_CHAINED: Final = tuple(table for table, _ in _COUNTERS_BY_TABLE)
 
 
 def _walk_task(url: str, task: _Task) -> tuple[int, list[Problem]]:
@@ -546,8 +559,7 @@ def verify(
             setattr(report, counter, getattr(report, counter) + checked)
             report.problems += problems
         before = state.before
-        for table, name in ((UrlRecord, "records"), (PolicyDocument, "documents"),
-                            (Takedown, "takedowns")):
+        for table, name in _COUNTERS_BY_TABLE:
             setattr(report, f"unchained_{name}", _unchained(
                 connection, table, report, None if before is None else before.get(name, 0)
             ))

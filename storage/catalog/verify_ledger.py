@@ -31,6 +31,7 @@ from storage.catalog.models import (
     JobBlocklist,
     LedgerEntry,
     PolicyDocument,
+    Reinstatement,
     Takedown,
     UrlRecord,
 )
@@ -241,7 +242,7 @@ def _check_close(
 def _check_sealed(
     connection: Connection, state: LedgerState, events: Mapping[str, list[dict[str, Any]]]
 ) -> None:
-    for model in (Takedown,):
+    for model in (Takedown, Reinstatement):
         for stream, sealed in events.items():
             last = [e for e in sealed if e.get("table") == model.__tablename__]
             if last:
@@ -251,7 +252,7 @@ def _check_sealed(
 def _held_to(
     connection: Connection,
     state: LedgerState,
-    model: type[UrlRecord | PolicyDocument | Takedown],
+    model: type[UrlRecord | PolicyDocument | Takedown | Reinstatement],
     sealed: Mapping[str, Any],
     subject: str,
     when: str,
