@@ -53,7 +53,6 @@ class CatalogRecorder:
         self.batch_size: int = config["CONSENT_CATALOG_BATCH_SIZE"]
         self.flush_interval: float = config["CONSENT_CATALOG_FLUSH_INTERVAL"]
         self.max_pending: int = config["CONSENT_CATALOG_MAX_PENDING"]
-        self.catalog = Catalog(config["CONSENT_CATALOG_URL"], mode="write")
         self.config = WriterConfig(
             catalog_url=config["CONSENT_CATALOG_URL"],
             warc_dir=config["CONSENT_WARC_DIR"],
@@ -102,12 +101,15 @@ class CatalogRecorder:
         )
         self._review_blocklists(spider)
         self._event_loop = asyncio.get_running_loop()
-        for crashed in self.catalog.mark_crashed_jobs():
-            logger.warning("Job %s stopped beating its heartbeat: marked crashed", crashed)
-        self.job_id = self.catalog.start_job(spec)
-        self.catalog.close()  # from here on, only the writer process touches the catalog
+        # Opened here, not when the crawler is built (the CLI's preflight checked it already):
+        # from here on, only the writer process touches the catalog.
+        with Catalog(self.config.catalog_url, mode="write") as catalog:
+            for crashed in catalog.mark_crashed_jobs():
+                logger.warning("Job %s stopped beating its heartbeat: marked crashed", crashed)
+            self.job_id = catalog.start_job(spec)
+            shown = catalog.url
         self.crawler.stats.set_value(stats.JOB_ID, str(self.job_id))
-        logger.info("Catalog job %s in %s", self.job_id, self.catalog.url)
+        logger.info("Catalog job %s in %s", self.job_id, shown)
         self._writer = WriterProcess(self.config, self.job_id)
         if self.flush_interval > 0:
             self._loop = LoopingCall(self._submit)
