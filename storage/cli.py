@@ -29,6 +29,7 @@ from rich.table import Table
 
 from .catalog import queries
 from .catalog.catalog import Catalog
+from .catalog.checkpoint import DEFAULT_KEY
 from .catalog.models import LICENSE_STATUSES, OUTCOMES, PURPOSES
 from .errors import CatalogError
 from .export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, write_csv, write_jsonl
@@ -812,7 +813,7 @@ def checkpoint_command(
     key: Annotated[
         Path, typer.Option("--key", metavar="PATH", envvar="CONSENT_SIGNING_KEY",
                            help="The private key (consentcrawl keys init).")
-    ] = Path("~/.config/consentcrawl/signing-key.pem"),
+    ] = DEFAULT_KEY,
     catalog: CatalogOption = DEFAULT_CATALOG,
 ) -> None:
     """Sign the heads and counts of every stream of the catalog now: the checkpoint goes into

@@ -12,10 +12,7 @@ from typing import Annotated
 
 import typer
 
-from .catalog.checkpoint import KeyError_, init_key, public_key_text
-
-#: Where `keys init` writes the key, and where crawls and `audit checkpoint` look for it.
-DEFAULT_KEY = Path("~/.config/consentcrawl/signing-key.pem")
+from .catalog.checkpoint import DEFAULT_KEY, KeyError_, init_key, public_key_text
 
 app = typer.Typer(
     help="The Ed25519 key that signs checkpoints of the catalog.",

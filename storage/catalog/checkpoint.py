@@ -58,6 +58,8 @@ __all__ = [
 ]
 
 FORMAT: Final = "consentcrawl-checkpoint/1"
+#: Where `keys init` writes the signing key, and where `audit checkpoint` looks for it.
+DEFAULT_KEY: Final = Path("~/.config/consentcrawl/signing-key.pem")
 #: Problem kinds of a checkpoint check ("truncated" and "rewritten" are the ledger's too).
 CHECKPOINT_PROBLEMS: Final = ("bad-signature", "other-catalog")
 _KEY_PREFIX: Final = "ed25519:"
@@ -186,14 +188,19 @@ def heads(connection: Connection) -> list[dict[str, Any]]:
     return found
 
 
+def _catalog_id(connection: Connection) -> str | None:
+    """The catalog's id, named by the ledger's first event."""
+    return connection.scalar(
+        sa.select(LedgerEntry.subject).where(LedgerEntry.kind == ledger.CATALOG_CREATED)
+        .order_by(LedgerEntry.id).limit(1)
+    )
+
+
 def sign(session: Session, key: Ed25519PrivateKey, now: datetime | None = None) -> Checkpoint:
     """Sign the catalog's heads as they are in this transaction and add the checkpoint to the
     ledger (the event after the heads it covers)."""
     connection = session.connection()
-    catalog = connection.scalar(
-        sa.select(LedgerEntry.subject).where(LedgerEntry.kind == ledger.CATALOG_CREATED)
-        .order_by(LedgerEntry.id).limit(1)
-    )
+    catalog = _catalog_id(connection)
     moment = now or datetime.now(UTC)
     body = {"format": FORMAT, "catalog": catalog, "created_at": chain.plain(moment),
             "streams": heads(connection)}
@@ -223,10 +230,7 @@ def check(
             "another operator's key)",
         )]
     problems: list[CheckpointProblem] = []
-    catalog = connection.scalar(
-        sa.select(LedgerEntry.subject).where(LedgerEntry.kind == ledger.CATALOG_CREATED)
-        .order_by(LedgerEntry.id).limit(1)
-    )
+    catalog = _catalog_id(connection)
     if catalog != checkpoint.body.get("catalog"):
         problems.append(CheckpointProblem(
             "other-catalog", LedgerEntry.__tablename__, None,
