@@ -80,6 +80,7 @@ __all__ = [
     "is_valid_token",
     "match_path",
     "path_params_query",
+    "product_token",
 ]
 
 #: RFC 9309 section 2.5: the parsing limit MUST be at least 500 kibibytes.
@@ -470,7 +471,7 @@ class _Parser:
                 if current is not None:
                     self.groups.append(current.build())
                 current = self.current = _GroupBuilder(number)
-            current.tokens.append(_product_token(value))
+            current.tokens.append(product_token(value))
         elif key in (_ALLOW, _DISALLOW) and current is not None:
             current.rules.append(Rule(number, key == _ALLOW, value))
             current.closed = True
@@ -520,7 +521,7 @@ def _split_line(raw: str) -> tuple[str, str] | None:
     return key.lower(), value.strip(_WHITESPACE)
 
 
-def _product_token(value: str) -> str:
+def product_token(value: str) -> str:
     """The token a user-agent value names: "*" or its leading [A-Za-z_-] run."""
     if value.startswith(_STAR) and (len(value) == 1 or value[1] in _WHITESPACE):
         return _STAR
