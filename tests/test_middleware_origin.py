@@ -135,6 +135,35 @@ def test_disallow_names_line_and_document() -> None:
     assert allowed.line == 3 and allowed.effect is Effect.INFO
 
 
+@pytest.mark.parametrize(
+    ("body", "url", "value"),
+    [
+        (
+            "User-agent: *\nDissallow: /x\n",
+            "http://site.test/x/1",
+            "Dissallow: /x (read as Disallow) (group *) for consentcrawl",
+        ),
+        (
+            "User-agent: *\nDisallow: /~joe/\n",
+            "http://site.test/%7Ejoe/x",
+            "Disallow: /~joe/ (group *) for consentcrawl",
+        ),
+        (
+            "User-agent: *\nDisallow: /file-%2A.html\n",
+            "http://site.test/file-*.html",
+            "Disallow: /file-%2A.html (group *) for consentcrawl",
+        ),
+    ],
+    ids=["misspelt", "unreserved-escape", "literal-star"],
+)
+def test_disallow_evidence_keeps_the_line_as_written(body: str, url: str, value: str) -> None:
+    mw, _, _ = make({ROBOTS: text(ROBOTS, body)})
+    with pytest.raises(RobotsDenied) as caught:
+        check(mw, url)
+    [evidence] = caught.value.evidence
+    assert (evidence.reason, evidence.line, evidence.value) == (Reason.ROBOTS_DISALLOW, 2, value)
+
+
 def test_own_token_and_agent_setting() -> None:
     body = "User-agent: *\nDisallow: /\n\nUser-agent: mybot\nAllow: /\n"
     mw, _, _ = make({ROBOTS: text(ROBOTS, body)}, CONSENT_AGENT="MyBot")

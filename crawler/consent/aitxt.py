@@ -104,8 +104,7 @@ def ai_txt_evidence(
     if rule is None:
         text = "no rule matches" if verdict.matched_token else "no group for our agent or *"
         return (Evidence(SIGNAL, source, f"{text} ({group})", document_sha256=document_sha256),)
-    field = "Allow" if rule.allow else "Disallow"
-    text = f"{field}: {rule.pattern} (group {group})"
+    text = f"{rule.text} (group {group})"
     if rule.allow:
         return (Evidence(SIGNAL, source, text, document_sha256=document_sha256, line=rule.line),)
     return (

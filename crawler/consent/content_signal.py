@@ -29,7 +29,8 @@ from typing import Final
 
 from .memo import EvidenceMemo
 from .model import Effect, Evidence, Purpose, reason
-from .robots import Line, PathPattern, RobotsTxt, Rule, match_path
+from .patterns import PathPattern, Rule, match_path
+from .robots import Line, RobotsTxt
 from .text import clip
 
 __all__ = ["FIELD", "KEYS", "SIGNAL", "content_signals"]

@@ -39,24 +39,33 @@ Semantics (RFC 9309; Google's reference parser agrees on all of these):
   line belongs to its group; :meth:`RobotsTxt.licenses_for` reads them;
 * a rule matches when its pattern matches a prefix of the URL's
   path+params+query; ``*`` matches any sequence and a trailing ``$`` anchors
-  the end. Both sides are normalised by :func:`escape_pattern` first;
+  the end. Both sides are normalised the same way first (percent-encoding per
+  RFC 9309 section 2.2.2: :mod:`.patterns`, which every path-keyed signal uses);
 * the longest matching pattern (in octets) wins, Allow wins a tie, empty
   Allow/Disallow values never match, no match means allowed, and
   ``/robots.txt`` itself is always allowed.
 
-The only leniency taken from Google's parser is the one its conformance data
-needs: a field whose colon is missing (``disallow /``) is read when the line
-is exactly two whitespace-separated words. A partial byte order mark at the
-start of the body is dropped by :func:`decode_robots`.
+Where Google's parser (google/robotstxt, robots.cc) reads more than RFC 9309,
+the leniencies taken are those that can only make the reading stricter or
+that its conformance data needs, so that a site's evident intent is kept:
 
-Matching never builds a regular expression from a pattern: ``*`` and ``$`` are
-handled by a greedy left-to-right search over the pattern's literal segments,
-which is linear in practice and cannot backtrack catastrophically.
+* a field whose colon is missing (``disallow /``) is read when the line is
+  exactly two whitespace-separated words;
+* the misspellings Google accepts: a key starting with ``disallow``,
+  ``dissallow``, ``dissalow``, ``disalow``, ``diasllow`` or ``disallaw`` is a
+  Disallow, one starting with ``user-agent``, ``useragent`` or ``user agent``
+  a User-agent. Allow is read only when spelt ``allow`` (Google also takes
+  ``allowed``, ``allowance``…: a misspelt grant is not taken). The rule keeps
+  the key as written for the evidence (``Dissallow: /x (read as Disallow)``);
+* a Disallow line longer than Google's 16,663-octet line buffer is also read
+  as Google reads it, cut to that length: the cut pattern is a prefix of the
+  whole one and matches every URL it does (an Allow line is never cut);
+* a partial byte order mark at the start of the body is dropped by
+  :func:`decode_robots`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Iterable
@@ -64,22 +73,19 @@ from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
 
+from .patterns import PathPattern, Rule, RuleIndex, best_first, match_path
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "LICENSE_URL_MAX",
     "Group",
     "Line",
-    "PathPattern",
     "RobotsTxt",
-    "Rule",
-    "RuleIndex",
     "Verdict",
+    "compile_group",
     "decode_robots",
-    "escape_pattern",
     "is_license_url",
     "is_valid_token",
-    "match_path",
-    "path_params_query",
     "product_token",
 ]
 
@@ -92,7 +98,6 @@ _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _WHITESPACE: Final = " \t\v\f"
 _TOKEN_PREFIX: Final = re.compile(r"[A-Za-z_-]*")
 _VALID_TOKEN: Final = re.compile(r"[A-Za-z_-]+")
-_TO_ESCAPE: Final = re.compile(r"%[0-9A-Fa-f]{2}|[^\x00-\x7f]+")
 _DECIMAL: Final = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 
 _USER_AGENT: Final = "user-agent"
@@ -101,22 +106,24 @@ _DISALLOW: Final = "disallow"
 _SITEMAP: Final = "sitemap"
 _LICENSE: Final = "license"
 _CRAWL_DELAY: Final = "crawl-delay"
+# Key prefixes google/robotstxt reads as these fields (robots.cc, KeyIsDisallow/KeyIsUserAgent).
+_DISALLOW_SPELLINGS: Final = (
+    "disallow",
+    "dissallow",
+    "dissalow",
+    "disalow",
+    "diasllow",
+    "disallaw",
+)
+_USER_AGENT_SPELLINGS: Final = ("user-agent", "useragent", "user agent")
+#: Google's line buffer (2083 * 8 octets with its terminator): a longer Disallow line is also
+#: read cut to this many octets.
+GOOGLE_LINE_MAX: Final = 2083 * 8 - 1
 _STAR: Final = "*"
 _MAX_SELECTIONS: Final = 256
 #: Longest License URL read (the sitemaps protocol's URL limit): a 5,000-character value is junk.
 LICENSE_URL_MAX: Final = 2048
 _URL_SCHEMES: Final = ("http", "https")
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One Allow/Disallow line."""
-
-    line: int
-    """1-based line number in the file."""
-    allow: bool
-    pattern: str
-    """The value as written (comment removed, trimmed), before normalisation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,94 +164,9 @@ class Verdict:
     """The token whose groups applied ("*" for the star groups); None when none."""
 
 
-@dataclass(frozen=True, slots=True)
-class PathPattern:
-    """A rule's pattern compiled for matching (RFC 9309 ``*`` and ``$``); shared by the readers of
-    other path-keyed signals (Content-Signal, Content-Usage, TDMRep locations)."""
-
-    rule: Rule
-    length: int  # octets of the normalised pattern: the rule's priority
-    literal: str  # normalised pattern without a trailing "$"
-    segments: tuple[str, ...]  # literal split on "*"
-    anchored: bool  # the pattern ended with "$"
-
-    @classmethod
-    def compile(cls, rule: Rule) -> PathPattern:
-        escaped = escape_pattern(rule.pattern)
-        anchored = escaped.endswith("$")
-        literal = escaped[:-1] if anchored else escaped
-        return cls(rule, len(escaped), literal, tuple(literal.split("*")), anchored)
-
-    def matches(self, path: str) -> bool:
-        segments = self.segments
-        if len(segments) == 1:
-            return path == self.literal if self.anchored else path.startswith(self.literal)
-        first = segments[0]
-        if not path.startswith(first):
-            return False
-        pos = len(first)
-        # Leftmost placement of every middle segment leaves the most room for
-        # the rest, so a greedy scan decides the match without backtracking.
-        for segment in segments[1:-1]:
-            if segment:
-                found = path.find(segment, pos)
-                if found < 0:
-                    return False
-                pos = found + len(segment)
-        last = segments[-1]
-        if self.anchored:
-            return len(path) - len(last) >= pos and path.endswith(last)
-        return not last or path.find(last, pos) >= 0
-
-
-def _beats(candidate: PathPattern, best: PathPattern | None) -> bool:
-    """Longest pattern wins; Allow wins a tie; then the earlier line."""
-    if best is None:
-        return True
-    if candidate.length != best.length:
-        return candidate.length > best.length
-    if candidate.rule.allow != best.rule.allow:
-        return candidate.rule.allow
-    return candidate.rule.line < best.rule.line
-
-
 def compile_group(group: Group) -> tuple[PathPattern, ...]:
     """Matchers of a group's non-empty rules, best-first."""
-    matchers = [PathPattern.compile(rule) for rule in group.rules if rule.pattern]
-    matchers.sort(key=lambda m: (-m.length, not m.rule.allow, m.rule.line))
-    return tuple(matchers)
-
-
-@dataclass(frozen=True, slots=True)
-class RuleIndex:
-    """Rules bucketed by the literal text before their first ``*``, so a lookup matches only the
-    rules whose start is a prefix of the path (a dict probe per distinct start length) instead
-    of every rule of a 1,000-line file."""
-
-    starts: dict[str, tuple[PathPattern, ...]]  # each bucket best-first
-    lengths: tuple[int, ...]  # distinct start lengths, ascending
-
-    @classmethod
-    def of(cls, matchers: Iterable[PathPattern]) -> RuleIndex:
-        starts: dict[str, list[PathPattern]] = {}
-        for matcher in sorted(matchers, key=lambda m: (-m.length, not m.rule.allow, m.rule.line)):
-            starts.setdefault(matcher.segments[0], []).append(matcher)
-        return cls({k: tuple(v) for k, v in starts.items()}, tuple(sorted({len(k) for k in starts})))
-
-    def best(self, path: str) -> PathPattern | None:
-        """The rule that decides ``path`` (longest, Allow on a tie, then earliest), if any."""
-        best: PathPattern | None = None
-        size = len(path)
-        for length in self.lengths:
-            if length > size:
-                break
-            for matcher in self.starts.get(path[:length], ()):
-                if best is not None and not _beats(matcher, best):
-                    break  # best-first bucket: nothing later in it can win
-                if matcher.matches(path):
-                    best = matcher
-                    break
-        return best
+    return tuple(best_first(PathPattern.compile(rule) for rule in group.rules if rule.pattern))
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,8 +234,8 @@ class RobotsTxt:
     def allowed(self, url: str, token: str) -> Verdict:
         """May the crawler with product token ``token`` fetch ``url``?
 
-        ``url`` is a full URL or a path; it should already be percent-encoded
-        (non-ASCII characters are encoded here as RFC 9309 requires).
+        ``url`` is a full URL or a path, percent-encoded or not: it is normalised as the
+        patterns are (:mod:`.patterns`).
         """
         selection = self._selection(token)
         matched, group_lines = selection.matched, selection.group_lines
@@ -455,7 +377,8 @@ class _Parser:
                 self.blank = True
         return self
 
-    def _handle(self, number: int, key: str, value: str) -> None:
+    def _handle(self, number: int, written: str, value: str) -> None:
+        key = _field(written)
         current = self.current
         if key == _LICENSE and current is not None:
             line = Line(number, key, value)
@@ -473,7 +396,8 @@ class _Parser:
                 current = self.current = _GroupBuilder(number)
             current.tokens.append(product_token(value))
         elif key in (_ALLOW, _DISALLOW) and current is not None:
-            current.rules.append(Rule(number, key == _ALLOW, value))
+            shown = "" if written.lower() == key else written
+            current.rules.append(Rule(number, key == _ALLOW, value, shown))
             current.closed = True
         elif key == _SITEMAP:
             self.sitemaps.append(value)
@@ -495,8 +419,18 @@ class _Parser:
         return RobotsTxt(tuple(self.groups), tuple(self.lines), tuple(self.sitemaps), truncated)
 
 
+def _field(written: str) -> str:
+    """The lower-cased field a key is read as (misspellings: module doc)."""
+    key = written.lower()
+    if key.startswith(_DISALLOW_SPELLINGS):
+        return _DISALLOW
+    if key.startswith(_USER_AGENT_SPELLINGS):
+        return _USER_AGENT
+    return key
+
+
 def _split_line(raw: str) -> tuple[str, str] | None:
-    """(lower-cased field, value) of one line, or None for blank/unreadable."""
+    """(field as written, value) of one line, or None for blank/unreadable."""
     hash_at = raw.find("#")
     if hash_at >= 0:
         raw = raw[:hash_at]
@@ -518,7 +452,20 @@ def _split_line(raw: str) -> tuple[str, str] | None:
     key = key.strip(_WHITESPACE)
     if not key:
         return None
-    return key.lower(), value.strip(_WHITESPACE)
+    value = value.strip(_WHITESPACE)
+    if len(raw) * 4 > GOOGLE_LINE_MAX and _field(key) == _DISALLOW:
+        value = _google_cut(raw, value)
+    return key, value
+
+
+def _google_cut(line: str, value: str) -> str:
+    """A Disallow value as Google reads its line, cut at GOOGLE_LINE_MAX octets (module doc).
+    ``line`` is the trimmed line, which ends with ``value``."""
+    data = line.encode("utf-8", errors="surrogatepass")
+    if len(data) <= GOOGLE_LINE_MAX:
+        return value
+    cut = data[:GOOGLE_LINE_MAX].decode("utf-8", errors="ignore")
+    return cut[len(line) - len(value) :].rstrip(_WHITESPACE)
 
 
 def product_token(value: str) -> str:
@@ -546,57 +493,3 @@ def decode_robots(body: bytes) -> str:
 def is_valid_token(token: str) -> bool:
     """RFC 9309 product token: one or more of ``[A-Za-z_-]``."""
     return _VALID_TOKEN.fullmatch(token) is not None
-
-
-def path_params_query(url: str) -> str:
-    """The "/path;params?query" part of a URL (or path) used for matching.
-
-    The fragment is dropped, "/" is returned when there is no path, and a
-    leading "/" is added when the part starts with ";" or "?".
-    """
-    start = 2 if url.startswith("//") else 0
-    early = _find_any(url, "/?;", start)
-    scheme_end = url.find("://", start)
-    if scheme_end < 0 or (0 <= early < scheme_end):
-        after_authority = start
-    else:
-        after_authority = scheme_end + 3
-    path_start = _find_any(url, "/?;", after_authority)
-    if path_start < 0:
-        return "/"
-    hash_at = url.find("#", start)
-    if 0 <= hash_at < path_start:
-        return "/"
-    part = url[path_start:] if hash_at < 0 else url[path_start:hash_at]
-    return part if part.startswith("/") else "/" + part
-
-
-def _find_any(text: str, chars: str, start: int) -> int:
-    found = [i for i in (text.find(c, start) for c in chars) if i >= 0]
-    return min(found) if found else -1
-
-
-@functools.lru_cache(maxsize=4096)
-def match_path(url: str) -> str:
-    """The normalised path every rule is matched against; memoised because each URL is asked
-    of several readers in a row (our rules, AI groups, Content-Signal, Content-Usage, ai.txt)."""
-    return escape_pattern(path_params_query(url))
-
-
-def escape_pattern(pattern: str) -> str:
-    """Normalise a pattern or path for comparison (RFC 9309 section 2.2.2).
-
-    Non-ASCII characters become percent-encoded UTF-8 octets and the hex
-    digits of existing %xx escapes are upper-cased; everything else,
-    including escapes of unreserved characters, is left as it is.
-    """
-    if pattern.isascii() and "%" not in pattern:
-        return pattern
-    return _TO_ESCAPE.sub(_escape_match, pattern)
-
-
-def _escape_match(match: re.Match[str]) -> str:
-    text = match.group(0)
-    if text.startswith("%"):
-        return text.upper()
-    return "".join(f"%{octet:02X}" for octet in text.encode("utf-8", errors="surrogatepass"))

@@ -31,7 +31,8 @@ from .memo import EvidenceMemo
 from .model import Effect, Evidence, Purpose, reason
 
 # Private on purpose in robots.py; reused so that there is one matcher and one precedence.
-from .robots import Group, PathPattern, RobotsTxt, compile_group, match_path
+from .patterns import PathPattern, match_path
+from .robots import Group, RobotsTxt, compile_group
 
 __all__ = ["SIGNAL", "AiGroups", "ai_optouts"]
 
@@ -159,7 +160,7 @@ def _evidence(
             Evidence(
                 signal=SIGNAL,
                 source=source,
-                value=f"Disallow: {rule.pattern} (group {member.name})",
+                value=f"{rule.text} (group {member.name})",
                 effect=Effect.DENY,
                 reason=reason(_FAMILY, member.name),
                 document_sha256=document_sha256,

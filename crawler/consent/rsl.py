@@ -64,7 +64,7 @@ from defusedxml import ElementTree as SafeElementTree
 
 from .memo import EvidenceMemo
 from .model import Effect, Evidence, LicenseStatus, Purpose, reason
-from .robots import PathPattern, Rule, RuleIndex, match_path
+from .patterns import PathPattern, Rule, RuleIndex, match_path
 from .text import clip
 
 __all__ = [

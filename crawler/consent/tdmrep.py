@@ -22,7 +22,7 @@ from .model import Effect, Evidence, LicenseStatus, Purpose, reason
 
 # The matcher is private to robots.py; TDMRep's "location" uses the same robots-style syntax
 # (``*``, trailing ``$``, case-sensitive prefix match), so it is reused rather than duplicated.
-from .robots import PathPattern, Rule, match_path
+from .patterns import PathPattern, Rule, match_path
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

@@ -42,8 +42,9 @@ from ..consent.content_signal import ContentSignals
 from ..consent.content_usage import ContentUsageRules
 from ..consent.license_policy import LicenseTerms
 from ..consent.model import Effect, Evidence, Purpose, Reason
+from ..consent.patterns import Rule
 from ..consent.policy import decide
-from ..consent.robots import RobotsTxt, Rule, Verdict, decode_robots
+from ..consent.robots import RobotsTxt, Verdict, decode_robots
 from ..consent.robots_ai import AiGroups
 from ..consent.tdmrep import TdmRepFile
 from ..exceptions import (
@@ -163,8 +164,7 @@ class OriginPolicy:
         if verdict.rule is None:
             text = f"allowed for {agent}: no matching rule ({group})"
         else:
-            directive = "Allow" if verdict.rule.allow else "Disallow"
-            text = f"{directive}: {verdict.rule.pattern} (group {group}) for {agent}"
+            text = f"{verdict.rule.text} (group {group}) for {agent}"
         return Evidence(
             signal=ROBOTS,
             source=robots.url,
