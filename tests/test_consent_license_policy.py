@@ -99,6 +99,18 @@ def test_conflict_is_recorded_and_most_restrictive_wins() -> None:
     assert any(r.source == "conflict rule" for r in rows)
 
 
+def test_own_site_terms_beside_an_open_licence_make_it_restricted() -> None:
+    rows = finding(head=BY, body='<footer><a rel="license" href="/attribution">terms</a></footer>')
+    [deciding] = [r for r in rows if r.license_status is not None]
+    assert (deciding.license, deciding.license_status) == ("CC-BY-4.0", LicenseStatus.RESTRICTED)
+    assert deciding.effect is Effect.INFO  # not an explicit grant: an opt-in job does not collect
+    [note] = [r for r in rows if r.source == "conflict rule"]
+    assert note.value.startswith("additional terms beside CC-BY-4.0: https://site.test/attribution")
+    decision = decide(Purpose.TRAIN_AI, rows, require_permission=True)
+    assert (decision.allowed, decision.license, decision.license_status) == (
+        False, "CC-BY-4.0", LicenseStatus.RESTRICTED)
+
+
 def test_detection_errors_become_info_rows() -> None:
     rows = finding(head='<script type="application/ld+json">{"license": </script>')
     assert rows and all(r.effect is Effect.INFO and r.reason is None for r in rows)

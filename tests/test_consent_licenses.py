@@ -619,10 +619,10 @@ CONFLICTS = {
     ),
     # An unrecognised licence's terms are unknown: most restrictive.
     "unrecognised-wins": (
-        link(BY) + a_rel("https://site.test/terms"),
+        link(BY) + a_rel("https://licences.example/custom"),
         None,
-        "https://site.test/terms",
-        "unrecognised https://site.test/terms over CC-BY-4.0",
+        "https://licences.example/custom",
+        "unrecognised https://licences.example/custom over CC-BY-4.0",
     ),
     # A copy of the licence text whose link names the same licence restates it (Wikipedia).
     "copy-of-the-text-restates": (
@@ -655,6 +655,54 @@ CONFLICTS = {
         None,
     ),
 }
+
+
+# A licence link with no SPDX id to the page's own site beside a recognised licence: that
+# licence's additional terms. (body, licence, licence URL, terms, conflict rule's note)
+OWN_TERMS = {
+    "same-host": (
+        link(BY) + a_rel("/terms"),
+        "CC-BY-4.0",
+        ("https://site.test/terms",),
+    ),
+    "www-aside": (
+        link(BY) + a_rel("https://www.site.test/attribution"),
+        "CC-BY-4.0",
+        ("https://www.site.test/attribution",),
+    ),
+    "two-recognised-and-terms": (
+        link(BY) + a_rel(f"{CC}/licenses/by-nc/4.0/") + a_rel("/terms"),
+        "CC-BY-NC-4.0",
+        ("https://site.test/terms",),
+    ),
+    # Another site's page is a licence of its own (most restrictive: it wins).
+    "other-site": (link(BY) + a_rel("https://cdn.example/terms"), None, ()),
+    "subdomain-is-another-site": (link(BY) + a_rel("https://shop.site.test/terms"), None, ()),
+    # No recognised licence beside it: the site's page is the licence.
+    "alone": (a_rel("/terms"), None, ()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_TERMS))
+def test_own_site_terms_beside_a_licence(name: str) -> None:
+    html, spdx, terms = OWN_TERMS[name]
+    found = detect(page(body=html))
+    assert (found.license, found.terms) == (spdx, terms)
+    if terms:
+        assert found.conflict is not None
+        assert found.conflict.startswith(f"additional terms beside {spdx}: {terms[0]} ")
+
+
+def test_stackoverflow_blog_records_cc_by_sa_with_its_attribution_terms() -> None:
+    found = detect(
+        (LICENCE_PAGES / "stackoverflow.blog.rust.html").read_bytes(),
+        url=REAL_PAGES["stackoverflow.blog.rust.html"][0],
+    )
+    assert (found.license, found.license_url) == (
+        "CC-BY-SA-4.0",
+        "https://creativecommons.org/licenses/by-sa/4.0/",
+    )
+    assert found.terms == ("https://stackoverflow.blog/2009/06/25/attribution-required/",)
 
 
 @pytest.mark.parametrize("name", sorted(CONFLICTS))
@@ -986,10 +1034,10 @@ REAL_PAGES: dict[str, tuple[str, str | None, bool, list[Row]]] = {
         [],
     ),
     # Footer: rel=license to CC BY-SA 4.0 and rel=license to "attribution required", a page
-    # with no SPDX id: unrecognised terms, most restrictive.
+    # of the site's own with no SPDX id: CC BY-SA 4.0 with additional terms (restricted).
     "stackoverflow.blog.rust.html": (
         "https://stackoverflow.blog/2020/01/20/what-is-rust-and-why-is-it-so-popular/",
-        None,
+        "CC-BY-SA-4.0",
         True,
         [
             ("a[rel=license]", "CC-BY-SA-4.0", STRONG, CHROME),

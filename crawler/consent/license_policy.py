@@ -8,7 +8,8 @@ commercial (then no NC licence is accepted, whatever the patterns say), the lice
 ``license_evidence`` turns a ``LicenseFinding`` into evidence rows: one per declaration seen,
 with its SPDX id and strength. The declaration that decided the page's licence carries the
 status: ``open`` when the job accepts it (an explicit grant, so an opt-in job may collect),
-``restricted`` when not (also an unrecognised licence: its terms are unknown).
+``restricted`` when not (also an unrecognised licence: its terms are unknown, and a licence
+with additional terms of the site's own, ``LicenseFinding.terms``: those are unread).
 """
 
 from __future__ import annotations
@@ -82,8 +83,10 @@ def license_evidence(
             and (piece.spdx, piece.url) == (finding.license, finding.license_url)
         ):
             deciding = False  # the first matching declaration carries the decision
-            open_ = finding.license is not None and terms.accepted.accepts(
-                finding.license, commercial=terms.commercial
+            open_ = (
+                finding.license is not None
+                and not finding.terms
+                and terms.accepted.accepts(finding.license, commercial=terms.commercial)
             )
             status = LicenseStatus.OPEN if open_ else LicenseStatus.RESTRICTED
         evidence.append(

@@ -55,6 +55,11 @@ Conflict rule (recorded in ``conflict`` whenever it had to choose):
    whose link text names the Creative Commons licence another declaration gives by URL
    (Wikipedia's link to its own copy of the licence text) restates that licence and takes
    no part; one naming nothing, or another licence, still counts.
+   A licence link with no SPDX id to a page of the page's own site (same host, ``www.``
+   aside), beside a licence that has one, is that licence's additional terms, not a rival
+   licence (stackoverflow.blog's footer: CC BY-SA 4.0 and "attribution required"): the
+   recognised licence decides and the link goes to ``terms``. Such terms are unread, so the
+   licence policy does not take the licence as an open grant (``restricted``).
 4. With no deciding evidence, ``license`` is None; ``strength`` is WEAK if anything was seen.
 
 ``license_url`` is the deciding evidence's URL resolved against the page (or its ``<base>``),
@@ -171,6 +176,9 @@ class LicenseFinding:
     """RSL licences the page declares that cannot be followed (bad URL, over the bounds)."""
     conflict: str | None = None
     errors: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    """URLs of the site's own pages a licence link names beside the deciding licence: its
+    additional terms (conflict rule 3), unread."""
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -362,7 +370,14 @@ class _Seen:
         if len(evidence) > MAX_EVIDENCE:
             errors.append(f"{len(evidence) - MAX_EVIDENCE} more licence declarations not kept")
         deciding = [e for e in evidence if e.decides]
-        winner, conflict = _decide(deciding)
+        terms = _own_terms(deciding, self.page)
+        winner, conflict = _decide([p for p in deciding if p.url not in terms])
+        if terms and winner is not None:
+            extra = " conflict: " + conflict if conflict else ""
+            conflict = (
+                f"additional terms beside {_name(winner)}: {', '.join(terms)} (the site's own "
+                f"page, not a licence; unread, so not an open grant){extra}"
+            )
         if winner is None:
             strength = Strength.WEAK if evidence else None
             license_url = None
@@ -379,6 +394,7 @@ class _Seen:
             rsl_unreadable=tuple(self.rsl_unreadable),
             conflict=conflict,
             errors=tuple(errors),
+            terms=terms if winner is not None else (),
         )
 
 
@@ -829,6 +845,29 @@ def _rank(piece: LicenseEvidence) -> tuple[bool, bool, bool, bool, bool]:
 
 def _name(piece: LicenseEvidence) -> str:
     return piece.spdx or f"unrecognised {piece.url or piece.value}"
+
+
+def _own_terms(deciding: list[LicenseEvidence], page: str) -> tuple[str, ...]:
+    """URLs of unrecognised licence links to the page's own site, when a recognised licence
+    also decides (conflict rule 3): additional terms, not licences."""
+    if not any(p.spdx is not None for p in deciding):
+        return ()
+    host = _site(page)
+    return tuple(
+        dict.fromkeys(
+            p.url
+            for p in deciding
+            if p.spdx is None and p.names is None and p.url and _site(p.url) == host
+        )
+    )
+
+
+def _site(url: str) -> str | None:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # an unbalanced "[" in the page's own URL
+        return None
+    return host.removeprefix("www.") if host else None
 
 
 def _decide(deciding: list[LicenseEvidence]) -> tuple[LicenseEvidence | None, str | None]:
