@@ -209,8 +209,8 @@ class _Collector:
     failure: str | None = None
 
     def decided(self, request: Request, response: Response | None, decision: Decision) -> None:
-        if meta.HOP_STATUS in request.meta:  # the stand-in request of a redirect hop
-            status = request.meta[meta.HOP_STATUS]
+        is_hop, status = meta.hop_status_of(request)
+        if is_hop:  # the stand-in request of a redirect hop
             self.hops.append((request.url, status if isinstance(status, int) else None, decision))
         else:
             self.final = (request.url, None if response is None else response.status, decision)

@@ -6,7 +6,7 @@ so a killed crawl leaves all it asked for but the line being written. Lines:
 
 - ``{"url", "depth", "kind", "referer"}`` for a request, with ``page_tags`` and ``licences`` when
   an image request carries its page's robots tags and the licences the page declared for it
-  (``crawler.meta.PAGE_TAGS``, ``IMAGE_LICENCES``), so a resumed image still honours them;
+  (``crawler.meta.PageTags``, ``image_licence_of``), so a resumed image still honours them;
 - ``{"links_done": url}`` once the spider has asked for every link of that page.
 
 ``read_log`` reads it back; a torn last line (the crash came mid-write) is left out, any other
@@ -20,17 +20,28 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from . import meta
 from .consent.licenses import LicenseEvidence, Scope, Strength
 from .consent.robots_tags import RobotsTag
+from .meta import Kind, PageTags
 
-__all__ = ["FILE_NAME", "Asked", "FrontierError", "FrontierLog", "LogContents", "log_path", "read_log"]
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+
+__all__ = [
+    "FILE_NAME",
+    "Asked",
+    "FrontierError",
+    "FrontierLog",
+    "LogContents",
+    "log_asked",
+    "log_path",
+    "read_log",
+]
 
 FILE_NAME: Final = "frontier.jsonl"
-
-#: (page URL, X-Robots-Tag tags, robots meta tags), as ``meta.PAGE_TAGS`` holds them.
-PageTags = tuple[str, tuple[RobotsTag, ...], tuple[RobotsTag, ...]]
 
 
 class FrontierError(Exception):
@@ -48,7 +59,7 @@ class Asked:
 
     url: str
     depth: int = 0
-    kind: str = "page"
+    kind: Kind = Kind.PAGE
     referer: str | None = None
     page_tags: PageTags | None = None
     licences: tuple[LicenseEvidence, ...] | None = None
@@ -115,8 +126,8 @@ def _encode(item: Asked) -> dict[str, Any]:
         "url": item.url, "depth": item.depth, "kind": item.kind, "referer": item.referer
     }
     if item.page_tags is not None:
-        page, header, metas = item.page_tags
-        line["page_tags"] = [page, list(_tags(header)), list(_tags(metas))]
+        tags = item.page_tags
+        line["page_tags"] = [tags.url, list(_tags(tags.header)), list(_tags(tags.meta))]
     if item.licences is not None:
         line["licences"] = [_licence(piece) for piece in item.licences]
     return line
@@ -142,12 +153,12 @@ def _licence(piece: LicenseEvidence) -> dict[str, Any]:
 
 def _decode(line: dict[str, Any]) -> Asked:
     url, depth, kind = line["url"], line["depth"], line["kind"]
-    if not isinstance(url, str) or not isinstance(depth, int) or kind not in ("page", "image"):
+    if not isinstance(url, str) or not isinstance(depth, int) or kind not in set(Kind):
         raise ValueError("url, depth or kind of the wrong type")
     page_tags: PageTags | None = None
     if line.get("page_tags") is not None:
         page, header, metas = line["page_tags"]
-        page_tags = (str(page), _robots_tags(header), _robots_tags(metas))
+        page_tags = PageTags(str(page), _robots_tags(header), _robots_tags(metas))
     licences = None
     if line.get("licences") is not None:
         licences = tuple(
@@ -164,7 +175,9 @@ def _decode(line: dict[str, Any]) -> Asked:
             for d in line["licences"]
         )
     referer = line.get("referer")
-    return Asked(url, depth, kind, referer if isinstance(referer, str) else None, page_tags, licences)
+    return Asked(
+        url, depth, Kind(kind), referer if isinstance(referer, str) else None, page_tags, licences
+    )
 
 
 def _robots_tags(items: Iterable[list[str | None]]) -> tuple[RobotsTag, ...]:
@@ -174,3 +187,21 @@ def _robots_tags(items: Iterable[list[str | None]]) -> tuple[RobotsTag, ...]:
             raise TypeError("a robots tag without a directive")
         tags.append(RobotsTag(scope, directive, value))
     return tuple(tags)
+
+
+def log_asked(spider: Spider | None, request: Request) -> None:
+    """Write a request to the spider's frontier log, if it keeps one (the seed spider logs what
+    it asks; the outcome middleware logs the targets of redirects)."""
+    frontier = getattr(spider, "frontier", None)
+    if not isinstance(frontier, FrontierLog):
+        return
+    frontier.asked(
+        Asked(
+            url=request.url,
+            depth=int(request.meta.get("depth", 0)),
+            kind=meta.kind_of(request),
+            referer=meta.referer_of(request),
+            page_tags=meta.page_tags_of(request),
+            licences=meta.image_licence_of(request),
+        )
+    )

@@ -172,7 +172,7 @@ class CatalogRecorder:
             kind=meta.kind_of(request),
             source_url=_header(request.headers.get(b"Referer")),
         )
-        hop_status = request.meta.get(meta.HOP_STATUS)
+        _, hop_status = meta.hop_status_of(request)
         if isinstance(hop_status, int):
             entry.http_status = hop_status
         if response is not None:

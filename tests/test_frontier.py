@@ -10,6 +10,7 @@ import pytest
 from crawler.consent.licenses import LicenseEvidence, Scope, Strength
 from crawler.consent.robots_tags import RobotsTag
 from crawler.frontier import Asked, FrontierError, FrontierLog, LogContents, log_path, read_log
+from crawler.meta import Kind, PageTags
 
 LICENCE = LicenseEvidence(
     source="a[rel=license]",
@@ -21,7 +22,7 @@ LICENCE = LicenseEvidence(
     names="CC BY",
     images=("https://a.example/i.jpg",),
 )
-TAGS = (
+TAGS = PageTags(
     "https://a.example/",
     (RobotsTag("consentcrawl", "noai", None),),
     (RobotsTag(None, "noimageai", None), RobotsTag(None, "max-image-preview", "large")),
@@ -33,9 +34,9 @@ TAGS = (
     [
         Asked("https://a.example/"),
         Asked("https://a.example/ü?q=1", depth=3, referer="https://a.example/"),
-        Asked("https://cdn.example/i.jpg", 1, "image", "https://a.example/", TAGS),
-        Asked("https://cdn.example/i.jpg", 1, "image", None, TAGS, (LICENCE,)),
-        Asked("https://cdn.example/i.jpg", 1, "image", None, None, ()),
+        Asked("https://cdn.example/i.jpg", 1, Kind.IMAGE, "https://a.example/", TAGS),
+        Asked("https://cdn.example/i.jpg", 1, Kind.IMAGE, None, TAGS, (LICENCE,)),
+        Asked("https://cdn.example/i.jpg", 1, Kind.IMAGE, None, None, ()),
     ],
 )
 def test_a_request_reads_back_as_written(tmp_path: Path, item: Asked) -> None:

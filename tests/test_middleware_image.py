@@ -90,7 +90,7 @@ def test_a_response_that_is_an_image_is_one_without_a_page() -> None:
 )
 def test_the_page_signals_for_its_images(robots: str, genai: tuple[str, ...],
                                          search: tuple[str, ...]) -> None:
-    tags = (PAGE, (), tuple(parse_meta_robots([("robots", robots)])))
+    tags = meta.PageTags(PAGE, (), tuple(parse_meta_robots([("robots", robots)])))
     request = run(jpeg(), request_meta={meta.PAGE_TAGS: tags})
     assert reasons(request) == genai
     assert reasons(request, Purpose.SEARCH) == search
@@ -104,7 +104,7 @@ def test_the_licence_its_page_gives_it() -> None:
         b'href="https://creativecommons.org/licenses/by/4.0/">CC BY</a></figure></body></html>'
     ))
     [piece] = detect_licenses(page.selector.root, url=PAGE, link_headers=[]).evidence
-    request = run(jpeg(), request_meta={meta.IMAGE_LICENCES: (piece,)})
+    request = run(jpeg(), request_meta={meta.IMAGE_LICENCE: (piece,)})
     decision = decide(Purpose.TRAIN_AI, meta.evidence_of(request), require_permission=True)
     assert (decision.allowed, decision.license_status, decision.license) == (
         True, LicenseStatus.OPEN, "CC-BY-4.0")

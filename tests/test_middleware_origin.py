@@ -315,10 +315,13 @@ def test_tdm_file_rule_travels_with_the_request() -> None:
     mw, _, _ = make({ROBOTS: text(ROBOTS, ""), TDMREP: Response(TDMREP, body=rules)},
                     CONSENT_PURPOSE="train-genai")
     request = check(mw, "http://site.test/reserved/page")  # the page may still say otherwise
-    rule, url, sha, errors = request.meta[meta.TDM_FILE]
-    assert (rule.reservation, rule.policy, url, errors) == (1, "https://p.test/", TDMREP, ())
-    assert sha == hashlib.sha256(rules).hexdigest()
-    assert check(mw, "http://site.test/other").meta[meta.TDM_FILE][0] is None
+    found = meta.tdm_file_of(request)
+    assert found is not None and found.rule is not None
+    assert (found.rule.reservation, found.rule.policy, found.url, found.errors) == (
+        1, "https://p.test/", TDMREP, ())
+    assert found.sha256 == hashlib.sha256(rules).hexdigest()
+    other = meta.tdm_file_of(check(mw, "http://site.test/other"))
+    assert other is not None and other.rule is None
 
 
 def test_documents_robots_disallows_are_not_fetched() -> None:

@@ -74,8 +74,8 @@ def test_page_signals(response: Response, expected: str, reason: str | None) -> 
 def test_tdm_channels_override_in_order() -> None:
     file = TdmRepFile.parse(b'[{"location": "/", "tdm-reservation": 1}]')
     request = Request(URL)
-    request.meta[meta.TDM_FILE] = (file.match(URL), "http://site.test/.well-known/tdmrep.json",
-                                   "ab" * 32, ())
+    tdm = meta.TdmFileMatch(file.match(URL), "http://site.test/.well-known/tdmrep.json", "ab" * 32, ())
+    meta.set_tdm_file(request, tdm)
     run(html(headers={"tdm-reservation": "0"}), request)  # header supersedes the file
     assert letters(request) == "...."
     request.meta[meta.EVIDENCE] = ()

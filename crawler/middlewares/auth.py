@@ -88,10 +88,10 @@ class AuthAreaMiddleware:
 
     def findings(self, request: Request, response: Response) -> list[WallFinding]:
         found: list[WallFinding] = []
-        stopped = request.meta.get(meta.LOGIN_REDIRECT)
+        stopped = meta.login_redirect_of(request)
         if stopped is not None:
-            target, pattern = stopped
-            found.append(WallFinding(Reason.LOGIN_REDIRECT, f"redirect to {target} ({pattern})"))
+            text = f"redirect to {stopped.target} ({stopped.pattern})"
+            found.append(WallFinding(Reason.LOGIN_REDIRECT, text))
         challenge = [v.decode("latin-1") for v in response.headers.getlist(b"WWW-Authenticate")]
         status = auth_response(response.status, challenge)
         if status is not None:

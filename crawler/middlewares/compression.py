@@ -30,5 +30,5 @@ class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
         except IgnoreRequest as exc:
             if meta.is_probe(request):
                 raise
-            request.meta[meta.TOO_LARGE] = str(exc)
+            meta.set_too_large(request, str(exc))
             return response.replace(body=b"")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from .. import meta
 from ..config import config_of
+from ..meta import Kind
 from ..consent.image_meta import ImageMetadata, image_evidence, read_image_metadata
 from ..consent.license_policy import license_evidence
 from ..consent.licenses import image_finding
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-IMAGE = "image"
 SIGNAL = "image"
 
 
@@ -58,16 +58,16 @@ class ImageConsentMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        if meta.kind_of(request) == IMAGE:
+        if meta.kind_of(request) is Kind.IMAGE:
             request.meta["download_maxsize"] = self.max_size
 
     def process_response(self, request: Request, response: Response) -> Response:
         if meta.is_probe(request) or not 200 <= response.status < 300:
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        if meta.kind_of(request) != IMAGE and not content_type.lower().startswith("image/"):
+        if meta.kind_of(request) is not Kind.IMAGE and not content_type.lower().startswith("image/"):
             return response
-        request.meta[meta.KIND] = IMAGE
+        meta.set_kind(request, Kind.IMAGE)
         meta.add_evidence(request, *self.evidence(request, response, content_type))
         return response
 
@@ -77,15 +77,14 @@ class ImageConsentMiddleware:
         )
         evidence = self._bounds(found)
         evidence += image_evidence(found)
-        declared = request.meta.get(meta.IMAGE_LICENCES)
+        declared = meta.image_licence_of(request)
         if declared:  # the licence its page gives this image (a figure's rel=license)
             evidence += license_evidence(image_finding(declared), self.terms, image=True)
-        page = request.meta.get(meta.PAGE_TAGS)
+        page = meta.page_tags_of(request)
         if page is not None:
-            page_url, header_tags, meta_tags = page
             evidence += page_tag_evidence(
-                header_tags, meta_tags, agent=self.agent, tokens=self.tokens, kind=IMAGE,
-                sources=(f"page {page_url}", f"page {page_url}"),
+                page.header, page.meta, agent=self.agent, tokens=self.tokens, kind=Kind.IMAGE,
+                sources=(f"page {page.url}", f"page {page.url}"),
             )
         return evidence
 

@@ -39,5 +39,5 @@ class LoginRedirectMiddleware:
         pattern = self.patterns.match(target)
         if pattern is not None:
             request.meta["dont_redirect"] = True  # read by RedirectMiddleware, outside us
-            request.meta[meta.LOGIN_REDIRECT] = (target, pattern)
+            meta.set_login_redirect(request, meta.LoginRedirect(target, pattern))
         return response

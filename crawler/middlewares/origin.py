@@ -237,12 +237,11 @@ class OriginPolicyMiddleware:
     def _apply(self, request: Request, policy: OriginPolicy) -> None:
         evidence = policy.evidence_for(request.url, self.purposes)
         if policy.tdm_file is not None and policy.tdmrep is not None:
-            request.meta[meta.TDM_FILE] = (
-                policy.tdm_file.match(request.url),
-                policy.tdmrep.url,
-                policy.tdmrep.sha256,
-                policy.tdm_file.errors,
+            file = policy.tdm_file
+            match = meta.TdmFileMatch(
+                file.match(request.url), policy.tdmrep.url, policy.tdmrep.sha256, file.errors
             )
+            meta.set_tdm_file(request, match)
         if not any(decide(p, evidence).allowed for p in self.purposes):
             raise self._denial(request.url, evidence)
         self._apply_crawl_delay(request, policy)

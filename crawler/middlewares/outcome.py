@@ -27,7 +27,7 @@ from ..config import config_of
 from ..consent.model import Effect, Evidence, Reason
 from ..consent.policy import decide
 from ..exceptions import ConsentDenied, TooManyRedirects
-from ..spiders.seed import log_asked
+from ..frontier import log_asked
 
 TIMEOUTS = (DownloadTimeoutError, TimeoutError, TwistedTimeoutError)
 
@@ -59,14 +59,14 @@ class ConsentOutcomeMiddleware:
 
     def _record_pending_hops(self, request: Request) -> list[str]:
         hops = list(request.meta.get("redirect_urls", ()))
-        recorded = request.meta.get(meta.HOPS_RECORDED, 0)
+        recorded = meta.hops_recorded(request)
         if len(hops) > recorded:
             self._record_hops(request, hops, recorded)
         return hops
 
     def process_request(self, request: Request) -> None:
         hops = self._record_pending_hops(request)
-        request.meta[meta.EVIDENCE] = ()  # each attempt (retries too) is judged afresh
+        meta.reset_evidence(request)  # each attempt (retries too) is judged afresh
         if len(hops) > self.max_redirects:
             text = f"{len(hops)} redirects, more than {self.max_redirects}"
             raise TooManyRedirects(
@@ -77,7 +77,7 @@ class ConsentOutcomeMiddleware:
         if meta.is_probe(request):
             return response
         evidence = list(meta.evidence_of(request))
-        dropped = request.meta.get(meta.TOO_LARGE)
+        dropped = meta.too_large_of(request)
         if dropped is not None:
             evidence.append(_deny("http", response.url, dropped, Reason.DECOMPRESSION_BOMB))
         # A non-2xx answer is an error unless a gate already said what it is (a login wall).
@@ -116,18 +116,18 @@ class ConsentOutcomeMiddleware:
             decision = decide(self.purpose, hop_evidence, require_permission=False)
             self.crawler.signals.send_catch_log(
                 signals.consent_decided,
-                request=request.replace(url=hops[index], meta={meta.HOP_STATUS: status}),
+                request=meta.hop_request(request, hops[index], status),
                 response=None,
                 decision=decision,
             )
-        request.meta[meta.HOPS_RECORDED] = len(hops)
+        meta.set_hops_recorded(request, len(hops))
         # Scrapy's RedirectMiddleware, not the spider, asked for the target: a resumed job
         # must still find it if the crawl ends before it is decided.
         log_asked(self.crawler.spider, request)
 
     def _decide(self, request: Request, response: Response | None, evidence: list[Evidence]) -> None:
         decision = decide(self.purpose, evidence, require_permission=self.require_permission)
-        request.meta[meta.DECISION] = decision
+        meta.set_decision(request, decision)
         self.crawler.signals.send_catch_log(
             signals.consent_decided, request=request, response=response, decision=decision
         )

@@ -92,7 +92,7 @@ class ResponseSignalsMiddleware:
         header_tags = parse_x_robots_tag(_values(headers, b"X-Robots-Tag"))
         meta_tags = parse_meta_robots(metas)
         if isinstance(response, HtmlResponse):  # for the page's images (--images)
-            request.meta[meta.PAGE_TAGS] = (response.url, header_tags, meta_tags)
+            meta.set_page_tags(request, meta.PageTags(response.url, header_tags, meta_tags))
         evidence = list(
             page_tag_evidence(
                 header_tags,
@@ -118,15 +118,13 @@ class ResponseSignalsMiddleware:
             for image in piece.images:
                 images.setdefault(image, []).append(piece)
         if images:  # for the page's images (--images): their licence, not the page's
-            request.meta[meta.IMAGE_LICENCES] = {k: tuple(v) for k, v in images.items()}
+            meta.set_image_licences(request, {k: tuple(v) for k, v in images.items()})
         return evidence, finding
 
     def _tdmrep(
         self, request: Request, response: Response, metas: list[tuple[str, str]]
     ) -> tuple[Evidence, ...]:
-        rule, file_url, file_sha, file_errors = request.meta.get(
-            meta.TDM_FILE, (None, "", None, ())
-        )
+        file = meta.tdm_file_of(request) or meta.TdmFileMatch(None, "", None, ())
         reservation = _values(response.headers, b"tdm-reservation")
         policy = _values(response.headers, b"tdm-policy")
         header, header_errors = header_value(
@@ -134,13 +132,13 @@ class ResponseSignalsMiddleware:
         )
         page, meta_errors = meta_value(metas)
         return tdm_evidence(
-            rule,
+            file.rule,
             header,
             page,
-            file_source=file_url,
+            file_source=file.url,
             page_source=response.url,
-            document_sha256=file_sha,
-            errors=(*file_errors, *header_errors, *meta_errors),
+            document_sha256=file.sha256,
+            errors=(*file.errors, *header_errors, *meta_errors),
         )
 
 

@@ -32,9 +32,9 @@ from scrapy.linkextractors import LinkExtractor
 
 from .. import meta, stats
 from ..config import config_of
-from ..frontier import Asked, FrontierLog, log_path
+from ..frontier import FrontierLog, log_asked, log_path
 from ..image_links import image_urls
-from ..middlewares.image import IMAGE
+from ..meta import Kind
 from ..sites import site_of
 
 if TYPE_CHECKING:
@@ -107,19 +107,19 @@ class SeedSpider(Spider):
         self.seen |= plan.seen
         for page in plan.relink:  # yielded from here, not a callback: Referer and depth are set
             for request in self._links(page, images=False):
-                if referer := request.meta.get(_REFERER):
+                if referer := request.meta.get(meta.REFERER):
                     request.headers.setdefault("Referer", referer)
                 yield request
             self._links_done(page)
         for asked in plan.pending:  # already counted in the budget
-            callback = self.image if asked.kind == IMAGE else self.parse
+            callback = self.image if asked.kind is Kind.IMAGE else self.parse
             again = Request(asked.url, callback=callback, meta={"depth": asked.depth})
-            if asked.kind == IMAGE:
-                again.meta.update({meta.KIND: IMAGE, "allow_offsite": True})
+            if asked.kind is Kind.IMAGE:
+                meta.mark_image(again)
             if asked.page_tags is not None:
-                again.meta[meta.PAGE_TAGS] = asked.page_tags
+                meta.set_page_tags(again, asked.page_tags)
             if asked.licences is not None:
-                again.meta[meta.IMAGE_LICENCES] = asked.licences
+                meta.set_image_licence(again, asked.licences)
             if asked.referer:
                 again.headers["Referer"] = asked.referer
             yield again
@@ -155,19 +155,19 @@ class SeedSpider(Spider):
             yield self._asked(request)
 
     def _images(self, response: HtmlResponse, depth: int) -> Iterator[Request]:
-        page_tags = response.meta.get(meta.PAGE_TAGS)
-        licences = response.meta.get(meta.IMAGE_LICENCES, {})
+        page_tags = meta.page_tags_of(response.request) if response.request else None
+        licences = meta.image_licences_of(response.request) if response.request else {}
         for url in image_urls(response.selector.root, response.url, limit=self.images_per_page):
             if url in self.seen:
                 continue
             request = self._request(url, callback=self.image, depth=depth, referer=response.url)
             if request is None:
                 return
-            request.meta.update({meta.KIND: IMAGE, "allow_offsite": True})
+            meta.mark_image(request)
             if page_tags is not None:
-                request.meta[meta.PAGE_TAGS] = page_tags
+                meta.set_page_tags(request, page_tags)
             if url in licences:
-                request.meta[meta.IMAGE_LICENCES] = licences[url]
+                meta.set_image_licence(request, licences[url])
             yield self._asked(request)
 
     def image(self, response: Response) -> Iterator[Request]:
@@ -185,33 +185,10 @@ class SeedSpider(Spider):
             return None
         self.seen.add(url)
         return Request(
-            url, callback=callback or self.parse, meta={"depth": depth, _REFERER: referer}
+            url, callback=callback or self.parse, meta={"depth": depth, meta.REFERER: referer}
         )
 
     def _asked(self, request: Request) -> Request:
         """The request, written to the frontier log first."""
         log_asked(self, request)
         return request
-
-
-#: The page a request's link was found on (the Referer header is set later, by Scrapy).
-_REFERER = "_consent_referer"
-
-
-def log_asked(spider: Spider | None, request: Request) -> None:
-    """Write a request to the spider's frontier log (the outcome middleware logs redirect
-    targets through here)."""
-    frontier = getattr(spider, "frontier", None)
-    if not isinstance(frontier, FrontierLog):
-        return
-    referer = request.meta.get(_REFERER) or request.headers.get(b"Referer")
-    frontier.asked(
-        Asked(
-            url=request.url,
-            depth=int(request.meta.get("depth", 0)),
-            kind=meta.kind_of(request),
-            referer=referer.decode("latin-1") if isinstance(referer, bytes) else referer,
-            page_tags=request.meta.get(meta.PAGE_TAGS),
-            licences=request.meta.get(meta.IMAGE_LICENCES),
-        )
-    )
