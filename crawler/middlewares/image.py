@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 
 from .. import meta
 from ..config import config_of
-from ..meta import Kind
 from ..consent.image_meta import ImageMetadata, image_evidence, read_image_metadata
 from ..consent.license_policy import license_evidence
 from ..consent.licenses import image_finding
 from ..consent.model import Effect, Evidence, Reason
 from ..consent.robots_tags import page_tag_evidence
+from ..meta import Kind
 
 if TYPE_CHECKING:
     from typing import Self
