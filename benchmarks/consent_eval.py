@@ -26,7 +26,8 @@ from crawler.consent.aitxt import parse_ai_txt
 from crawler.consent.model import Purpose
 from crawler.consent.policy import decide
 from crawler.consent.robots import RobotsTxt
-from crawler.middlewares.origin import AITXT, ROBOTS, Fetched, OriginPolicy
+from crawler.services.fetch import Fetched
+from crawler.services.origins import AITXT, ROBOTS, OriginPolicy
 
 AGENT = "consentcrawl"
 TARGET_US = 50.0

@@ -51,7 +51,11 @@ REPLACED = (
 SPIDER_MIDDLEWARES = {"crawler.spidermiddlewares.blocklist.BlocklistSpiderMiddleware": 650}
 # The configuration first: every other component reads it (extensions are built before the
 # middlewares).
-EXTENSIONS = {"crawler.config.ConfigExtension": 0, "crawler.recorder.CatalogRecorder": 10}
+EXTENSIONS = {
+    "crawler.config.ConfigExtension": 0,
+    "crawler.services.ServicesExtension": 5,
+    "crawler.recorder.CatalogRecorder": 10,
+}
 
 
 class ConsentAddon:

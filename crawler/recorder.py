@@ -32,9 +32,9 @@ from storage.catalog.catalog import Catalog
 from storage.catalog.records import DocumentIn, JobSpec
 
 from . import __version__, meta, signals, stats
-from .blocklist_gate import gate_for
 from .config import config_of
 from .consent.model import Decision
+from .services import services_of
 from .writer import Batch, Entry, Exchange, WriterConfig, WriteResult, WriterGone, WriterProcess
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class CatalogRecorder:
             seeds=tuple(str(s) for s in getattr(spider, "start_urls", ()) or ()),
             settings=config.recorded(),  # the whole configuration
             software_version=__version__,
-            blocklists=gate_for(self.crawler).versions,
+            blocklists=services_of(self.crawler).blocklists.versions,
             weakenings=tuple(w.to_json() for w in config.weakenings),
         )
         self._review_blocklists(spider)
@@ -116,9 +116,10 @@ class CatalogRecorder:
             self._loop.start(self.flush_interval, now=False)
 
     def _review_blocklists(self, spider: Spider) -> None:
-        threshold = self.crawler.settings.getfloat("CONSENT_BLOCKLIST_REVIEW_SHARE")
+        services = services_of(self.crawler)
+        threshold = services.config["CONSENT_BLOCKLIST_REVIEW_SHARE"]
         seeds = getattr(spider, "start_urls", ()) or ()
-        for source, share in gate_for(self.crawler).review(seeds, threshold).items():
+        for source, share in services.blocklists.review(seeds, threshold).items():
             # Applied all the same (blocking more never collects more), but a person should look.
             logger.warning("Blocklist %s blocks %.0f%% of the seeds: review it", source, 100 * share)
             self.crawler.stats.set_value(stats.blocklist_review(source), round(share, 3))

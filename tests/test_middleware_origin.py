@@ -18,8 +18,8 @@ from scrapy.utils.test import get_crawler
 from crawler import meta, signals
 from crawler.consent.model import Effect, Purpose, Reason
 from crawler.exceptions import ConfigError, OptOutDenied, RobotsDenied, RobotsUnreachable
-from crawler.middlewares import origin as origin_module
 from crawler.middlewares.origin import OriginPolicyMiddleware
+from crawler.services import origins as origin_module
 
 from .sites import ADDON
 
@@ -205,10 +205,10 @@ def test_cache_expires_within_24_hours_and_errors_sooner(monkeypatch: pytest.Mon
 
     mw, download, _ = make(answer, CONSENT_ROBOTS_CACHE_TTL=10 * 86400)
     robots_fetches = lambda: fetched_kinds(download).count(ROBOTS)
-    assert mw.fetcher.ttl == 86400  # never longer than RFC 9309 allows
+    assert mw.origins.fetcher.ttl == 86400  # never longer than RFC 9309 allows
     with pytest.raises(RobotsUnreachable):
         check(mw, "http://site.test/a")
-    clock[0] += mw.fetcher.error_ttl - 1
+    clock[0] += mw.origins.fetcher.error_ttl - 1
     with pytest.raises(RobotsUnreachable):  # still cached
         check(mw, "http://site.test/a")
     clock[0] += 2

@@ -16,7 +16,6 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
-from .. import stats
 from ..config import config_of
 from ..consent.model import Effect, Evidence, Reason
 from ..exceptions import PrivateAddressDenied
@@ -72,7 +71,6 @@ class PrivateAddressMiddleware:
     def _check(self, request: Request, host: str, address: str) -> None:
         refusal = self.policy.refusal(address)
         if refusal is not None:
-            self.crawler.stats.inc_value(stats.PRIVATE_ADDRESS)
             raise PrivateAddressDenied(
                 request.url,
                 Evidence(

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import stats
-from ..blocklist_gate import gate_for
 from ..exceptions import BlocklistDenied
+from ..services import services_of
 
 if TYPE_CHECKING:
     from typing import Self
@@ -22,15 +21,13 @@ if TYPE_CHECKING:
 
 class BlocklistMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.gate = gate_for(crawler)
+        self.services = services_of(crawler)  # the lists open with the spider
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        evidence = self.gate.evidence(request.url)
+        evidence = self.services.blocklists.evidence(request.url)
         if evidence is not None:
-            self.crawler.stats.inc_value(stats.BLOCKLIST_HITS)
             raise BlocklistDenied(request.url, evidence)

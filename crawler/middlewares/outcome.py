@@ -93,6 +93,7 @@ class ConsentOutcomeMiddleware:
             return
         evidence = list(meta.evidence_of(request))
         if isinstance(exception, ConsentDenied):
+            exception.count(self.crawler.stats)
             evidence.extend(exception.evidence)
         elif isinstance(exception, IgnoreRequest):
             evidence.append(_deny("scrapy", request.url, str(exception), Reason.FILTERED))

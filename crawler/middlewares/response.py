@@ -6,7 +6,7 @@ From the response headers (``X-Robots-Tag``, ``Content-Usage``, ``tdm-reservatio
 TDMRep combines the origin's ``tdmrep.json`` rule (carried here by OriginPolicyMiddleware) with
 the header and the meta tags, later channels overriding earlier ones. The page's licence is
 judged against the job's licence terms; an RSL licence the page points at (``Link`` header,
-``<link>``) is fetched (once per URL, crawler.license_gate) and asked before the page is stored,
+``<link>``) is fetched (once per URL, by the licence service) and asked before the page is stored,
 and one written inline is read in place. The decision itself is the outcome middleware's, which
 sees the response after this one, so nothing denied here reaches a WARC file.
 
@@ -31,7 +31,8 @@ from ..consent.licenses import LicenseEvidence, LicenseFinding, detect_licenses
 from ..consent.model import Evidence
 from ..consent.robots_tags import page_tag_evidence, parse_meta_robots, parse_x_robots_tag
 from ..consent.tdmrep import header_value, meta_value, tdm_evidence
-from ..license_gate import licences_for, rsl_unreadable
+from ..services import services_of
+from ..services.licences import rsl_unreadable
 
 # Every licence markup the detector reads names one of these (rel/itemprop/property "license",
 # dc.rights, licence URLs under /licenses/, /publicdomain/, /copyleft/, RSL): a page without
@@ -55,7 +56,7 @@ class ResponseSignalsMiddleware:
         config = config_of(crawler)
         self.agent = config.agent
         self.tokens = config.agents.tokens
-        self.licences = licences_for(crawler)
+        self.licences = services_of(crawler).licences
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
-from .. import signals, stats
-from ..blocklist_gate import gate_for
-from ..config import config_of
+from .. import signals
 from ..consent.policy import decide
+from ..exceptions import BlocklistDenied
+from ..services import services_of
 
 if TYPE_CHECKING:
     from typing import Self
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 class BlocklistSpiderMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.gate = gate_for(crawler)
-        self.purpose = config_of(crawler).purpose
+        self.services = services_of(crawler)  # the lists open with the spider
+        self.purpose = self.services.config.purpose
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -51,10 +51,10 @@ class BlocklistSpiderMiddleware:
     def _blocked(self, item: Any) -> bool:
         if not isinstance(item, Request):
             return False
-        evidence = self.gate.evidence(item.url)
+        evidence = self.services.blocklists.evidence(item.url)
         if evidence is None:
             return False
-        self.crawler.stats.inc_value(stats.BLOCKLIST_HITS)
+        BlocklistDenied(item.url, evidence).count(self.crawler.stats)
         self.crawler.signals.send_catch_log(
             signals.consent_decided,
             request=item,

@@ -11,8 +11,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler.consent.model import Effect, LicenseStatus, Purpose, Reason
 from crawler.exceptions import ConfigError
-from crawler.license_gate import RslLicences, rsl_unreadable
-from crawler.policy_fetch import Fetched
+from crawler.services import services_of
+from crawler.services.fetch import Fetched
+from crawler.services.licences import RslLicences, rsl_unreadable
 
 from .sites import ADDON
 
@@ -29,7 +30,7 @@ def document(max_age: str | None = None) -> bytes:
 def gate(answers: list[Fetched], **settings: Any) -> tuple[RslLicences, list[str]]:
     crawler = get_crawler(settings_dict={**ADDON,
                                          "CONSENT_PURPOSE": "train-genai", **settings})
-    licences = RslLicences(crawler)
+    licences = services_of(crawler).licences
     asked: list[str] = []
 
     async def fetch(url: str, kind: str, max_size: int) -> Fetched:

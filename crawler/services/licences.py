@@ -1,4 +1,4 @@
-"""Licences for the gates: the job's terms, and RSL documents fetched once and cached.
+"""The licence service: the job's terms, and RSL documents fetched once and cached.
 
 An RSL licence can be declared by robots.txt (``License:``, read by the origin gate before any
 page of the origin is fetched), by a page's ``Link`` header or ``<link>`` (read after download,
@@ -16,28 +16,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
-from .async_cache import AsyncCache
-from .config import config_of
-from .consent.license_policy import LicenseTerms
-from .consent.licenses import RSL_TYPE
-from .consent.model import Effect, Evidence, LicenseStatus, Reason
-from .consent.rsl import RslDocument, parse_rsl, rsl_evidence
-from .consent.text import clip
-from .policy_fetch import Fetched, PolicyFetcher
+from ..async_cache import AsyncCache
+from ..consent.license_policy import LicenseTerms
+from ..consent.licenses import RSL_TYPE
+from ..consent.model import Effect, Evidence, LicenseStatus, Reason
+from ..consent.rsl import RslDocument, parse_rsl, rsl_evidence
+from ..consent.text import clip
+from .fetch import Fetched, PolicyFetcher
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
+    from ..config import ConsentConfig
 
-__all__ = [
-    "MAX_DOCUMENTS",
-    "RSL",
-    "RslFound",
-    "RslLicences",
-    "licences_for",
-    "rsl_unreadable",
-]
+__all__ = ["MAX_DOCUMENTS", "RSL", "RslFound", "RslLicences", "rsl_unreadable"]
 
 RSL = "rsl"  # the policy document kind in the catalog
 MAX_DOCUMENTS = 10  # RSL documents one robots.txt may name (a page: licenses.py's bound)
@@ -86,11 +77,10 @@ def rsl_unreadable(source: str, problems: Sequence[str]) -> Evidence:
 
 
 class RslLicences:
-    def __init__(self, crawler: Crawler) -> None:
-        config = config_of(crawler)
+    def __init__(self, config: ConsentConfig, fetcher: PolicyFetcher) -> None:
         self.terms = config.licensing
         self.max_size: int = config["CONSENT_RSL_MAX_SIZE"]
-        self.fetcher = PolicyFetcher(crawler)  # the origin gate fetches through it too
+        self.fetcher = fetcher
         self._documents: AsyncCache[RslFound] = AsyncCache(lambda found: found.expires)
 
     async def document(self, url: str) -> RslFound:
@@ -115,14 +105,3 @@ class RslLicences:
         fetched = Fetched(RSL, f"{page_url}#rsl-inline-{index}", 200, body, RSL_TYPE)
         self.fetcher.record(fetched, datetime.now(UTC))
         return RslFound(fetched, parse_rsl(body, url=page_url, max_bytes=self.max_size), 0.0)
-
-
-_gates: WeakKeyDictionary[Crawler, RslLicences] = WeakKeyDictionary()
-
-
-def licences_for(crawler: Crawler) -> RslLicences:
-    """The crawler's licence gate, shared by the origin and the response gates."""
-    gate = _gates.get(crawler)
-    if gate is None:
-        gate = _gates[crawler] = RslLicences(crawler)
-    return gate

@@ -1,9 +1,10 @@
 """The piracy-site lists in force for one crawl, shared by the gates that apply them.
 
 Loaded once per crawler from the catalog (every list's current version, withdrawn entries left
-out), after the files named in CONSENT_BLOCKLIST_FILES were validated and stored as versions;
-the versions in force are recorded with the job. Both the downloader gate (seeds, requests,
-redirect hops) and the spider gate (links, before they are queued) ask it.
+out) when the spider opens, after the files named in CONSENT_BLOCKLIST_FILES were validated and
+stored as versions (``intake``, an explicit step of opening, never a side effect of asking); the
+versions in force are recorded with the job. Both the downloader gate (seeds, requests, redirect
+hops) and the spider gate (links, before they are queued) ask it.
 """
 
 from __future__ import annotations
@@ -12,17 +13,14 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from blocklists.intake import InForce, in_force, submit
 from storage.catalog.catalog import Catalog
 
-from . import stats
-from .config import config_of
-from .consent.model import Effect, Evidence, reason
+from ..consent.model import Effect, Evidence, reason
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
+    from ..config import ConsentConfig
 
 logger = logging.getLogger(__name__)
 
@@ -62,20 +60,12 @@ class BlocklistGate:
         return {s: n / len(urls) for s, n in blocked.items() if urls and n / len(urls) > share}
 
 
-_gates: WeakKeyDictionary[Crawler, BlocklistGate] = WeakKeyDictionary()
-
-
-def gate_for(crawler: Crawler) -> BlocklistGate:
-    """The crawler's gate, built on first use (intake of CONSENT_BLOCKLIST_FILES, then load)."""
-    gate = _gates.get(crawler)
-    if gate is None:
-        config = config_of(crawler)
-        with Catalog(config["CONSENT_CATALOG_URL"], mode="write") as catalog:
-            for path in config["CONSENT_BLOCKLIST_FILES"]:
-                info = submit(catalog, path, submitter=config["CONSENT_BLOCKLIST_SUBMITTER"])
-                logger.info("Blocklist %s version %s (%d entries)", info.source, info.version,
-                            info.entry_count)
-            gate = _gates[crawler] = BlocklistGate(in_force(catalog))
-        for source, version, _ in gate.versions:
-            crawler.stats.set_value(stats.blocklist_version(source), version)
-    return gate
+def open_blocklists(config: ConsentConfig) -> BlocklistGate:
+    """Store the job's CONSENT_BLOCKLIST_FILES as list versions, then load every list in force."""
+    with Catalog(config["CONSENT_CATALOG_URL"], mode="write") as catalog:
+        for path in config["CONSENT_BLOCKLIST_FILES"]:
+            info = submit(catalog, path, submitter=config["CONSENT_BLOCKLIST_SUBMITTER"])
+            logger.info(
+                "Blocklist %s version %s (%d entries)", info.source, info.version, info.entry_count
+            )
+        return BlocklistGate(in_force(catalog))

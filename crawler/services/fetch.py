@@ -17,13 +17,14 @@ from scrapy.http.request import NO_CALLBACK
 
 from storage.catalog.records import DocumentIn
 
-from . import meta, signals, stats
-from .config import config_of
-from .consent.model import Effect, Evidence, LicenseStatus, Purpose
+from .. import meta, signals, stats
+from ..consent.model import Effect, Evidence, LicenseStatus, Purpose
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+
+    from ..config import ConsentConfig
 
 __all__ = ["Fetched", "PolicyFetcher"]
 
@@ -93,8 +94,7 @@ class Fetched:
 class PolicyFetcher:
     """Fetches policy documents, and knows how long what it fetched may be reused."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        config = config_of(crawler)
+    def __init__(self, crawler: Crawler, config: ConsentConfig) -> None:
         self.crawler = crawler
         self.timeout: float = config["CONSENT_ROBOTS_TIMEOUT"]
         self.ttl = min(config["CONSENT_ROBOTS_CACHE_TTL"], MAX_CACHE_TTL)
