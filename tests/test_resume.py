@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -37,6 +38,17 @@ MISSING = {f"/p{PAGES}", f"/p{PAGES + 1}"}
 
 def _catalog(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'c.sqlite'}"
+
+
+def _has_records(tmp_path: Path) -> bool:
+    path = tmp_path / "c.sqlite"
+    if not path.exists():
+        return False
+    try:  # read-only: never what changes the file
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            return bool(connection.execute("SELECT 1 FROM catalog_record LIMIT 1").fetchone())
+    except sqlite3.Error:  # not made yet, or locked by the writer's commit
+        return False
 
 
 def _resume(tmp_path: Path, job: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -85,6 +97,11 @@ def _killed_in_the_crash_window(server: SiteServer, tmp_path: Path) -> str:
 def _kill_group(server: SiteServer, tmp_path: Path) -> str:
     process = _started(server, tmp_path, "--set", "CONSENT_JOB_HEARTBEAT=0.5",
                        "--set", "CONSENT_CATALOG_FLUSH_INTERVAL=0.2", own_group=True)
+    # The writer (a process of its own) may still be starting on a loaded machine: kill the
+    # group once something is recorded, or the old job would have nothing to resume from.
+    deadline = time.monotonic() + 60
+    while not _has_records(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=60)
     time.sleep(3.5)  # more than 6 heartbeats: the job is stale, shown crashed
