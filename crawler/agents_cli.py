@@ -139,7 +139,8 @@ def _print_table(table: AgentTable, rows: list[dict[str, Any]], excluded: bool) 
         )
     out.print(grid)
     if excluded and table.excluded:
-        left_out = Table("excluded name", "token read", "reason", "source")
+        left_out = Table("excluded", "token read", "reason", "source")
+        left_out.columns[0].no_wrap = True
         for exclusion in table.excluded:
             left_out.add_row(exclusion.name, exclusion.token, exclusion.reason, exclusion.source)
         out.print(left_out)

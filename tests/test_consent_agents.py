@@ -349,8 +349,10 @@ def test_fresh_import_follows_the_rules_alone() -> None:
         (b'{"A": {"operator": "", "function": "f", "description": "y"}}', "field 'operator'"),
         (b'{" ": {"operator": "x", "function": "f", "description": "y"}}', "an empty name"),
         (
-            b'{"A": {"operator": "x", "function": "f", "description": "y"}, '
-            b'"A": {"operator": "x", "function": "f", "description": "y"}}',
+            (
+                b'{"A": {"operator": "x", "function": "f", "description": "y"}, '
+                b'"A": {"operator": "x", "function": "f", "description": "y"}}'
+            ),
             "'A' is listed twice",
         ),
     ],
