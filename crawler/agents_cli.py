@@ -71,7 +71,7 @@ def show(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .consent.agents import AgentTable, AgentTableError, category_of
+    from .consent.agents import AgentTable, AgentTableError, category_of, purpose_names
     from .consent.model import Purpose, UnknownPurpose
 
     try:
@@ -87,7 +87,7 @@ def show(
         {
             "token": table.names[key],
             "category": category_of(table.tokens[key]),
-            "purposes": [p.value for p in Purpose if p in table.tokens[key]],
+            "purposes": purpose_names(table.tokens[key]),
             "names": [agent.to_json() for agent in table.entries.get(key, ())],
         }
         for key in keys

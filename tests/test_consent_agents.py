@@ -233,7 +233,7 @@ def test_function_categories_decide_the_rest() -> None:
     for entries in TABLE.entries.values():
         for agent in entries:
             if agent.name not in CURATED:
-                assert agent.category == FUNCTION_CATEGORIES[agent.function.lower()], agent.name
+                assert agent.category == FUNCTION_CATEGORIES[agent.function], agent.name
                 assert agent.source == "robots.json function"
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "Exclusion",
     "TableSource",
     "category_of",
+    "purpose_names",
 ]
 
 #: Category names accepted wherever a purpose name is, with the purposes they stand for. Every
@@ -129,7 +130,7 @@ class AgentName:
             "operator_url": self.operator_url,
             "function": self.function,
             "category": self.category,
-            "purposes": _purpose_list(self.purposes),
+            "purposes": purpose_names(self.purposes),
             "decided_by": self.decided_by,
             "source": self.source,
         }
@@ -395,8 +396,9 @@ def _source(value: object) -> TableSource | None:
     )
 
 
-def _purpose_list(purposes: Iterable[Purpose]) -> list[str]:
-    return [p.value for p in Purpose if p in set(purposes)]  # contract order
+def purpose_names(purposes: frozenset[Purpose]) -> list[str]:
+    """The purposes' names in contract order (train-genai, train-ai, ai-input, search)."""
+    return [p.value for p in Purpose if p in purposes]
 
 
 def _check_token(token: object) -> str:

@@ -39,8 +39,8 @@ from .agents import (
     Exclusion,
     TableSource,
     category_of,
+    purpose_names,
 )
-from .model import Purpose
 from .robots import product_token
 
 __all__ = [
@@ -73,16 +73,18 @@ RULES: Final[Mapping[str, str]] = {
     ),
 }
 
-#: robots.json ``function`` values that name a category (Known Agents' categories), lower-cased.
+#: robots.json ``function`` values that name a category (Known Agents' categories), as spelt
+#: there; compared case-insensitively, a final full stop ignored.
 FUNCTION_CATEGORIES: Final[Mapping[str, str]] = {
-    "ai data scrapers": "training",
-    "ai assistants": "ai-input",
-    "ai search crawlers": "ai-input",
-    "ai agents": "ai-input",
-    "ai coding agents": "ai-input",
-    "ai data providers": "all-ai",
-    "undocumented ai agents": "all-ai",
+    "AI Data Scrapers": "training",
+    "AI Assistants": "ai-input",
+    "AI Search Crawlers": "ai-input",
+    "AI Agents": "ai-input",
+    "AI Coding Agents": "ai-input",
+    "AI Data Providers": "all-ai",
+    "Undocumented AI Agents": "all-ai",
 }
+_BY_FUNCTION: Final = {k.lower(): v for k, v in FUNCTION_CATEGORIES.items()}
 
 #: Tokens that are generic words: a group for one would bind unrelated bots, so a name a parser
 #: reads as one of them ("AI2Bot" -> ai, "img2dataset" -> img, "Channel3Bot" -> channel) or
@@ -449,9 +451,9 @@ def import_agents(
         "notes": list(NOTES),
         "categories": {
             name: {
-                "purposes": _ordered(purposes),
+                "purposes": purpose_names(purposes),
                 "rule": RULES[name],
-                "functions": [f for f in FUNCTION_NAMES if FUNCTION_CATEGORIES[f.lower()] == name],
+                "functions": [f for f, c in FUNCTION_CATEGORIES.items() if c == name],
             }
             for name, purposes in CATEGORIES.items()
         },
@@ -491,23 +493,8 @@ def render(data: Mapping[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-#: The function categories as robots.json spells them (for the table file's ``functions``).
-FUNCTION_NAMES: Final = (
-    "AI Data Scrapers",
-    "AI Assistants",
-    "AI Search Crawlers",
-    "AI Agents",
-    "AI Coding Agents",
-    "AI Data Providers",
-    "Undocumented AI Agents",
-)
-
 _MARKDOWN_LINK: Final = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _BARE_URL: Final = re.compile(r"https?://\S+")
-
-
-def _ordered(purposes: frozenset[Purpose]) -> list[str]:
-    return [p.value for p in Purpose if p in purposes]  # contract order
 
 
 def _operator(text: str) -> tuple[str, str | None]:
@@ -554,7 +541,7 @@ def _decide(item: Listed, run: _Run) -> AgentName | Exclusion:
     if words is not None:
         decided_by, source = _quoted(item, words, run)
         return agent(words.category, decided_by, source)
-    category = FUNCTION_CATEGORIES.get(item.function.rstrip(".").strip().lower())
+    category = _BY_FUNCTION.get(item.function.rstrip(".").strip().lower())
     old = run.base.get(item.name)
     if category is not None:
         decided_by = f"function {item.function!r}: {RULES[category]}"
