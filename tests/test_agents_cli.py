@@ -168,3 +168,9 @@ def test_a_crawl_with_a_bad_table_file_stops_before_anything(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert "setting CONSENT_AI_AGENTS_FILE=" in result.output and "missing.json" in result.output
     assert not catalog.exists() and not warc.exists()
+
+
+def test_commands_are_documented() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    assert "| `agents [--purpose P] [--file FILE] [--json]` |" in readme
+    assert "| `agents import ROBOTS_JSON [--out FILE] [--commit SHA] [--date YYYY-MM-DD]" in readme

@@ -127,32 +127,30 @@ class AiGroups:
         path = match_path(url)
         if path == "/robots.txt":
             return ()
-        # Only the deciders whose rules matched: with a group per token (150 and more) most
-        # match nothing, and a list of them all would be built and hashed per URL.
-        best: dict[int, int] = {}
+        best = [-1] * self.deciders
         for length in self.lengths:
             if length > len(path):
                 break
             for matcher, decider, rank in self.starts.get(path[:length], ()):
-                held = best.get(decider)
-                if (held is None or rank < held) and matcher.matches(path):
+                held = best[decider]
+                if (held < 0 or rank < held) and matcher.matches(path):
                     best[decider] = rank
         return self._memo.get(
-            (wanted, source, document_sha256, tuple(sorted(best.items()))),
+            (wanted, source, document_sha256, tuple(best)),
             lambda: _evidence(relevant, best, source, document_sha256),
         )
 
 
 def _evidence(
     relevant: Iterable[tuple[_Member, frozenset[Purpose]]],
-    best: dict[int, int],
+    best: list[int],
     source: str,
     document_sha256: str | None,
 ) -> tuple[Evidence, ...]:
     found = []
     for member, covered in relevant:
-        rank = best.get(member.decider)
-        if rank is None:
+        rank = best[member.decider]
+        if rank < 0:
             continue  # no rule matched: allowed
         rule = member.matchers[rank].rule  # same rank: same rules in the same order
         if rule.allow:
