@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from .consent.agents_import import Imported
 
 app = typer.Typer(
-    help="The AI agent table: which robots.txt groups count as AI opt-outs.",
+    help="The AI agent table: which robots.txt groups count as AI opt-outs. Without a command, "
+    "print it: token, names, operator, category and function, purposes, source; then the names "
+    "left out and why.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
