@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from crawler.consent.agents import AgentTable
 from crawler.consent.model import Purpose
 from crawler.defaults import CONSENT_DEFAULTS
 from crawler.exceptions import ConfigError
+from crawler.resume import Resumption
+from crawler.run import resumed_options, settings_for
 
 from .sites import CONTACT
 
@@ -135,3 +138,16 @@ def test_a_bad_agent_table_file_names_setting_and_file(
     text = str(info.value)
     assert text.startswith(f"setting CONSENT_AI_AGENTS_FILE={str(path)!r}: ")
     assert str(path) in text.split(": ", 1)[1] and "\n" not in text
+
+
+def test_a_continuation_records_the_table_it_reads(tmp_path: Path) -> None:
+    recorded = build(CONSENT_WARC_DIR=str(tmp_path)).recorded()
+    recorded["agent_table"] = {"file": "packaged", "sha256": "an older table", "tokens": 97}
+    resumption = Resumption(uuid.uuid4(), "train-genai", ("https://a.example/",), recorded,
+                            ())
+    settings = settings_for(resumed_options(resumption, "sqlite://", CONTACT, "WARNING"))
+    assert settings.get("agent_table") is None  # not taken over as a setting
+    ConsentAddon().update_settings(settings)
+    assert ConsentConfig.from_settings(settings).recorded()["agent_table"] == (
+        AgentTable.default().identity()
+    )
