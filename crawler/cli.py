@@ -25,6 +25,7 @@ from storage.errors import CatalogError, WarcStoreError
 from storage.keys_cli import app as keys_app
 
 from . import __version__
+from .agents_cli import app as agents_app
 from .check import (
     CheckFailed,
     CheckInterrupted,
@@ -53,6 +54,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(blocklist_app, name="blocklist")
 app.add_typer(keys_app, name="keys")
+app.add_typer(agents_app, name="agents")
 
 out = Console()
 err = Console(stderr=True)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 from storage.addresses import AddressPolicy
 from storage.catalog.checkpoint import KeyError_, load_private_key
 
-from .consent.agents import AgentTable
+from .consent.agents import AgentTable, AgentTableError
 from .consent.license_policy import LicenseTerms
 from .consent.model import Purpose, UnknownPurpose
 from .consent.robots import is_valid_token
@@ -135,6 +135,11 @@ def _strings(settings: BaseSettings, name: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in values if v.strip())
 
 
+def _optional_path(settings: BaseSettings, name: str) -> Path | None:
+    text = _optional_text(settings, name)
+    return None if text is None else Path(text).expanduser()
+
+
 def _optional_strings(settings: BaseSettings, name: str) -> tuple[str, ...] | None:
     return None if settings.get(name) is None else _strings(settings, name)
 
@@ -157,6 +162,7 @@ READERS: Final[Mapping[str, _Read]] = {
     "CONSENT_AGENT": _text,
     "CONSENT_AI_AGENTS_ADD": _mapping,
     "CONSENT_AI_AGENTS_DROP": _strings,
+    "CONSENT_AI_AGENTS_FILE": _optional_path,
     "CONSENT_AI_AGENTS_OWN_ONLY": _bool,
     "CONSENT_ALLOW_OFFSITE": _bool,
     "CONSENT_ALLOW_PRIVATE_NETWORKS": _strings,
@@ -263,7 +269,8 @@ class ConsentConfig:
     purpose: Purpose
     evaluate: frozenset[Purpose]  # the purposes whose evidence is gathered (purpose included)
     agent: str
-    agents: AgentTable
+    agents: AgentTable  # the table in force, with CONSENT_AI_AGENTS_ADD/DROP/OWN_ONLY applied
+    agents_base: AgentTable  # the packaged table or CONSENT_AI_AGENTS_FILE's, before them
     auth_patterns: AuthPatterns
     addresses: AddressPolicy
     hosts: HostMap
@@ -296,8 +303,9 @@ class ConsentConfig:
             raise ConfigError(
                 f"setting CONSENT_AGENT={agent!r}: not a robots.txt product token ([A-Za-z_-]+)"
             )
+        base = _agent_table(values["CONSENT_AI_AGENTS_FILE"])
         try:
-            agents = AgentTable.default().configured(
+            agents = base.configured(
                 add=values["CONSENT_AI_AGENTS_ADD"],
                 drop=values["CONSENT_AI_AGENTS_DROP"],
                 own_only=values["CONSENT_AI_AGENTS_OWN_ONLY"],
@@ -323,6 +331,7 @@ class ConsentConfig:
             evaluate=evaluate,
             agent=agent,
             agents=agents,
+            agents_base=base,
             auth_patterns=auth,
             addresses=_addresses(values["CONSENT_ALLOW_PRIVATE_NETWORKS"]),
             hosts=HostMap.parse(values["CONSENT_RESOLVE"]),
@@ -344,12 +353,23 @@ class ConsentConfig:
 
     def recorded(self) -> dict[str, Any]:
         """The configuration as the job stores it: every CONSENT_* setting, the Scrapy settings
-        of SCRAPY_RECORDED and the foreign components, JSON-ready."""
+        of SCRAPY_RECORDED, the identity of the AI agent table (``agent_table``: its file,
+        sha256, token count and robots.json source) and the foreign components, JSON-ready."""
         return {
             **{name: _plain(value) for name, value in self.values.items()},
             **{name: _plain(value) for name, value in self.scrapy.items()},
+            "agent_table": self.agents_base.identity(),
             **({"components": _plain(self.components)} if self.components else {}),
         }
+
+
+def _agent_table(path: Path | None) -> AgentTable:
+    if path is None:
+        return AgentTable.default()
+    try:
+        return AgentTable.from_file(path)
+    except AgentTableError as exc:
+        raise ConfigError(f"setting CONSENT_AI_AGENTS_FILE={str(path)!r}: {exc}") from None
 
 
 def _addresses(networks: tuple[str, ...]) -> AddressPolicy:

@@ -9,6 +9,7 @@ CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_AGENT": "consentcrawl",
     "CONSENT_AI_AGENTS_ADD": {},
     "CONSENT_AI_AGENTS_DROP": [],
+    "CONSENT_AI_AGENTS_FILE": None,  # None: the packaged table (crawler/consent/agents.json)
     "CONSENT_AI_AGENTS_OWN_ONLY": False,
     "CONSENT_ALLOW_OFFSITE": False,
     "CONSENT_ALLOW_PRIVATE_NETWORKS": [],

@@ -93,8 +93,9 @@ class CrawlOptions:
 
 
 #: Recorded values a continuation does not take over: the add-on builds the User-Agent from
-#: the (possibly new) contact, and foreign components are the project's, not settings.
-NOT_RESTORED = frozenset({"USER_AGENT", "components"})
+#: the (possibly new) contact, foreign components are the project's, not settings, and the
+#: agent table's identity is recorded anew from the table the continuation reads.
+NOT_RESTORED = frozenset({"USER_AGENT", "components", "agent_table"})
 
 
 def resumed_options(

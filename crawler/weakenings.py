@@ -10,6 +10,7 @@ a job in scope narrowed. The table (also in the README):
 |---|---|---|
 | CONSENT_AI_AGENTS_OWN_ONLY | an evaluated purpose has AI agents in the table | refused |
 | CONSENT_AI_AGENTS_DROP | a dropped token speaks for an evaluated purpose | recorded |
+| CONSENT_AI_AGENTS_FILE | the file's table lacks a token, or a purpose of one, of the packaged table for an evaluated purpose | recorded |
 | CONSENT_AGENT | the token of an AI agent of the table or of a search engine | refused |
 | CONSENT_ROBOTS_PARSE_LIMIT | below 500 KiB (RFC 9309 section 2.5) | refused |
 | CONSENT_MAX_CRAWL_DELAY | below its default | recorded |
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 from storage.catalog.summary import PROTOCOL_IDS
 
 from .consent.agents import AgentTable
+from .consent.model import Purpose
 from .consent.walls import DEFAULT_AUTH_PATTERNS
 from .defaults import CONSENT_DEFAULTS
 
@@ -91,22 +93,26 @@ def assess(config: ConsentConfig) -> tuple[list[str], tuple[Weakening, ...]]:
 
 def _agents(config: ConsentConfig, refused: list[str], found: list[Weakening]) -> None:
     default = AgentTable.default()
+    base = config.agents_base  # the packaged table, or CONSENT_AI_AGENTS_FILE's
     token = config.agent.lower()
-    if token in default.tokens or token in SEARCH_ENGINE_TOKENS:
+    if token in default.tokens or token in base.tokens or token in SEARCH_ENGINE_TOKENS:
         refused.append(
             f"setting CONSENT_AGENT={config.agent!r}: the token of another crawler (its "
             "robots.txt group would be read as ours); choose a token of your own"
         )
-    lost: dict[str, None] = {}
-    for purpose in sorted(config.evaluate):
-        kept = set(config.agents.for_purpose(purpose))
-        for name in default.for_purpose(purpose):
-            if name not in kept:
-                lost[default.names[name]] = None
+    by_purpose = _lost(default, base, config.evaluate)
+    if by_purpose:
+        found.append(Weakening(
+            "CONSENT_AI_AGENTS_FILE", {"file": base.file, "lost": by_purpose}, ("robots",),
+            "the table file leaves out AI agents of the packaged table (or purposes of them): "
+            "their robots.txt groups are not honoured for these purposes",
+        ))
+    lost = {name: None for names in _lost(base, config.agents, config.evaluate).values()
+            for name in names}
     if not lost:
         return
     if config["CONSENT_AI_AGENTS_OWN_ONLY"]:
-        purposes = ", ".join(sorted(p.value for p in config.evaluate if default.for_purpose(p)))
+        purposes = ", ".join(sorted(p.value for p in config.evaluate if base.for_purpose(p)))
         refused.append(
             "setting CONSENT_AI_AGENTS_OWN_ONLY=True: the robots.txt groups of every AI agent "
             f"would be ignored for {purposes}; refused (CONSENT_AI_AGENTS_DROP drops single "
@@ -117,6 +123,20 @@ def _agents(config: ConsentConfig, refused: list[str], found: list[Weakening]) -
         "CONSENT_AI_AGENTS_DROP", sorted(lost), ("robots",),
         "the robots.txt groups of these AI agents are not honoured",
     ))
+
+
+def _lost(
+    wider: AgentTable, narrower: AgentTable, purposes: frozenset[Purpose]
+) -> dict[str, list[str]]:
+    """Purpose -> the tokens (as ``wider`` spells them) whose opt-out ``wider`` honours for it
+    and ``narrower`` does not; only purposes with such tokens."""
+    lost: dict[str, list[str]] = {}
+    for purpose in sorted(purposes):
+        kept = set(narrower.for_purpose(purpose))
+        names = [wider.names[t] for t in wider.for_purpose(purpose) if t not in kept]
+        if names:
+            lost[purpose.value] = names
+    return lost
 
 
 def _robots(config: ConsentConfig, refused: list[str], found: list[Weakening]) -> None:

@@ -36,19 +36,21 @@ def optouts(text: str, url: str, purposes: tuple[Purpose, ...] = GNSR) -> tuple[
 
 
 @pytest.mark.parametrize(
-    ("vector", "text", "token"),
+    ("vector", "text", "token", "expected"),
     [
-        (6, "User-agent: GPTBot\nDisallow: /\n", "GPTBot"),
-        (7, "User-agent: Google-Extended\nDisallow: /\n", "Google-Extended"),
+        (6, "User-agent: GPTBot\nDisallow: /\n", "GPTBot", "NN??"),
+        # Google documents the token for training and for grounding (prompt-time input), so
+        # the agent table gives it ai-input too (see agents_import.CURATED).
+        (7, "User-agent: Google-Extended\nDisallow: /\n", "Google-Extended", "NN?N"),
     ],
 )
 @pytest.mark.parametrize("url", ["https://site.test/", "https://site.test/any/page?q=1"])
-def test_section1_vectors(vector: int, text: str, token: str, url: str) -> None:
+def test_section1_vectors(vector: int, text: str, token: str, expected: str, url: str) -> None:
     # RFC 9309: our token has no group, so we may fetch ...
     assert RobotsTxt.parse(text).allowed(url, AGENT).allowed
-    # ... but the site opted out of AI training (inference): G and N denied, S and R unknown.
+    # ... but the site opted out of AI training (inference): G and N denied, search unknown.
     evidence = optouts(text, url)
-    assert letters(evidence) == "NN??"
+    assert letters(evidence) == expected
     assert [e.reason for e in evidence] == [f"robots-ai-optout:{token}"]
     decision = decide(G, evidence)
     assert decision.reasons == (f"robots-ai-optout:{token}",)
@@ -95,7 +97,7 @@ DISALLOW_ALL = "\nDisallow: /\n"
         ("GPTBotX", []),  # whole token only
         ("GPT", []),
         ("Mozilla/5.0 GPTBot", []),  # the token names "mozilla"
-        ("Applebot", []),  # does not bind Applebot-Extended
+        ("Applebot", ["robots-ai-optout:Applebot"]),  # Siri's answers; not Applebot-Extended
         ("Applebot-Extended", ["robots-ai-optout:Applebot-Extended"]),
         ("Google", []),  # does not bind Google-Extended
         ("*", []),  # the star group is our own token's business, never an AI opt-out
@@ -298,6 +300,17 @@ def test_corpus_gptbot_and_friends_opted_out_at_root(name: str, tokens: list[str
 
 def test_corpus_ai_input_agents_allowed_by_mcpjunction() -> None:
     # It welcomes ChatGPT-User, Claude-User, OAI-SearchBot, PerplexityBot ... with Allow: /,
-    # but lists cohere-ai (a user-triggered assistant) among the training bots it shuts out.
+    # and shuts out what it calls training crawlers. Those whose tokens also speak for AI input
+    # (cohere-ai answers prompts, Google-Extended grounds Gemini, Amazonbot answers for Alexa,
+    # YouBot for You.com, ImagesiftBot retrieves, Diffbot and omgilibot sell data) are read as
+    # ai-input opt-outs too: the table's reading of the token, not the site's comment.
     evidence = ai_optouts(_load("robots/mcpjunction.ai.txt"), "/", TABLE, [R], source=SOURCE)
-    assert [(e.reason, e.line) for e in evidence] == [("robots-ai-optout:cohere-ai", 155)]
+    assert [(e.reason, e.line) for e in evidence] == [
+        ("robots-ai-optout:Amazonbot", 143),
+        ("robots-ai-optout:cohere-ai", 155),
+        ("robots-ai-optout:Diffbot", 151),
+        ("robots-ai-optout:Google-Extended", 123),
+        ("robots-ai-optout:ImagesiftBot", 163),
+        ("robots-ai-optout:omgilibot", 159),
+        ("robots-ai-optout:YouBot", 167),
+    ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,3 +97,65 @@ REFUSED = [
 def test_weakenings_refused(purpose: str, values: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         build(purpose, **values)
+
+
+# --------------------------------------------------------------------------
+# CONSENT_AI_AGENTS_FILE: a table file in place of the packaged one
+# --------------------------------------------------------------------------
+
+PACKAGED = json.loads(resources.files("crawler.consent").joinpath("agents.json").read_text("utf-8"))
+
+
+def table_file(tmp_path: Path, *, drop: tuple[str, ...] = (), training_only: tuple[str, ...] = (),
+               add: tuple[str, ...] = ()) -> str:
+    """The packaged table file without the names ``drop``, with ``training_only`` narrowed to
+    training and ``add`` as new ai-input names (what an import of another robots.json gives)."""
+    data = json.loads(json.dumps(PACKAGED))
+    data["agents"] = [a for a in data["agents"] if a["name"] not in drop]
+    for agent in data["agents"]:
+        if agent["name"] in training_only:
+            agent.update(category="training", purposes=["train-genai", "train-ai"])
+    template = next(a for a in PACKAGED["agents"] if a["name"] == "Claude-User")
+    data["agents"] += [{**template, "name": name, "token": name} for name in add]
+    path = tmp_path / "agents.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("purpose", "edits", "lost"),
+    [
+        ("train-genai", {"drop": ("GPTBot",)}, {"train-genai": ["GPTBot"]}),
+        ("train-ai", {"drop": ("GPTBot", "Claude-User")}, {"train-ai": ["GPTBot"]}),
+        ("ai-input", {"drop": ("GPTBot", "Claude-User")}, {"ai-input": ["Claude-User"]}),
+        ("search", {"drop": ("GPTBot",)}, None),  # no opt-out of GPTBot speaks for search
+        # a token that covers fewer purposes is lost for those
+        ("ai-input", {"training_only": ("YouBot",)}, {"ai-input": ["YouBot"]}),
+        ("train-genai", {"training_only": ("YouBot",)}, None),
+        # two names, one token: dropping one keeps the token
+        ("train-genai", {"drop": ("Meta-ExternalAgent",)}, None),
+        ("train-genai", {"add": ("ExampleAI",)}, None),  # more agents only widen
+    ],
+)
+def test_a_smaller_table_file_is_a_weakening(
+    tmp_path: Path, purpose: str, edits: dict[str, Any], lost: dict[str, list[str]] | None
+) -> None:
+    path = table_file(tmp_path, **edits)
+    found = settings_of(build(purpose, CONSENT_AI_AGENTS_FILE=path))
+    if lost is None:
+        assert "CONSENT_AI_AGENTS_FILE" not in found
+    else:
+        assert found["CONSENT_AI_AGENTS_FILE"] == {"file": path, "lost": lost}
+    assert "CONSENT_AI_AGENTS_DROP" not in found  # the file's loss is the file's, not a drop
+
+
+def test_drop_and_own_only_apply_to_the_file_table(tmp_path: Path) -> None:
+    path = table_file(tmp_path, drop=("GPTBot",), add=("ExampleAI",))
+    config = build("ai-input", CONSENT_AI_AGENTS_FILE=path,
+                   CONSENT_AI_AGENTS_DROP=["GPTBot", "ExampleAI", "Claude-User"])
+    assert settings_of(config)["CONSENT_AI_AGENTS_DROP"] == ["Claude-User", "ExampleAI"]
+    assert "exampleai" not in config.agents.tokens and "exampleai" in config.agents_base.tokens
+    with pytest.raises(ConfigError, match="CONSENT_AI_AGENTS_OWN_ONLY"):
+        build("ai-input", CONSENT_AI_AGENTS_FILE=path, CONSENT_AI_AGENTS_OWN_ONLY=True)
+    with pytest.raises(ConfigError, match="CONSENT_AGENT='ExampleAI': the token of another"):
+        build("search", CONSENT_AI_AGENTS_FILE=path, CONSENT_AGENT="ExampleAI")
