@@ -12,7 +12,8 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/consent_eval.py [--urls 20000] [--repeat 5] [--groups 30]
 
-Target (issue 3): at most 50 microseconds per URL after the first.
+Target (issue 14): at most 25 microseconds per URL after the first, with the whole ai.robots.txt
+table (~150 tokens); issue 3 asked 50.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from crawler.services.fetch import Fetched
 from crawler.services.origins import AITXT, ROBOTS, OriginPolicy
 
 AGENT = "consentcrawl"
-TARGET_US = 50.0
+TARGET_US = 25.0
 
 
 def robots_txt(table: AgentTable, rng: random.Random, groups: int = 30) -> str:

@@ -64,10 +64,15 @@ def show(
             help="A table file `agents import` wrote (default: the packaged table).",
         ),
     ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option("--wide", help="Also each name's function and the source of its mapping."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Print the AI agent table: token, names, operator, category and function, purposes and
-    the source of each mapping, then the names left out and why.
+    """Print the AI agent table: token, the purposes its opt-out covers (G N R = train-genai,
+    train-ai, ai-input), category, names and operator (with --wide: function and source of
+    each mapping), then the names left out and why.
 
     Example: consentcrawl agents --purpose ai-input
     """
@@ -105,10 +110,15 @@ def show(
             }
         )
         return
-    _print_table(table, rows, wanted is None)
+    _print_table(table, rows, wanted is None, wide=wide)
 
 
-def _print_table(table: AgentTable, rows: list[dict[str, Any]], excluded: bool) -> None:
+_LETTERS: Final = {"train-genai": "G", "train-ai": "N", "ai-input": "R", "search": "S"}
+
+
+def _print_table(
+    table: AgentTable, rows: list[dict[str, Any]], excluded: bool, *, wide: bool
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -126,19 +136,30 @@ def _print_table(table: AgentTable, rows: list[dict[str, Any]], excluded: bool) 
         markup=False,
         highlight=False,
     )
-    grid = Table("token", "names", "operator", "category / function", "purposes", "source")
-    for column in grid.columns[:2]:
-        column.no_wrap = True  # tokens and names are what readers look for: never broken
+    # Folded, not cut: on a narrow terminal a long operator or URL wraps instead of ending in "…".
+    columns = ["token", "G N R", "category", "names", "operator"]
+    if wide:
+        columns += ["function", "source"]
+    grid = Table(*columns)
+    for column in grid.columns:
+        column.overflow = "fold"
+    for column in grid.columns[:3]:
+        column.no_wrap = True  # what readers look for is never broken
+    grid.columns[3].max_width = 22  # a long name wraps at its spaces
+    grid.columns[4].min_width = 10
     for row in rows:
         names = row["names"]
-        grid.add_row(
+        cells = [
             row["token"],
+            " ".join(_LETTERS[p] if p in row["purposes"] else "." for p in list(_LETTERS)[:3]),
+            row["category"],
             "\n".join(n["name"] for n in names),
             "\n".join(dict.fromkeys(n["operator"] for n in names)),
-            "\n".join([row["category"], *dict.fromkeys(n["function"] for n in names)]),
-            ", ".join(row["purposes"]),
-            "\n".join(dict.fromkeys(n["source"] for n in names)),
-        )
+        ]
+        if wide:
+            cells.append("\n".join(dict.fromkeys(n["function"] for n in names)))
+            cells.append("\n".join(dict.fromkeys(n["source"] for n in names)))
+        grid.add_row(*cells)
     out.print(grid)
     if excluded and table.excluded:
         left_out = Table("excluded", "token read", "reason", "source")
