@@ -5,7 +5,8 @@ A continuation is a new job that runs with the old job's recorded configuration 
 sealed. Its frontier is every URL the frontier logs of the old job and of the jobs it continues
 hold, less every URL those jobs decided (their catalog records): nothing decided is fetched
 again. A page recorded as collected but without its "links done" line (the crawl ended between
-its record and its links) has its links extracted again from its WARC record.
+its record and its links) has its links extracted again from its WARC record, and its images
+asked for with what the stored page says of them (its robots tags, the licences it declares).
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from storage.catalog.catalog import Catalog
 from storage.catalog.models import CrawlJob, UrlRecord
 from storage.catalog.queries import reading
 
+from . import meta
 from .exceptions import ConfigError
 from .frontier import Asked, FrontierError, LogContents, log_path, read_log
+from .page_reading import read_page
 
 __all__ = ["RESUMES", "ResumePlan", "Resumption", "plan", "resumable"]
 
@@ -133,4 +136,8 @@ def _stored_page(path: Path, offset: int, asked: Asked) -> HtmlResponse | None:
     if not issubclass(kind, HtmlResponse):
         return None
     request = Request(asked.url, meta={"depth": asked.depth})
-    return HtmlResponse(asked.url, status=200, headers=headers, body=body, request=request)
+    page = HtmlResponse(asked.url, status=200, headers=headers, body=body, request=request)
+    reading = read_page(page)  # as the response gate read it: for the page's images
+    meta.set_page_tags(request, reading.tags)
+    meta.set_image_licences(request, reading.image_licences())
+    return page

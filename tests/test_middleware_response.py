@@ -15,7 +15,8 @@ from crawler.consent.licenses import detect_licenses
 from crawler.consent.model import Effect, LicenseStatus, Purpose
 from crawler.consent.policy import decide
 from crawler.consent.tdmrep import TdmRepFile
-from crawler.middlewares.response import MAY_DECLARE_LICENCE, ResponseSignalsMiddleware
+from crawler.middlewares.response import ResponseSignalsMiddleware
+from crawler.page_reading import MAY_DECLARE_LICENCE
 
 from .sites import ADDON
 

@@ -254,6 +254,45 @@ def test_a_resumed_image_still_honours_its_page_noimageai(tmp_path: Path) -> Non
     assert image["outcome"] == "skipped" and "meta-robots:noimageai" in image["reasons"]
 
 
+def test_a_page_linked_again_asks_for_its_images_with_what_it_said(tmp_path: Path) -> None:
+    """The crash window: the page's record reached the catalog, its image's line and its
+    "links done" line never reached the log. Resumed, the page is read again from its WARC
+    record, and its image is asked for with the page's noimageai and its licence for it."""
+    cdn: dict[str, Page] = {
+        "/robots.txt": Page("", status=404, delay=25.0),
+        "/photo.jpg": Page(jpeg(), content_type="image/jpeg"),
+    }
+
+    def sites(port: int) -> dict[str, dict[str, Page]]:
+        photo = f"http://{CDN}:{port}/photo.jpg"
+        tagged = page(photo, head='<meta name="robots" content="noimageai">')
+        return {HOST: {"/robots.txt": Page("", status=404), "/": tagged}, CDN: cdn}
+
+    catalog_url = _catalog(tmp_path)
+    with serve(sites) as server:
+        process = start_crawl(server.url(HOST), HOST, tmp_path, "--images",
+                              "--purpose", "train-genai", "--resolve", f"{CDN}:127.0.0.1")
+        deadline = time.monotonic() + 60
+        while "/robots.txt" not in server.hits_for(CDN) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+        old = _job(catalog_url)
+        [collected] = [row["url"] for row in _rows(catalog_url)]
+        path = log_path(tmp_path / "w", str(old.id))
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        assert any(line.get("kind") == "image" for line in lines)
+        path.write_text(json.dumps(next(x for x in lines if x.get("url") == collected)) + "\n")
+        cdn["/robots.txt"] = Page("", status=404)
+        resumed = _resume(tmp_path, str(old.id))
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    [image] = [row for row in _rows(catalog_url) if row["kind"] == "image"]
+    assert image["outcome"] == "skipped" and "meta-robots:noimageai" in image["reasons"]
+    assert image["source_url"] == collected  # linked from the page read again
+
+
 def test_a_redirect_target_asked_for_by_scrapy_is_resumed(tmp_path: Path) -> None:
     pages: dict[str, Page] = {
         "/robots.txt": Page("", status=404),

@@ -17,7 +17,6 @@ licence detection and the spider's link extraction reuse it instead of parsing t
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,19 +26,13 @@ from .. import meta
 from ..config import config_of
 from ..consent.content_usage import content_usage_header
 from ..consent.license_policy import license_evidence
-from ..consent.licenses import LicenseEvidence, LicenseFinding, detect_licenses
+from ..consent.licenses import LicenseFinding
 from ..consent.model import Evidence
-from ..consent.robots_tags import page_tag_evidence, parse_meta_robots, parse_x_robots_tag
+from ..consent.robots_tags import page_tag_evidence
 from ..consent.tdmrep import header_value, meta_value, tdm_evidence
+from ..page_reading import header_values, read_page
 from ..services import services_of
 from ..services.licences import rsl_unreadable
-
-# Every licence markup the detector reads names one of these (rel/itemprop/property "license",
-# dc.rights, licence URLs under /licenses/, /publicdomain/, /copyleft/, RSL): a page without
-# any of them is not walked at all (C-speed scan instead of XPath and JSON-LD parsing).
-MAY_DECLARE_LICENCE = re.compile(
-    rb"licen[cs]|rights|publicdomain|copyleft|rsl\+xml", re.IGNORECASE
-)
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -48,7 +41,6 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from scrapy.http.headers import Headers
 
 
 class ResponseSignalsMiddleware:
@@ -86,48 +78,36 @@ class ResponseSignalsMiddleware:
         return response
 
     def evidence(self, request: Request, response: Response) -> tuple[list[Evidence], LicenseFinding]:
-        headers = response.headers
-        metas = page_metas(response)
-        now = datetime.now(UTC)  # for unavailable_after
-        kind = meta.kind_of(request)
-        header_tags = parse_x_robots_tag(_values(headers, b"X-Robots-Tag"))
-        meta_tags = parse_meta_robots(metas)
+        reading = read_page(response)
         if isinstance(response, HtmlResponse):  # for the page's images (--images)
-            meta.set_page_tags(request, meta.PageTags(response.url, header_tags, meta_tags))
+            meta.set_page_tags(request, reading.tags)
+            images = reading.image_licences()
+            if images:  # their licence, not the page's
+                meta.set_image_licences(request, images)
         evidence = list(
             page_tag_evidence(
-                header_tags,
-                meta_tags,
+                reading.tags.header,
+                reading.tags.meta,
                 agent=self.agent,
                 tokens=self.tokens,
-                kind=kind,
+                kind=meta.kind_of(request),
                 sources=("header:X-Robots-Tag", f"meta:{response.url}"),
-                now=now,
+                now=datetime.now(UTC),  # for unavailable_after
             )
         )
-        usage = _values(headers, b"Content-Usage")
+        usage = header_values(response.headers, b"Content-Usage")
         if usage:
             evidence += content_usage_header(", ".join(usage), source="header:Content-Usage")
-        evidence += self._tdmrep(request, response, metas)
-        root = None
-        if isinstance(response, HtmlResponse) and MAY_DECLARE_LICENCE.search(response.body):
-            root = response.selector.root
-        finding = detect_licenses(root, url=response.url, link_headers=_values(headers, b"Link"))
-        evidence += license_evidence(finding, self.licences.terms)
-        images: dict[str, list[LicenseEvidence]] = {}
-        for piece in finding.evidence:
-            for image in piece.images:
-                images.setdefault(image, []).append(piece)
-        if images:  # for the page's images (--images): their licence, not the page's
-            meta.set_image_licences(request, {k: tuple(v) for k, v in images.items()})
-        return evidence, finding
+        evidence += self._tdmrep(request, response, list(reading.metas))
+        evidence += license_evidence(reading.finding, self.licences.terms)
+        return evidence, reading.finding
 
     def _tdmrep(
         self, request: Request, response: Response, metas: list[tuple[str, str]]
     ) -> tuple[Evidence, ...]:
         file = meta.tdm_file_of(request) or meta.TdmFileMatch(None, "", None, ())
-        reservation = _values(response.headers, b"tdm-reservation")
-        policy = _values(response.headers, b"tdm-policy")
+        reservation = header_values(response.headers, b"tdm-reservation")
+        policy = header_values(response.headers, b"tdm-policy")
         header, header_errors = header_value(
             reservation[-1] if reservation else None, policy[-1] if policy else None
         )
@@ -141,17 +121,3 @@ class ResponseSignalsMiddleware:
             document_sha256=file.sha256,
             errors=(*file.errors, *header_errors, *meta_errors),
         )
-
-
-def page_metas(response: Response) -> list[tuple[str, str]]:
-    """(name, content) of the page's ``<meta name=… content=…>`` tags; none for non-HTML."""
-    if not isinstance(response, HtmlResponse):
-        return []
-    return [
-        (node.attrib.get("name", ""), node.attrib.get("content", ""))
-        for node in response.xpath("//meta[@name][@content]")
-    ]
-
-
-def _values(headers: Headers, name: bytes) -> list[str]:
-    return [value.decode("latin-1") for value in headers.getlist(name)]

@@ -106,7 +106,7 @@ class SeedSpider(Spider):
     def _resumed(self, plan: ResumePlan) -> Iterator[Request]:
         self.seen |= plan.seen
         for page in plan.relink:  # yielded from here, not a callback: Referer and depth are set
-            for request in self._links(page, images=False):
+            for request in self._links(page, images=self.images):
                 if referer := request.meta.get(meta.REFERER):
                     request.headers.setdefault("Referer", referer)
                 yield request
