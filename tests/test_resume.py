@@ -16,7 +16,8 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import pytest
 
 from crawler.demo.server import Page, SiteServer, serve
 from crawler.frontier import log_path, read_log
+from storage.catalog.models import CrawlJob
 
 from .processes import descendants, left_after
 from .sites import CONTACT, ROOT, run_cli, start_crawl
@@ -223,7 +225,10 @@ def test_the_frontier_log_holds_every_request_and_the_links_done(tmp_path: Path)
 CDN = "cdn.example.net"
 
 
-def test_a_resumed_image_still_honours_its_page_noimageai(tmp_path: Path) -> None:
+@contextmanager
+def _stopped_with_an_image_pending(tmp_path: Path) -> Iterator[tuple[CrawlJob, dict[str, Page]]]:
+    """A crawl stopped while the image of its one page (which says noimageai) waits for its
+    CDN's robots.txt; the CDN answers at once from then on."""
     cdn: dict[str, Page] = {
         "/robots.txt": Page("", status=404, delay=25.0),  # the image waits for its origin's
         "/photo.jpg": Page(jpeg(), content_type="image/jpeg"),
@@ -234,7 +239,6 @@ def test_a_resumed_image_still_honours_its_page_noimageai(tmp_path: Path) -> Non
         tagged = page(photo, head='<meta name="robots" content="noimageai">')
         return {HOST: {"/robots.txt": Page("", status=404), "/": tagged}, CDN: cdn}
 
-    catalog_url = _catalog(tmp_path)
     with serve(sites) as server:
         process = start_crawl(server.url(HOST), HOST, tmp_path, "--images",  # noimageai: AI only
                               "--purpose", "train-genai", "--resolve", f"{CDN}:127.0.0.1")
@@ -245,9 +249,14 @@ def test_a_resumed_image_still_honours_its_page_noimageai(tmp_path: Path) -> Non
         time.sleep(0.2)
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=60)
-        old = _job(catalog_url)
-        assert [row["kind"] for row in _rows(catalog_url)] == ["page"]  # the image was pending
         cdn["/robots.txt"] = Page("", status=404)
+        yield _job(_catalog(tmp_path)), cdn
+
+
+def test_a_resumed_image_still_honours_its_page_noimageai(tmp_path: Path) -> None:
+    catalog_url = _catalog(tmp_path)
+    with _stopped_with_an_image_pending(tmp_path) as (old, _):
+        assert [row["kind"] for row in _rows(catalog_url)] == ["page"]  # the image was pending
         resumed = _resume(tmp_path, str(old.id))
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     [image] = [row for row in _rows(catalog_url) if row["kind"] == "image"]
@@ -258,34 +267,13 @@ def test_a_page_linked_again_asks_for_its_images_with_what_it_said(tmp_path: Pat
     """The crash window: the page's record reached the catalog, its image's line and its
     "links done" line never reached the log. Resumed, the page is read again from its WARC
     record, and its image is asked for with the page's noimageai and its licence for it."""
-    cdn: dict[str, Page] = {
-        "/robots.txt": Page("", status=404, delay=25.0),
-        "/photo.jpg": Page(jpeg(), content_type="image/jpeg"),
-    }
-
-    def sites(port: int) -> dict[str, dict[str, Page]]:
-        photo = f"http://{CDN}:{port}/photo.jpg"
-        tagged = page(photo, head='<meta name="robots" content="noimageai">')
-        return {HOST: {"/robots.txt": Page("", status=404), "/": tagged}, CDN: cdn}
-
     catalog_url = _catalog(tmp_path)
-    with serve(sites) as server:
-        process = start_crawl(server.url(HOST), HOST, tmp_path, "--images",
-                              "--purpose", "train-genai", "--resolve", f"{CDN}:127.0.0.1")
-        deadline = time.monotonic() + 60
-        while "/robots.txt" not in server.hits_for(CDN) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        time.sleep(0.2)
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=60)
-        old = _job(catalog_url)
+    with _stopped_with_an_image_pending(tmp_path) as (old, _):
         [collected] = [row["url"] for row in _rows(catalog_url)]
         path = log_path(tmp_path / "w", str(old.id))
         lines = [json.loads(line) for line in path.read_text().splitlines()]
         assert any(line.get("kind") == "image" for line in lines)
         path.write_text(json.dumps(next(x for x in lines if x.get("url") == collected)) + "\n")
-        cdn["/robots.txt"] = Page("", status=404)
         resumed = _resume(tmp_path, str(old.id))
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     [image] = [row for row in _rows(catalog_url) if row["kind"] == "image"]
