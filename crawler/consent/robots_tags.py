@@ -158,7 +158,9 @@ def _is_scope(text: str) -> bool:
 
 
 def _parse_list(text: str, scope: str | None, *, allow_scope: bool = True) -> list[RobotsTag]:
-    tags: list[RobotsTag] = []
+    # (scope, directive, value pieces): a value split at its commas is joined once at the end,
+    # not once per piece (which is quadratic in a 1 MB meta content of commas).
+    found: list[tuple[str | None, str, list[str]]] = []
     for item in text.split(","):
         item = item.strip(_WHITESPACE)
         if not item:
@@ -173,20 +175,18 @@ def _parse_list(text: str, scope: str | None, *, allow_scope: bool = True) -> li
             name, colon, rest = item.partition(":")
             name = name.strip(_WHITESPACE).lower()
         if name in DIRECTIVES:
-            value = rest.strip(_WHITESPACE) if colon else None
-            tags.append(RobotsTag(scope, name, value or None))
-        elif tags and tags[-1].directive == "unavailable_after" and tags[-1].scope == scope:
+            value = rest.strip(_WHITESPACE) if colon else ""
+            found.append((scope, name, [value] if value else []))
+        elif found and found[-1][1] == "unavailable_after" and found[-1][0] == scope:
             # A date with a comma ("Friday, 25-Jun-10 ...") was split: put it back together.
-            last = tags[-1]
-            joined = f"{last.value}, {item}" if last.value else item
-            tags[-1] = RobotsTag(last.scope, last.directive, joined)
+            found[-1][2].append(item)
         elif not colon and any(c in _WHITESPACE for c in item):
             # "noai noimageai": space-separated lists are a common mistake; read them when
             # every word is a directive, so the author's intent is not lost.
             words = item.lower().split()
             if all(w in DIRECTIVES and w not in _WITH_VALUE for w in words):
-                tags.extend(RobotsTag(scope, w, None) for w in words)
-    return tags
+                found.extend((scope, w, []) for w in words)
+    return [RobotsTag(scope, name, ", ".join(pieces) or None) for scope, name, pieces in found]
 
 
 def robots_tag_evidence(
