@@ -212,7 +212,7 @@ def robots_tag_evidence(
     ours = str(agent).strip(_WHITESPACE).lower()
     table = {str(token).lower(): frozenset(purposes) for token, purposes in tokens.items()}
     evidence: list[Evidence] = []
-    for tag in tags:
+    for tag in dict.fromkeys(tags):  # a page may repeat one directive 200,000 times
         scope_purposes = _scope_purposes(tag.scope, ours, table)
         if scope_purposes is None:
             continue  # addressed to another crawler
