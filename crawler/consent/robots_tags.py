@@ -167,7 +167,8 @@ def _parse_list(text: str, scope: str | None, *, allow_scope: bool = True) -> li
             continue
         name, colon, rest = item.partition(":")
         name = name.strip(_WHITESPACE).lower()
-        if colon and allow_scope and _is_scope(name):
+        scoped = bool(colon) and allow_scope and _is_scope(name)
+        if scoped:
             scope = name
             item = rest.strip(_WHITESPACE)
             if not item:
@@ -177,8 +178,9 @@ def _parse_list(text: str, scope: str | None, *, allow_scope: bool = True) -> li
         if name in DIRECTIVES:
             value = rest.strip(_WHITESPACE) if colon else ""
             found.append((scope, name, [value] if value else []))
-        elif found and found[-1][1] == "unavailable_after" and found[-1][0] == scope:
-            # A date with a comma ("Friday, 25-Jun-10 ...") was split: put it back together.
+        elif not scoped and found and found[-1][:2] == (scope, "unavailable_after"):
+            # A date with a comma ("Friday, 25-Jun-10 ...") was split: put it back together
+            # (a "bot: ..." item is never part of it).
             found[-1][2].append(item)
         elif not colon and any(c in _WHITESPACE for c in item):
             # "noai noimageai": space-separated lists are a common mistake; read them when
