@@ -207,6 +207,15 @@ def patterns(max_size: int = 6) -> st.SearchStrategy[str]:
     )
 
 
+@st.composite
+def matching(draw: st.DrawFn, pattern: str) -> str:
+    """A path the RFC 9309 ``pattern`` matches: its ``*`` filled in, its final ``$`` dropped."""
+    parts = pattern.removesuffix("$").split("*")
+    filled = "".join(part + draw(st.text("ab/", max_size=3)) for part in parts[:-1]) + parts[-1]
+    # A path never starts with "//" (that is a URL's authority); a leading "*" takes "/a" too.
+    return filled if filled.startswith("/") and filled[1:2] != "/" else "/a" + filled
+
+
 @dataclass(frozen=True)
 class ModelGroup:
     tokens: tuple[str, ...]

@@ -35,6 +35,7 @@ from .strategies import (
     ROBOTS,
     RobotsModel,
     any_text,
+    matching,
     model_groups,
     mutated,
     paths,
@@ -92,9 +93,7 @@ def _url_for(draw: st.DrawFn, robots: RobotsTxt) -> str:
     patterns = sorted({r.pattern for g in robots.groups for r in g.rules if r.pattern})
     if not patterns or draw(st.booleans()):
         return draw(urls)
-    pattern = draw(st.sampled_from(patterns)).removesuffix("$")
-    filled = "".join(part + draw(st.text("ab/", max_size=3)) for part in pattern.split("*"))
-    return filled if filled.startswith("/") else "/" + filled
+    return draw(matching(draw(st.sampled_from(patterns))))
 
 
 def _tokens(robots: RobotsTxt) -> st.SearchStrategy[str]:
