@@ -19,6 +19,8 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
+from crawler.consent.robots import RobotsTxt
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -296,6 +298,17 @@ def render_robots(draw: st.DrawFn, model: RobotsModel) -> str:
     end = rnd.choice(("\n", "\r\n", "\r"))
     bom = rnd.choice(("", "\ufeff"))
     return bom + end.join(out) + rnd.choice(("", end))
+
+
+def serialise_robots(robots: RobotsTxt) -> str:
+    """The groups of a parse as a plain robots.txt (License lines left out: RSL discovery reads
+    them by position, and they never change a verdict)."""
+    out: list[str] = []
+    for group in robots.groups:
+        out += [f"User-agent: {token}" for token in group.tokens]
+        out += [f"{'Allow' if r.allow else 'Disallow'}: {r.pattern}" for r in group.rules]
+        out += [f"{line.field}: {line.value}" for line in group.lines if line.field != "license"]
+    return "".join(line + "\n" for line in out)
 
 
 # --------------------------------------------------------------------------------------------

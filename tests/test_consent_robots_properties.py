@@ -40,6 +40,7 @@ from .strategies import (
     mutated,
     paths,
     render_robots,
+    serialise_robots,
     urls,
 )
 
@@ -64,16 +65,6 @@ def _insert(text: str, at: int, line: str) -> str:
         pairs[at - 1][1] = "\n"
     pairs.insert(at, [line, "\n"])
     return "".join(content + end for content, end in pairs)
-
-
-def _serialise(robots: RobotsTxt) -> str:
-    """The groups as a plain robots.txt (License lines left out: they only bind licences)."""
-    out: list[str] = []
-    for group in robots.groups:
-        out += [f"User-agent: {token}" for token in group.tokens]
-        out += [f"{'Allow' if r.allow else 'Disallow'}: {r.pattern}" for r in group.rules]
-        out += [f"{line.field}: {line.value}" for line in group.lines if line.field != "license"]
-    return "".join(line + "\n" for line in out)
 
 
 def _outcome(verdict: Verdict) -> tuple[bool, str | None, bool | None, str | None]:
@@ -218,8 +209,8 @@ def test_verdicts_follow_rfc9309(data: st.DataObject, model: RobotsModel) -> Non
 @given(st.data(), robots_texts)
 def test_reserialised_groups_decide_alike(data: st.DataObject, text: str) -> None:
     robots = RobotsTxt.parse(text)
-    again = RobotsTxt.parse(_serialise(robots))
-    assert _serialise(again) == _serialise(robots), "serialising is idempotent"
+    again = RobotsTxt.parse(serialise_robots(robots))
+    assert serialise_robots(again) == serialise_robots(robots), "serialising is idempotent"
     for _ in range(5):
         token, url = data.draw(_tokens(robots)), data.draw(_url_for(robots))
         assert _outcome(again.allowed(url, token)) == _outcome(robots.allowed(url, token))
