@@ -13,6 +13,7 @@ Nothing here reads /work/shared: tests run from the copies.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,12 @@ BLOCKLISTS = corpus("blocklists/*")
 XMP = corpus("images/*.xmp")
 #: Images small enough to mutate cheaply (the 1.5 and 2.2 MB camera files are left out).
 IMAGES = corpus("images/*.jpg", "images/*.jpeg", "images/*.webp", max_size=300_000)
+#: The XMP packets of those images, as they are embedded, and the IPTC reference packet.
+XMP_PACKETS = XMP + tuple(
+    packet
+    for image in IMAGES
+    for packet in re.findall(rb"<x:xmpmeta.*?</x:xmpmeta>", image, re.DOTALL)
+)
 
 # --------------------------------------------------------------------------------------------
 # 1. Mutations
