@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import zlib
 
 from hypothesis import example, given
@@ -40,12 +41,25 @@ RESERVED = (DATA / "images" / "iptc-ref-std2023.1-dmi-prohibited-genaimltraining
 _PACKET_END = RESERVED.index(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")
 
 
+def _bad_exif() -> bytes:
+    """A JPEG without JFIF whose EXIF tags point past the end of the file: Pillow warns."""
+    entry = struct.pack("<HHII", 0x0128, 3, 0x7FFF, 38) + struct.pack(
+        "<HHII", 0x011A, 5, 0x7FFF, 38
+    )
+    ifd = b"II*\x00" + struct.pack("<IH", 8, 2) + entry + struct.pack("<I", 0)
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "JPEG", exif=b"Exif\x00\x00" + ifd)
+    jfif = out.getvalue().index(b"\xff\xe1")
+    return out.getvalue()[:2] + out.getvalue()[jfif:]
+
+
 def _denied(evidence: tuple[Evidence, ...], purpose: Purpose) -> bool:
     return any(e.effect is Effect.DENY and e.applies_to(purpose) for e in evidence)
 
 
 @given(bodies, content_types, content_types)
 @example(b"", None, None)
+@example(_bad_exif(), "image/jpeg", None)  # Pillow's UserWarning escaped (an error under -W error)
 @example(b"\xff\xd8\xff\xe1\x00\x10http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta", "image/jpeg", None)
 def test_any_bytes_give_metadata_from_the_bytes(
     body: bytes, content_type: str | None, other: str | None

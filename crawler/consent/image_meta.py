@@ -197,9 +197,11 @@ def read_image_metadata(
     box: bool | None = None
     bomb = False
     try:
-        # Our bound is max_pixels, checked below; Pillow's warning would only repeat it.
+        # Pillow's warnings say nothing about consent: the bomb warning repeats our max_pixels
+        # bound (checked below), the others are metadata it skips (EXIF tags past the end of
+        # the file, ...) in images that are still read.
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data), formats=_FORMATS) as image:
                 fmt, size = image.format, image.size
                 raw = list(_packets(image, data))
