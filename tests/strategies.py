@@ -17,8 +17,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hypothesis import strategies as st
+from scrapy.http import HtmlResponse
 
 from crawler.consent.robots import RobotsTxt
 
@@ -321,6 +323,12 @@ def serialise_robots(robots: RobotsTxt) -> str:
 # --------------------------------------------------------------------------------------------
 # 3. Building blocks
 # --------------------------------------------------------------------------------------------
+
+
+def html_root(body: bytes, url: str = "https://example.com/page") -> Any:
+    """The lxml tree of a page, parsed as the crawler parses it (Scrapy's selector)."""
+    return HtmlResponse(url, body=body).selector.root
+
 
 #: Any text, surrogates and control characters included (``st.text()`` leaves surrogates out).
 any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=200)
