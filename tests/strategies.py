@@ -333,6 +333,39 @@ def html_root(body: bytes, url: str = "https://example.com/page") -> Any:
 #: Any text, surrogates and control characters included (``st.text()`` leaves surrogates out).
 any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=200)
 
+#: Host names as lists and URLs write them: labels (some IDN, some with "_" or "-"), public
+#: suffixes, "www.", case and trailing dots, and IP literals in their many spellings.
+_LABELS = st.one_of(
+    st.from_regex(r"[a-z0-9]([a-z0-9_-]{0,8}[a-z0-9])?", fullmatch=True),
+    st.sampled_from(("www", "münchen", "straße", "日本", "xn--mnchen-3ya", "xn--zz", "-a", "a-")),
+)
+_SUFFIXES = ("com", "de", "co.uk", "github.io", "example", "test", "xn--p1ai", "рф", "1", "")
+host_names = st.one_of(
+    st.builds(
+        lambda labels, suffix, case, dots: case(".".join([*labels, suffix]).strip(".")) + dots,
+        st.lists(_LABELS, min_size=1, max_size=3),
+        st.sampled_from(_SUFFIXES),
+        st.sampled_from((str, str.upper, str.title)),
+        st.sampled_from(("", "", ".", "..")),
+    ),
+    st.sampled_from(
+        (
+            "192.0.2.10",
+            "3221225994",
+            "0xc0.0.2.10",
+            "0300.0.02.012",
+            "[2001:db8::1]",
+            "2001:DB8:0:0::1",
+            "[::ffff:192.0.2.1]",
+            "*.example.com",
+            "a..b.com",
+            "",
+            "a" * 64 + ".com",
+            ("a" * 60 + ".") * 5 + "com",
+        )
+    ),
+)
+
 urls = st.one_of(
     paths(),
     st.builds(lambda p: "https://example.com" + p, paths()),
