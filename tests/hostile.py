@@ -7,6 +7,8 @@ Each builder is cached: an input is built once per process, whichever test asks 
 from __future__ import annotations
 
 import functools
+import struct
+import zlib
 from collections.abc import Callable
 
 MB = 1 << 20
@@ -72,6 +74,42 @@ def link_header() -> str:
 def commas() -> str:
     """1 MB of ``,`` and spaces: empty list items, empty srcset candidates."""
     return ", " * (MB // 2)
+
+
+@functools.cache
+def quadratic_blowup() -> bytes:
+    """One 50,000-character entity referenced 50,000 times (2.5 GB if expanded)."""
+    entity = "a" * 50_000
+    return f'<!DOCTYPE r [<!ENTITY a "{entity}">]><r>{"&a;" * 50_000}</r>'.encode()
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def png(extra: bytes = b"", width: int = 1, height: int = 1) -> bytes:
+    """A PNG header with ``extra`` chunks before its (empty) pixel data: read, never decoded."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + extra
+        + _chunk(b"IDAT", zlib.compress(b""))
+        + _chunk(b"IEND", b"")
+    )
+
+
+@functools.cache
+def xmp_bomb_png() -> bytes:
+    """A compressed XMP chunk of 64 MB of spaces (64 KB on the wire)."""
+    text = zlib.compress(b" " * (64 * MB), 9)
+    return png(_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + text))
+
+
+@functools.cache
+def pixel_bomb_png() -> bytes:
+    """30,000 x 30,000 pixels declared: 900 megapixels, over Pillow's own bomb bound."""
+    return png(width=30_000, height=30_000)
 
 
 #: The generic inputs every byte-reading parser gets (name -> builder).

@@ -125,6 +125,7 @@ def test_hostile_packets() -> None:
         if len(data) > MAX_XMP_BYTES:
             assert packet.error is not None and packet.error.startswith("too big")
     assert parse_xmp(hostile.billion_laughs()).error == "refused: EntitiesForbidden"
+    assert parse_xmp(hostile.quadratic_blowup()).error == "refused: EntitiesForbidden"
     deep = hostile.deep_xml()
     depth = hostile.DEPTH
     nested = (
