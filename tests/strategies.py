@@ -4,10 +4,12 @@
    manifests), and mutations of them: lines dropped or duplicated, bytes flipped, junk inserted,
    truncation, other encodings and line ends.
 2. A robots.txt model (groups of tokens, rules and other lines) and its rendering as text in
-   the many spellings RFC 9309 allows, so a property can compare a parse with the model.
-3. Small building blocks: product tokens, path patterns, paths, header-ish text.
+   the many spellings RFC 9309 allows, so a property can compare a parse with the model; the
+   product tokens, paths and patterns it is made of; a parse written back as robots.txt.
+3. Small building blocks: a page parsed as the crawler parses it, any text (surrogates
+   included), host names as lists and URLs write them, URLs.
 
-Nothing here reads /work/shared: tests run from the copies.
+Nothing here reads ../shared: tests run from the copies.
 """
 
 from __future__ import annotations
