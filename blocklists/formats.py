@@ -95,7 +95,10 @@ def _sniff(data: bytes) -> str:
     for raw in io.BytesIO(data):
         line = raw.decode("utf-8", "replace").strip()
         if line:
-            cells = {cell.strip().lower() for cell in next(csv.reader([line]), [])}
+            try:
+                cells = {cell.strip().lower() for cell in next(csv.reader([line]), [])}
+            except csv.Error:  # a CR inside the line, a cell over csv's limit: no header row
+                return "text"
             return "csv" if {"entry", "kind"} <= cells else "text"
     return "text"
 

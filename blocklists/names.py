@@ -54,21 +54,23 @@ def ascii_name(name: str) -> str:
 def lookup_host(host: str) -> str:
     """A URL's host as entries spell hosts. Lenient: what cannot be encoded stays as it is (and
     matches nothing); every trailing dot goes, since a resolver would ignore them too; an IPv4
-    address written as one number or in hex or octal parts (``3221225994``, ``0xc0.0.2.10``)
-    becomes dotted-quad, since the system resolver reads it so and would connect there."""
+    address written as one number or in hex or octal parts (``3221225994``, ``0xc0.0.2.10``,
+    in fullwidth digits too) becomes dotted-quad, since the system resolver reads it so and
+    would connect there."""
     host = host.lower().rstrip(".")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    if ":" in host:
-        try:
-            return ipaddress.IPv6Address(host).compressed
-        except ValueError:
-            return host
     if not host.isascii():
         try:
-            return ascii_name(host).rstrip(".")
+            # Before the IP forms: IDNA maps fullwidth and superscript digits ("１２７.０.０.１",
+            # "¹") to ASCII ones, and a resolver then reads the name as an address.
+            host = ascii_name(host).rstrip(".")
         except UnicodeError:
             return host
+    bracketed = host.startswith("[") and host.endswith("]")
+    if bracketed or ":" in host:
+        try:
+            return ipaddress.IPv6Address(host[1:-1] if bracketed else host).compressed
+        except ValueError:
+            return host  # brackets kept: "[[a]]" read again must not lose another pair
     if _NUMERIC_IPV4.fullmatch(host):
         try:
             return socket.inet_ntoa(socket.inet_aton(host))

@@ -6,7 +6,7 @@
 4. Payments, licence servers and reporting, with and without held licences.
 5. The document: max-age, attributes, evidence fields.
 6. Real files (tests/data/realweb/rsl) with what each declares.
-7. Bad input: recorded, never raises, fast, never permits.
+7. Bad input: recorded, never raises, never permits (its time: benchmarks/hostile_input.py).
 
 Vector 6 (robots.txt ``License:`` lines) is tested with the robots.txt parser.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import time
 from pathlib import Path
 from typing import Any
 
@@ -904,10 +903,7 @@ BAD_INPUTS: list[tuple[str, object, str]] = [
 
 @pytest.mark.parametrize(("name", "body", "error"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
 def test_bad_input_is_recorded_and_never_permits(name: str, body: object, error: str) -> None:
-    started = time.perf_counter()
     doc = parse_rsl(body, url=DOC_URL)  # type: ignore[arg-type]
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.5, f"{name}: {elapsed:.3f} s"
     assert not doc.valid
     assert doc.contents == ()
     assert any(error in message for message in doc.errors), doc.errors
@@ -936,9 +932,7 @@ def test_external_entity_is_never_read(tmp_path: Path) -> None:
 
 def test_deep_nesting_and_many_faults_are_bounded() -> None:
     deep = "<x>" * 100_000 + "</x>" * 100_000
-    started = time.perf_counter()
     doc = parse_rsl(rsl(content("/", ALL), f"<deep xmlns='{NAMESPACE}'>{deep}</deep>"), url=DOC_URL)
-    assert time.perf_counter() - started < 0.5
     assert doc.valid and doc.errors == ("unknown element <deep> in <rsl>: ignored",)
     noisy = parse(rsl(content("/", lic(permits("usage", " ".join(f"bad{i}" for i in range(500)))))))
     assert len(noisy.errors) == MAX_ERRORS

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -185,9 +184,7 @@ EXTERNAL = (
     ],
 )
 def test_bad_packets_are_recorded_not_raised(body: bytes, error: str) -> None:
-    start = time.perf_counter()
     parsed = parse_xmp(body)
-    assert time.perf_counter() - start < 0.5
     assert parsed.error is not None and parsed.error.startswith(error)
     assert parsed.findings == () and parsed.size == len(body)
 

@@ -11,8 +11,9 @@ flags anything over ``max_pixels`` (``too_many_pixels``: the caller skips it as 
 decompression bomb). XMP packets come from every JPEG APP1 segment (``applist``; Pillow's
 ``info["xmp"]`` keeps only the last), every PNG ``iTXt XML:com.adobe.xmp`` chunk before or after
 IDAT (a chunk walk, so no ``load()`` of the pixels), and ``info["xmp"]`` for WebP, TIFF, GIF.
-When Pillow cannot open the bytes (corrupt header, unsupported format, bomb), the raw bytes are
-scanned for ``<x:xmpmeta>`` packets so an embedded reservation is still seen.
+When Pillow cannot open the bytes (corrupt header, unsupported format, bomb, a compressed text
+chunk over its bound), the raw bytes are scanned for ``<x:xmpmeta>`` packets, and a PNG's chunks
+are walked for its XMP chunks (compressed ones too), so an embedded reservation is still seen.
 
 Deciding (G = train-genai, N = train-ai, R = ai-input, S = search; SIGNALS.md sections 8, 9):
 
@@ -196,9 +197,11 @@ def read_image_metadata(
     box: bool | None = None
     bomb = False
     try:
-        # Our bound is max_pixels, checked below; Pillow's warning would only repeat it.
+        # Pillow's warnings say nothing about consent: the bomb warning repeats our max_pixels
+        # bound (checked below), the others are metadata it skips (EXIF tags past the end of
+        # the file, ...) in images that are still read.
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data), formats=_FORMATS) as image:
                 fmt, size = image.format, image.size
                 raw = list(_packets(image, data))
@@ -215,7 +218,9 @@ def read_image_metadata(
     except _PIL_ERRORS as exc:
         errors.append(clip(f"unreadable image: {type(exc).__name__}: {exc}", 160))
     if fmt is None:
-        raw = [m[0] for m in _RAW_PACKET.finditer(data)]
+        raw = list(_png_packets(data)) if data.startswith(_PNG_SIGNATURE) else []
+        seen = set(raw)
+        raw += [p for p in (m[0] for m in _RAW_PACKET.finditer(data)) if p not in seen]
     if size is not None and size[0] * size[1] > max_pixels:
         bomb = True
         errors.append(f"{size[0]}x{size[1]} pixels, over the {max_pixels} pixel bound")

@@ -158,14 +158,17 @@ def _is_scope(text: str) -> bool:
 
 
 def _parse_list(text: str, scope: str | None, *, allow_scope: bool = True) -> list[RobotsTag]:
-    tags: list[RobotsTag] = []
+    # (scope, directive, value pieces): a value split at its commas is joined once at the end,
+    # not once per piece (which is quadratic in a 1 MB meta content of commas).
+    found: list[tuple[str | None, str, list[str]]] = []
     for item in text.split(","):
         item = item.strip(_WHITESPACE)
         if not item:
             continue
         name, colon, rest = item.partition(":")
         name = name.strip(_WHITESPACE).lower()
-        if colon and allow_scope and _is_scope(name):
+        scoped = bool(colon) and allow_scope and _is_scope(name)
+        if scoped:
             scope = name
             item = rest.strip(_WHITESPACE)
             if not item:
@@ -173,20 +176,19 @@ def _parse_list(text: str, scope: str | None, *, allow_scope: bool = True) -> li
             name, colon, rest = item.partition(":")
             name = name.strip(_WHITESPACE).lower()
         if name in DIRECTIVES:
-            value = rest.strip(_WHITESPACE) if colon else None
-            tags.append(RobotsTag(scope, name, value or None))
-        elif tags and tags[-1].directive == "unavailable_after" and tags[-1].scope == scope:
-            # A date with a comma ("Friday, 25-Jun-10 ...") was split: put it back together.
-            last = tags[-1]
-            joined = f"{last.value}, {item}" if last.value else item
-            tags[-1] = RobotsTag(last.scope, last.directive, joined)
+            value = rest.strip(_WHITESPACE) if colon else ""
+            found.append((scope, name, [value] if value else []))
+        elif not scoped and found and found[-1][:2] == (scope, "unavailable_after"):
+            # A date with a comma ("Friday, 25-Jun-10 ...") was split: put it back together
+            # (a "bot: ..." item is never part of it).
+            found[-1][2].append(item)
         elif not colon and any(c in _WHITESPACE for c in item):
             # "noai noimageai": space-separated lists are a common mistake; read them when
             # every word is a directive, so the author's intent is not lost.
             words = item.lower().split()
             if all(w in DIRECTIVES and w not in _WITH_VALUE for w in words):
-                tags.extend(RobotsTag(scope, w, None) for w in words)
-    return tags
+                found.extend((scope, w, []) for w in words)
+    return [RobotsTag(scope, name, ", ".join(pieces) or None) for scope, name, pieces in found]
 
 
 def robots_tag_evidence(
@@ -212,7 +214,7 @@ def robots_tag_evidence(
     ours = str(agent).strip(_WHITESPACE).lower()
     table = {str(token).lower(): frozenset(purposes) for token, purposes in tokens.items()}
     evidence: list[Evidence] = []
-    for tag in tags:
+    for tag in dict.fromkeys(tags):  # a page may repeat one directive 200,000 times
         scope_purposes = _scope_purposes(tag.scope, ours, table)
         if scope_purposes is None:
             continue  # addressed to another crawler

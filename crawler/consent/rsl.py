@@ -675,9 +675,11 @@ def _evidence(
 ) -> tuple[Evidence, ...]:
     grouped: dict[_Outcome, set[Purpose]] = {}
     for purpose in Purpose:
-        outcome = max(
+        # Equally long scopes: the most restrictive, and of those the first reason code, so
+        # that the order of the <content> elements does not change the reason recorded.
+        outcome = min(
             (_content_outcome(doc, content, purpose, job) for content in contents),
-            key=lambda o: o.kind,  # equally long scopes: the most restrictive
+            key=lambda o: (-o.kind, o.code or ""),
         )
         grouped.setdefault(outcome, set()).add(purpose)
     return tuple(

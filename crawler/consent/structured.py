@@ -142,7 +142,8 @@ def _local(name: str) -> str:
 def type_names(kind: Any) -> tuple[str, ...]:
     """Local names of an @type / itemtype value ("https://schema.org/ImageObject" → ImageObject)."""
     names = kind if isinstance(kind, list) else [kind]
-    return tuple(_local(n) for n in names if isinstance(n, str) and n)
+    # "schema:" names no type: dropped, as an empty name is (so that the names read back).
+    return tuple(local for n in names if isinstance(n, str) and (local := _local(n)))
 
 
 def _depth(text: str) -> int:

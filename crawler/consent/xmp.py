@@ -109,7 +109,11 @@ def parse_xmp(packet: bytes, *, index: int = 0, max_bytes: int = MAX_XMP_BYTES) 
         return XmpPacket(
             index, size, error=f"too big: {size} bytes, over the {max_bytes} byte limit"
         )
-    data = bytes(packet).rstrip(b"\x00 \t\r\n")  # JPEG writers pad packets with NULs
+    data = bytes(packet)
+    if b"\x00" not in data[:4]:
+        # JPEG writers pad (UTF-8) packets with NULs. A UTF-16 or UTF-32 packet (a NUL among
+        # its first bytes) keeps its own: stripping them would cut its last character in half.
+        data = data.rstrip(b"\x00 \t\r\n")
     if _MAY_CARRY.search(data) is None:
         return XmpPacket(index, size)
     try:
