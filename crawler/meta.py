@@ -188,6 +188,10 @@ def set_too_large(request: Request, why: str) -> None:
     request.meta[TOO_LARGE] = why
 
 
+def clear_too_large(request: Request) -> None:
+    request.meta.pop(TOO_LARGE, None)
+
+
 def too_large_of(request: Request) -> str | None:
     found = request.meta.get(TOO_LARGE)
     return found if isinstance(found, str) else None

@@ -110,6 +110,7 @@ class AuthAreaMiddleware:
         if (
             origin not in self.walled
             and counts[0] >= self.min_pages
+            and counts[1] > 0  # with a ratio of 0, an origin without a single wall is not walled
             and counts[1] >= self.ratio * counts[0]
         ):
             self.walled.add(origin)

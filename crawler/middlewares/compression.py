@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 
 
 class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
+    def process_request(  # type: ignore[override]
+        self, request: Request
+    ) -> Request | Response | None:
+        # The mark is about one attempt's answer: a retry copies the meta of the bombed one.
+        meta.clear_too_large(request)
+        return super().process_request(request)
+
     def process_response(  # type: ignore[override]
         self, request: Request, response: Response
     ) -> Request | Response:
