@@ -1,4 +1,5 @@
-"""Shared fixtures (a catalog URL on each supported backend) and the hypothesis profiles."""
+"""Shared fixtures (a catalog URL on each supported backend), the hypothesis profiles, and the
+``crawl`` mark on the modules whose tests run real crawls."""
 
 from __future__ import annotations
 
@@ -43,3 +44,35 @@ def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
 def catalog(catalog_url: str) -> Iterator[Catalog]:
     with Catalog(catalog_url, mode="write") as opened:
         yield opened
+
+
+# Modules whose tests run real crawls (a crawler process or reactor against local servers):
+# independent of each other, so pytest-xdist spreads them over the CPUs.
+CRAWL_MODULES = frozenset(
+    {
+        "test_blocklists_cli",
+        "test_check",
+        "test_checkpoint",
+        "test_crawl_bad_input",
+        "test_crawl_blocklist",
+        "test_crawl_e2e",
+        "test_crawl_hostile",
+        "test_crawl_images",
+        "test_crawl_licences",
+        "test_crawl_signals",
+        "test_crawl_summary",
+        "test_crawl_walls",
+        "test_crawl_weakenings",
+        "test_interrupt",
+        "test_recorder",
+        "test_resume",
+        "test_spider_seed",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and module.__name__.rsplit(".", 1)[-1] in CRAWL_MODULES:
+            item.add_marker(pytest.mark.crawl)
