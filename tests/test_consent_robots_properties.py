@@ -227,7 +227,9 @@ _UNKNOWN_LINES = (
     "Sitemap: https://example.com/s.xml",
     "Request-rate: 1/5",
     "Allowed /private/ later",  # three words: unreadable, ignored
-    "disalow: /",  # a typo is an unknown field (no typo aliases)
+    "Alow: /",  # a misspelt Allow grants nothing: an unknown field
+    "Allowed: /",
+    "Disallo: /",  # not one of the misspellings Google reads as Disallow
 )
 
 

@@ -163,7 +163,11 @@ def test_every_url_considered_has_one_record(crawled: dict[str, Any]) -> None:
 def test_blocked_origins_serve_nothing_but_robots_txt(crawled: dict[str, Any]) -> None:
     web = crawled["web"]
     assert web.hits_for(f"closed.{DOMAIN}") == ["/robots.txt"]
-    assert web.hits_for(f"slow.{DOMAIN}") == ["/robots.txt"]
+    # The slow robots.txt was asked once and timed out (its policy document says so, below); on
+    # a loaded machine the crawler may give up before the server has read the request, so the
+    # server may not have seen it: what matters here is that nothing else was asked.
+    assert set(web.hits_for(f"slow.{DOMAIN}")) <= {"/robots.txt"}
+    assert len(web.hits_for(f"slow.{DOMAIN}")) <= 1
     assert "/private/a" not in web.hits_for(f"partial.{DOMAIN}")
     assert not {"/no/x", "/never"} & set(web.hits_for(f"ours.{DOMAIN}"))
     assert web.hits_for(f"norules.{DOMAIN}").count("/robots.txt") == 1  # cached per origin
