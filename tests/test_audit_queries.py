@@ -723,7 +723,7 @@ def test_cli_show(cli_catalog: tuple[str, Built]) -> None:
     history = json.loads(out)
     assert [h["job_id"] for h in history] == [str(built.job_a), str(built.job_b)]
     assert history[1]["takedown"]["reason"] == "listed later"
-    assert history[0]["recorded_at"] == "2026-11-29T07:00:00Z"
+    assert history[0]["recorded_at"] == "2026-11-29T07:00:00.000000Z"
     code, out, _ = run(url, "show", "https://example.com/private/p", "--csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["evidence_signal"], r["evidence_purposes"]) for r in rows] == [

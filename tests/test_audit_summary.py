@@ -240,7 +240,7 @@ def test_summary(catalog: Catalog) -> None:
     assert data["jobs"][0]["weakenings"] == [AGENTS_DROP, PRIVATE]
     assert data["weakenings"][2] == {**WALLS, "jobs": 1}
     assert data["top_domains"][0] == {"domain": "d12.example", "bytes": 12_000, "records": 1}
-    assert data["period_end"] == "2026-11-21T08:00:00Z"
+    assert data["period_end"] == "2026-11-21T08:00:00.000000Z"
     assert isinstance(s, EuSummary)
 
     md = render_markdown(s)
@@ -265,7 +265,7 @@ def test_summary(catalog: Catalog) -> None:
     assert "| d12.example | 12000 | 1 |" in md
     assert "| images | 1 | 12000 | image/png |" in md
     assert "| robots.txt product token | consentcrawl |" in md
-    assert "From 2026-11-01T08:00:00Z to 2026-11-21T08:00:00Z." in md
+    assert "From 2026-11-01T08:00:00.000000Z to 2026-11-21T08:00:00.000000Z." in md
 
 
 def test_scope(catalog: Catalog) -> None:

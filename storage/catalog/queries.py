@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.catalog import liveness
-from storage.catalog.catalog import Catalog, iso
+from storage.catalog.catalog import Catalog
 from storage.catalog.db import describe_error, mask_url
 from storage.catalog.models import (
     Blocklist,
@@ -52,6 +52,7 @@ from storage.catalog.records import reversed_domain, url_host
 from storage.catalog.taken_down import IN_FORCE, TAKEN_DOWN, TAKEN_DOWN_IDS
 from storage.errors import CatalogError
 from storage.export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, WITHDRAWN_FIELD
+from storage.times import utc_text
 
 __all__ = [
     "ALL_PURPOSES",
@@ -646,8 +647,8 @@ def export_rows(
                     job = job_ids[raw] = (str(parsed), purposes[parsed])
                 values["job_id"], values["purpose"] = job
                 values["reasons"] = list(values["reasons"] or [])
-                values["fetched_at"] = iso(values["fetched_at"])
-                values["recorded_at"] = iso(values["recorded_at"])
+                values["fetched_at"] = utc_text(values["fetched_at"])
+                values["recorded_at"] = utc_text(values["recorded_at"])
                 if include_withdrawn:
                     values[WITHDRAWN_FIELD] = bool(values[WITHDRAWN_FIELD])
                 yield values

@@ -24,7 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import func, select, true
@@ -43,6 +43,7 @@ from storage.catalog.queries import (
 )
 from storage.catalog.selection import Selection
 from storage.catalog.taken_down import TAKEN_DOWN_IDS
+from storage.times import utc_text
 
 __all__ = [
     "ACCESS_CONTROLS",
@@ -164,10 +165,6 @@ def _main_type(content_type: str | None) -> tuple[str, str]:
 
 def _matches(code: str, families: Iterable[str]) -> bool:
     return any(code == f or code.startswith(f + ":") for f in families)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,8 +308,8 @@ class EuSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "since": _iso(self.since),
-            "until": _iso(self.until),
+            "since": utc_text(self.since),
+            "until": utc_text(self.until),
             "purposes_covered": list(self.purposes_covered),
             "jobs": [
                 {
@@ -321,8 +318,8 @@ class EuSummary:
                     "agent": j.agent,
                     "user_agent": j.user_agent,
                     "status": j.status,
-                    "started_at": _iso(j.started_at),
-                    "finished_at": _iso(j.finished_at),
+                    "started_at": utc_text(j.started_at),
+                    "finished_at": utc_text(j.finished_at),
                     "records": j.records,
                     "weakenings": None
                     if j.weakenings is None
@@ -335,8 +332,8 @@ class EuSummary:
             "crawler_names": list(self.crawler_names),
             "user_agents": list(self.user_agents),
             "purposes": [{"purpose": p.purpose, "jobs": p.jobs} for p in self.purposes],
-            "period_start": _iso(self.period_start),
-            "period_end": _iso(self.period_end),
+            "period_start": utc_text(self.period_start),
+            "period_end": utc_text(self.period_end),
             "collected_records": self.collected_records,
             "collected_bytes": self.collected_bytes,
             "skipped_records": self.skipped_records,
@@ -548,7 +545,7 @@ def _md(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return _iso(value) or "—"
+        return utc_text(value) or "—"
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
