@@ -1,6 +1,6 @@
 """``consentcrawl audit …``: read the catalog (the commands auditors use).
 
-Thin: parse options, call the read-only queries (`storage.catalog.queries`), render a rich
+Thin: parse options, call the read-only queries (`storage.audit`), render a rich
 table, JSON (``--json``) or CSV (``--csv``). Errors become one line on stderr: exit code 2
 for a bad option value (a date, a job id, a limit, a purpose), 1 for anything that goes wrong
 at run time (no such job, catalog unreachable). A reader of stdout that goes away (``| head``)
@@ -27,7 +27,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .catalog import queries
+from .audit import queries
+from .audit.export import (
+    EXPORT_FIELDS,
+    EXPORT_FIELDS_WITH_WITHDRAWN,
+    export_rows,
+    write_csv,
+    write_jsonl,
+)
+from .audit.filters import RecordFilter, normalise_domain
 from .catalog.checkpoint import DEFAULT_KEY
 from .catalog.models import LICENSE_STATUSES, OUTCOMES, PURPOSES
 from .cli_support import (
@@ -43,7 +51,6 @@ from .cli_support import (
     print_json,
 )
 from .errors import CatalogError
-from .export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, write_csv, write_jsonl
 
 # The exit code when stdout's reader goes away: that of a program killed by SIGPIPE (128 + 13)
 # as the shell reports it, so `set -o pipefail` sees what it sees for any other tool.
@@ -144,13 +151,13 @@ def _filters(
     license_status: str | None,
     since: str | None,
     until: str | None,
-) -> queries.RecordFilter:
+) -> RecordFilter:
     _choice("--outcome", outcome, OUTCOMES)
     _choice("--purpose", purpose, PURPOSES)
     _choice("--license-status", license_status, LICENSE_STATUSES)
-    if domain is not None and not queries.normalise_domain(domain):
+    if domain is not None and not normalise_domain(domain):
         _bad("--domain", f"{domain!r} names no domain")
-    return queries.RecordFilter(
+    return RecordFilter(
         domain=domain,
         job_id=_job_id(job),
         purpose=purpose,
@@ -372,7 +379,7 @@ _RECORD_COLUMNS = tuple(f.name for f in dataclasses.fields(queries.RecordRow))  
 @app.command("query")
 @_record_filters
 def query_command(
-    filters: queries.RecordFilter,
+    filters: RecordFilter,
     catalog: CatalogOption = DEFAULT_CATALOG_URL,
     limit: LimitOption = 100,
     offset: OffsetOption = 0,
@@ -528,7 +535,7 @@ def domains_command(
 @_record_filters
 def export(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")],
-    filters: queries.RecordFilter,
+    filters: RecordFilter,
     catalog: CatalogOption = DEFAULT_CATALOG_URL,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
@@ -541,7 +548,7 @@ def export(
     Example: consentcrawl audit export --catalog sqlite:///demo.sqlite --format jsonl
     """
     with opened(catalog, "read") as cat:
-        rows = queries.export_rows(cat, filters, include_withdrawn=include_withdrawn)
+        rows = export_rows(cat, filters, include_withdrawn=include_withdrawn)
         fields = EXPORT_FIELDS_WITH_WITHDRAWN if include_withdrawn else EXPORT_FIELDS
         if output is None:
             count = _write(format, rows, sys.stdout, fields)
@@ -624,7 +631,8 @@ def summary_command(
 
     Example: consentcrawl audit summary --eu --since 2026-01-01 --format json -o summary.json
     """
-    from .catalog import summary as eu_summary
+    from .audit import summary as eu_summary
+    from .audit.summary_markdown import render_markdown
 
     if not eu:
         _bad("--eu", "only the EU summary exists; pass --eu")
@@ -637,7 +645,7 @@ def summary_command(
         if format is SummaryFormat.JSON:
             text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
         else:
-            text = eu_summary.render_markdown(result)
+            text = render_markdown(result)
         if output is None:
             sys.stdout.write(text)
         else:
@@ -662,8 +670,8 @@ def report_command(
 
     Example: consentcrawl audit report --out report.html --since 2026-11-01
     """
-    from .catalog.report import EmptySelection, build_report
-    from .catalog.report_html import render_html, write_report
+    from .audit.report import EmptySelection, build_report
+    from .audit.report_html import render_html, write_report
 
     def unwritable(why: str) -> NoReturn:
         raise fail(f"--out {str(out)!r}: {why}; nothing written", code=FAILED)
@@ -727,8 +735,8 @@ def verify_command(
 
     Example: consentcrawl audit verify --catalog sqlite:///demo.sqlite --warc-dir warc/
     """
+    from .audit.verify import verify
     from .catalog import checkpoint as checkpoints
-    from .catalog.verify import verify
 
     if warc_dir is not None and not warc_dir.is_dir():
         _bad("--warc-dir", f"{str(warc_dir)!r} is not a folder")

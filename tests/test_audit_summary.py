@@ -1,4 +1,4 @@
-"""`storage.catalog.summary` and `consentcrawl audit summary --eu`: the crawler section of the
+"""`storage.audit.summary` (and its Markdown) and `consentcrawl audit summary --eu`: the crawler section of the
 EU public summary of training content, on SQLite and PostgreSQL: the training purposes by
 default, and never "respected" for a protocol a job's setting narrowed."""
 
@@ -15,6 +15,14 @@ import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from storage.audit.summary import (
+    ACCESS_CONTROLS,
+    PROTOCOL_IDS,
+    PROTOCOLS,
+    EuSummary,
+    eu_summary,
+)
+from storage.audit.summary_markdown import render_markdown
 from storage.catalog import (
     BlocklistEntryIn,
     BlocklistVersionIn,
@@ -24,14 +32,6 @@ from storage.catalog import (
     TakedownIn,
 )
 from storage.catalog.models import PURPOSES, CrawlJob, UrlRecord
-from storage.catalog.summary import (
-    ACCESS_CONTROLS,
-    PROTOCOL_IDS,
-    PROTOCOLS,
-    EuSummary,
-    eu_summary,
-    render_markdown,
-)
 from storage.cli import app
 
 A_START = datetime(2026, 11, 1, 8, tzinfo=UTC)

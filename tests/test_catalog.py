@@ -19,14 +19,15 @@ from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from storage.audit.export import EXPORT_FIELDS, export_rows, write_csv, write_jsonl
+from storage.audit.filters import RecordFilter
+from storage.audit.verify import verify
 from storage.catalog import Catalog, DocumentIn, EvidenceIn, JobSpec, RecordIn
 from storage.catalog.base import VERSION_TABLE
 from storage.catalog.db import make_engine, schema_diff, upgrade
 from storage.catalog.models import CrawlJob, Evidence, PolicyDocument, UrlRecord
 from storage.catalog.records import HOST_COLUMNS, host_columns, reversed_domain, url_host
-from storage.catalog.verify import verify
 from storage.errors import CatalogError
-from storage.export import EXPORT_FIELDS, write_csv, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = {
@@ -459,7 +460,7 @@ def _two_jobs(catalog: Catalog) -> tuple[uuid.UUID, uuid.UUID]:
 
 def test_export_rows(catalog: Catalog) -> None:
     first, second = _two_jobs(catalog)
-    rows = list(catalog.export_rows(job_id=first))
+    rows = list(export_rows(catalog, RecordFilter(job_id=first)))
     assert [list(row) for row in rows] == [list(EXPORT_FIELDS)] * 2
     collected, skipped = rows
     assert collected == {
@@ -488,7 +489,7 @@ def test_export_rows(catalog: Catalog) -> None:
     assert skipped["fetched_at"] is None and skipped["http_status"] is None
     assert skipped["warc_file"] is None and skipped["size"] is None
 
-    everything = list(catalog.export_rows())
+    everything = list(export_rows(catalog))
     assert [row["url"] for row in everything] == [
         "https://example.org/a",
         "https://example.org/b",
@@ -499,7 +500,7 @@ def test_export_rows(catalog: Catalog) -> None:
 
 def test_jsonl_and_csv_writers(catalog: Catalog) -> None:
     first, _ = _two_jobs(catalog)
-    rows = list(catalog.export_rows(job_id=first))
+    rows = list(export_rows(catalog, RecordFilter(job_id=first)))
 
     buffer = io.StringIO()
     assert write_jsonl(iter(rows), buffer) == 2

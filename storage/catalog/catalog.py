@@ -505,7 +505,7 @@ class Catalog(Closing):
 
     @property
     def engine(self) -> Engine:
-        """For read-only queries (``storage.catalog.queries``); writes go through the methods."""
+        """For the readers (``storage.audit``); writes go through the methods."""
         return self._engine
 
     @property
@@ -685,21 +685,6 @@ class Catalog(Closing):
                         _close(session, row.id, "crashed", row.heartbeat_at, now)
                         crashed.append(row.id)
         return crashed
-
-    def export_rows(
-        self, *, job_id: uuid.UUID | None = None, include_withdrawn: bool = False
-    ) -> Iterator[dict[str, Any]]:
-        """Records as export rows (keys in EXPORT_FIELDS order), streamed in id order.
-
-        Records with a takedown are left out, unless `include_withdrawn`: then every row
-        also has a last key, "withdrawn" (bool), and taken-down records are in with True.
-        """
-        # One export query serves both this and `audit export`'s filters.
-        from storage.catalog.queries import RecordFilter, export_rows
-
-        yield from export_rows(
-            self, RecordFilter(job_id=job_id), include_withdrawn=include_withdrawn
-        )
 
     # --- blocklists -------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ where prev_hash is the chain_hash of the stream's previous row (by id), or the s
 genesis value, sha256("consentcrawl-chain:" + stream), for its first row. The canonical JSON
 has sorted keys, no spaces, UTF-8; datetimes are ISO 8601 UTC with microseconds
 (``storage.times``).
-`storage.catalog.verify` recomputes the chains.
+`storage.audit.verify` recomputes the chains.
 """
 
 from __future__ import annotations

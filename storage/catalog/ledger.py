@@ -18,7 +18,7 @@ and its content as the canonical JSON that was hashed, chained on the stream "le
 - ``checkpoint``: a signed checkpoint (storage.catalog.checkpoint).
 
 The live tables stay as the code reads them; ``verify`` recomputes each event's content from
-them (storage.catalog.verify_ledger) and reports every difference. Events are appended in the
+them (storage.audit.verify_ledger) and reports every difference. Events are appended in the
 same transaction as the change they record.
 """
 

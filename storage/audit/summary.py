@@ -1,4 +1,5 @@
-"""The crawler part of the EU public summary of training content, from the catalog alone.
+"""The crawler part of the EU public summary of training content, from the catalog alone
+(the data; ``summary_markdown`` renders it).
 
 AI Act Art. 53(1)(d); the Commission's template (July 2025), section 2.3 "Data crawled and
 scraped from online sources": crawler names, purposes, collection period, the types of
@@ -28,20 +29,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import func, select, true
-from sqlalchemy.engine import Engine
 
-from storage.catalog import liveness
-from storage.catalog.catalog import Catalog
+from storage.audit.filters import reason_values
+from storage.audit.queries import DOMAIN_GROUPS, JobRow, Weakening, job_row
+from storage.audit.selection import Selection
+from storage.catalog.access import Source, reading
 from storage.catalog.models import PURPOSES, CrawlJob, UrlRecord
-from storage.catalog.queries import (
-    DOMAIN_GROUPS,
-    Weakening,
-    reading,
-    reason_values,
-    unrecorded_weakenings,
-    weakenings,
-)
-from storage.catalog.selection import Selection
 from storage.catalog.taken_down import TAKEN_DOWN_IDS
 from storage.times import utc_text
 
@@ -59,7 +52,6 @@ __all__ = [
     "ProtocolRow",
     "PurposeRow",
     "eu_summary",
-    "render_markdown",
 ]
 
 # What a weakening's "narrows" may name (the crawler's weakenings use these ids): each is
@@ -168,16 +160,10 @@ def _matches(code: str, families: Iterable[str]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class JobPeriod:
-    id: uuid.UUID
-    purpose: str
-    agent: str
-    user_agent: str
-    status: str
-    started_at: datetime
-    finished_at: datetime | None
-    records: int  # in scope
-    weakenings: tuple[Weakening, ...] | None = None  # None: not recorded (an older job)
+class JobPeriod(JobRow):
+    """A job in scope; its ``records`` are those in scope."""
+
+    user_agent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,7 +361,7 @@ class EuSummary:
 
 
 def eu_summary(
-    source: Engine | Catalog,
+    source: Source,
     *,
     jobs: Sequence[uuid.UUID] | None = None,
     since: datetime | None = None,
@@ -459,17 +445,7 @@ def eu_summary(
         return len(urls), tuple(codes)
 
     periods = tuple(
-        JobPeriod(
-            id=row.id,
-            purpose=row.purpose,
-            agent=row.agent,
-            user_agent=row.user_agent,
-            status=liveness.job_status(row),
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            records=int(per_job.get(row.id, 0)),
-            weakenings=weakenings(row.weakenings),
-        )
+        job_row(JobPeriod, row, int(per_job.get(row.id, 0)), user_agent=row.user_agent)
         for row in job_rows
     )
 
@@ -536,131 +512,3 @@ def eu_summary(
         domains_total=len(domains),
         top_domains=tuple(domains[:top]),
     )
-
-
-# --- Markdown ---------------------------------------------------------------------------
-
-
-def _md(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        return utc_text(value) or "—"
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in rows]
-    return [*lines, ""]
-
-
-def _weakenings_markdown(s: EuSummary) -> list[str]:
-    lines = ["Settings that narrowed a protocol or measure in jobs in scope (weakenings):", ""]
-    if s.weakenings:
-        lines += _table(
-            ("setting", "value", "narrows", "why", "jobs"),
-            [
-                (
-                    n.weakening.setting,
-                    n.weakening.value_text,
-                    ", ".join(n.weakening.narrows),
-                    n.weakening.why,
-                    n.jobs,
-                )
-                for n in s.weakenings
-            ],
-        )
-    else:
-        lines += ["None.", ""]
-    if s.unrecorded_weakenings:
-        lines += [unrecorded_weakenings(s.unrecorded_weakenings), ""]
-    return lines
-
-
-def render_markdown(summary: EuSummary) -> str:
-    """Section 2.3 of the template, with its headings, as Markdown tables."""
-    s = summary
-    used = "Yes" if s.jobs else "No"
-    out = [
-        "## 2.3 Data crawled and scraped from online sources",
-        "",
-        (
-            f"Scope: records from {_md(s.since) if s.since else 'the beginning'} "
-            f"to {_md(s.until) if s.until else 'now'}; {len(s.jobs)} crawl job(s) with the "
-            f"purposes {', '.join(s.purposes_covered)} (jobs with other purposes are left out)."
-        ),
-        "",
-        f"**Were crawlers used by the provider or on its behalf?** {used}",
-        "",
-        "### Crawler name(s)/identifier(s)",
-        "",
-        *_table(
-            ("type", "value"),
-            [("robots.txt product token", a) for a in s.crawler_names]
-            + [("User-Agent", u) for u in s.user_agents],
-        ),
-        "### Purposes of the crawler(s)",
-        "",
-        *_table(("purpose", "jobs"), [(p.purpose, p.jobs) for p in s.purposes]),
-        "### Period of data collection",
-        "",
-        f"From {_md(s.period_start)} to {_md(s.period_end)}.",
-        "",
-        *_table(
-            ("job", "purpose", "crawler", "status", "started", "finished", "records"),
-            [
-                (j.id, j.purpose, j.agent, j.status, j.started_at, j.finished_at, j.records)
-                for j in s.jobs
-            ],
-        ),
-        "### Comprehensive description of the type of content and online sources crawled",
-        "",
-        (
-            f"{s.collected_records} items collected ({s.collected_bytes} bytes) from "
-            f"{s.domains_total} domain(s); {s.skipped_records} URLs considered and not "
-            f"collected; {s.taken_down_records} items ({s.taken_down_bytes} bytes) taken down "
-            "since at a rights holder's request and excluded below."
-        ),
-        "",
-        *_table(
-            ("type of content", "items", "bytes", "media types"),
-            [(c.type, c.records, c.bytes, ", ".join(c.media_types)) for c in s.content_types],
-        ),
-        "### General description of crawler behaviour during the data collection period",
-        "",
-        "Opt-out protocols respected (URLs excluded in the period):",
-        "",
-        *_table(
-            ("opt-out protocol", "respected", "URLs excluded", "reason codes"),
-            [
-                (p.protocol, p.gate.text("respected"), p.urls_excluded, ", ".join(p.reason_codes))
-                for p in s.protocols
-            ],
-        ),
-        (
-            "Measures against access controls and the crawl's bounds (login walls and "
-            "paywalls are never circumvented; the URLs are skipped):"
-        ),
-        "",
-        *_table(
-            ("access control or bound", "applied", "URLs skipped", "reason codes"),
-            [
-                (a.measure, a.gate.text("applied"), a.urls, ", ".join(a.reason_codes))
-                for a in s.access_controls
-            ],
-        ),
-        *_weakenings_markdown(s),
-        "### Summary of the most relevant domain names crawled",
-        "",
-        (
-            f"Top 10% of all domain names ({len(s.top_domains)} of {s.domains_total}) "
-            "determined by the size of content scraped:"
-        ),
-        "",
-        *_table(
-            ("domain name", "bytes", "items"),
-            [(d.domain, d.bytes, d.records) for d in s.top_domains],
-        ),
-    ]
-    return "\n".join(out).rstrip("\n") + "\n"

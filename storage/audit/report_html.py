@@ -23,8 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from storage.catalog.queries import unrecorded_weakenings
-from storage.catalog.report import Breakdown, Report
+from storage.audit.queries import unrecorded_weakenings
+from storage.audit.report import Breakdown, Report
 from storage.times import utc_text
 
 __all__ = ["CSP", "render_html", "write_report"]
