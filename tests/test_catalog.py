@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import subprocess
@@ -309,6 +310,21 @@ def test_failing_batch_writes_nothing(catalog: Catalog, engine: Engine) -> None:
 def test_write_to_unknown_job_is_refused(catalog: Catalog) -> None:
     with pytest.raises(CatalogError):
         catalog.write(uuid.uuid4(), records=[record("https://example.org/")])
+
+
+# An input value's fields are its table's columns: the catalog maps one onto the other by
+# name, and the chain hashes columns the input gives.
+@pytest.mark.parametrize(
+    ("value", "table", "not_given"),
+    [
+        (RecordIn, UrlRecord, {"id", "job_id", "stream", "prev_hash", "chain_hash", *HOST_COLUMNS}),
+        (EvidenceIn, Evidence, {"id", "record_id"}),
+        (DocumentIn, PolicyDocument, {"id", "job_id", "sha256", "stream", "prev_hash", "chain_hash"}),
+    ],
+)
+def test_input_fields_are_the_columns(value: Any, table: Any, not_given: set[str]) -> None:
+    given = {f.name for f in dataclasses.fields(value)} - {"evidence"}
+    assert given == {c.name for c in table.__table__.columns} - not_given
 
 
 def test_naive_datetimes_are_refused() -> None:

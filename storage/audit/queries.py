@@ -29,8 +29,7 @@ from sqlalchemy.engine import Connection
 
 from storage.audit.filters import AnySelect, RecordFilter, reason_values, where, withdrawn
 from storage.catalog import liveness
-from storage.catalog.access import Source, reading
-from storage.catalog.db import mask_url
+from storage.catalog.access import Source, reading, url_of
 from storage.catalog.models import (
     Blocklist,
     BlocklistVersion,
@@ -534,7 +533,7 @@ def job(source: Source, job_id: uuid.UUID) -> JobDetail:
         found = connection.execute(select(CrawlJob.__table__).where(CrawlJob.id == job_id)).first()
         if found is None:
             raise CatalogError(
-                f"no crawl job {job_id} in catalog {mask_url(connection.engine.url)}"
+                f"no crawl job {job_id} in catalog {url_of(connection)}"
             )
         lists = [
             JobBlocklistRow(*row)

@@ -28,8 +28,7 @@ from sqlalchemy.orm import QueryableAttribute
 from storage.audit.filters import reason_values
 from storage.audit.queries import ALL_PURPOSES, JOB_COLUMNS, JobRow, host_column, job_row
 from storage.audit.selection import Selection
-from storage.catalog.access import Source, reading
-from storage.catalog.db import mask_url
+from storage.catalog.access import Source, reading, url_of
 from storage.catalog.models import EFFECTS, OUTCOMES, Evidence, UrlRecord
 from storage.catalog.taken_down import TAKEN_DOWN
 
@@ -270,7 +269,7 @@ def build_report(
     skipped = UrlRecord.outcome == "skipped"
 
     with reading(source, "building the report") as connection:
-        catalog = mask_url(connection.engine.url)
+        catalog = url_of(connection)
         job_rows = selection.job_rows(connection, *JOB_COLUMNS, every_job_without_window=False)
         records, collected_count, collected_bytes, first, last = connection.execute(
             select(

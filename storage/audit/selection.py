@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.engine import Connection
 
-from storage.catalog.db import mask_url
+from storage.catalog.access import url_of
 from storage.catalog.models import CrawlJob, UrlRecord
 from storage.errors import CatalogError
 from storage.times import require_aware
@@ -68,8 +68,7 @@ class Selection:
             missing = set(self.jobs) - {row.id for row in found}
             if missing:
                 raise CatalogError(
-                    f"no crawl job {min(map(str, missing))} in catalog "
-                    f"{mask_url(connection.engine.url)}"
+                    f"no crawl job {min(map(str, missing))} in catalog {url_of(connection)}"
                 )
             return found
         window = self.window

@@ -23,7 +23,17 @@ from sqlalchemy.orm import QueryableAttribute
 from storage.catalog.db import describe_error, mask_url
 from storage.errors import CatalogError
 
-__all__ = ["BATCH", "Source", "chunks", "engine_of", "failures", "pages", "reading", "writing"]
+__all__ = [
+    "BATCH",
+    "Source",
+    "chunks",
+    "engine_of",
+    "failures",
+    "pages",
+    "reading",
+    "url_of",
+    "writing",
+]
 
 #: Rows per page read or streamed, and bound parameters per IN (…) list: well under SQLite's
 #: and PostgreSQL's limits, and past it larger pages no longer read faster.
@@ -44,6 +54,11 @@ Source: TypeAlias = Engine | _HasEngine
 
 def engine_of(source: Source) -> Engine:
     return source if isinstance(source, Engine) else source.engine
+
+
+def url_of(connection: Connection) -> str:
+    """The catalog's URL with its password masked, for messages."""
+    return mask_url(connection.engine.url)
 
 
 @contextmanager

@@ -147,9 +147,7 @@ def record_content(row: Mapping[str, Any], evidence: Sequence[Mapping[str, Any]]
     )
 
 
-def record_content_of(
-    values: Sequence[Any], evidence: Sequence[Sequence[Any]]
-) -> dict[str, Any]:
+def record_content_of(values: Sequence[Any], evidence: Sequence[Sequence[Any]]) -> dict[str, Any]:
     """``record_content`` from values in RECORD_FIELDS order and evidence rows in
     (EVIDENCE_FIELDS, OPTIONAL_EVIDENCE_FIELDS) order: what ``verify`` reads, without a
     mapping per row."""
