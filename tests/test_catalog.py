@@ -319,7 +319,11 @@ def test_write_to_unknown_job_is_refused(catalog: Catalog) -> None:
     [
         (RecordIn, UrlRecord, {"id", "job_id", "stream", "prev_hash", "chain_hash", *HOST_COLUMNS}),
         (EvidenceIn, Evidence, {"id", "record_id"}),
-        (DocumentIn, PolicyDocument, {"id", "job_id", "sha256", "stream", "prev_hash", "chain_hash"}),
+        (
+            DocumentIn,
+            PolicyDocument,
+            {"id", "job_id", "sha256", "stream", "prev_hash", "chain_hash"},
+        ),
     ],
 )
 def test_input_fields_are_the_columns(value: Any, table: Any, not_given: set[str]) -> None:

@@ -532,9 +532,7 @@ def job(source: Source, job_id: uuid.UUID) -> JobDetail:
     with reading(source, f"reading job {job_id}") as connection:
         found = connection.execute(select(CrawlJob.__table__).where(CrawlJob.id == job_id)).first()
         if found is None:
-            raise CatalogError(
-                f"no crawl job {job_id} in catalog {url_of(connection)}"
-            )
+            raise CatalogError(f"no crawl job {job_id} in catalog {url_of(connection)}")
         lists = [
             JobBlocklistRow(*row)
             for row in connection.execute(
