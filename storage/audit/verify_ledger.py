@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from storage.catalog import chain, ledger
-from storage.catalog.access import BATCH, pages
+from storage.catalog.access import pages
+from storage.catalog.blocklists import entry_values
 from storage.catalog.models import (
     Blocklist,
     BlocklistEntry,
@@ -287,7 +288,7 @@ def _held_to(
 ) -> None:
     """A stream against the count and head the ledger sealed it with."""
     name, stream = model.__tablename__, sealed["stream"]
-    count, head = ledger.stream_heads(connection, model, stream).get(stream, (0, None))
+    count, head = ledger.stream_head(connection, model, stream)
     if count < sealed["count"]:
         state.problems.append(
             Found(
@@ -339,16 +340,6 @@ def _versions(connection: Connection) -> Iterator[Any]:
     ).all()
 
 
-def entries_of(connection: Connection, version_id: int) -> Iterator[tuple[Any, ...]]:
-    """A version's entries in file order (ENTRY_FIELDS), streamed."""
-    columns = [getattr(BlocklistEntry, name) for name in ledger.ENTRY_FIELDS]
-    query = sa.select(BlocklistEntry.id, *columns).where(BlocklistEntry.version_id == version_id)
-    # Entries are small rows, and a list has many.
-    for page in pages(connection, query, BlocklistEntry.id, BATCH * 20):
-        for row in page:
-            yield tuple(row[1:])
-
-
 def _check_versions(
     connection: Connection, state: LedgerState, events: Mapping[str, list[dict[str, Any]]]
 ) -> None:
@@ -369,7 +360,7 @@ def _check_versions(
                     )
                 )
             continue
-        digest = ledger.entries_digest(entries_of(connection, row.id))
+        digest = ledger.entries_digest(entry_values(connection, row.id))
         recomputed = ledger.blocklist_version_content(dict(row._mapping), digest)
         differ = _differences(found[0], recomputed)
         if differ:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from storage.catalog import ledger
-from storage.catalog.access import BATCH, chunks, url_of
+from storage.catalog.access import BATCH, chunks, pages, url_of
 from storage.catalog.models import (
     Blocklist,
     BlocklistEntry,
@@ -41,6 +41,7 @@ __all__ = [
     "add_version",
     "current",
     "entries",
+    "entry_values",
     "history",
     "of_job",
     "version_id",
@@ -308,22 +309,25 @@ def _withdrawal_of(withdrawals: _Withdrawals, value: str, kind: str) -> Withdraw
     return None
 
 
+def entry_values(connection: Connection, version_id: int) -> Iterator[tuple[Any, ...]]:
+    """A version's entries in file order, each in ledger.ENTRY_FIELDS order, streamed."""
+    query = select(BlocklistEntry.id, *_ENTRY_COLUMNS).where(
+        BlocklistEntry.version_id == version_id
+    )
+    # Entries are small rows, and a list has many.
+    for page in pages(connection, query, BlocklistEntry.id, BATCH * 20):
+        for row in page:
+            yield tuple(row[1:])
+
+
 def _stream_entries(
     connection: Connection, version_id: int, withdrawals: _Withdrawals, include_withdrawn: bool
 ) -> Iterator[BlocklistEntryRow]:
-    query = (
-        select(*_ENTRY_COLUMNS)
-        .where(BlocklistEntry.version_id == version_id)
-        .order_by(BlocklistEntry.id)
-        .execution_options(yield_per=BATCH * 10)  # entries are small rows, and a list has many
-    )
-    # `with` closes the server-side cursor also when the caller stops iterating early.
-    with connection.execute(query) as result:
-        for value, kind, reason, evidence_url, added, line in result:
-            withdrawn = _withdrawal_of(withdrawals, value, kind) if withdrawals else None
-            if withdrawn is not None and not include_withdrawn:
-                continue
-            yield BlocklistEntryRow(value, kind, reason, evidence_url, added, line, withdrawn)
+    for value, kind, reason, evidence_url, added, line in entry_values(connection, version_id):
+        withdrawn = _withdrawal_of(withdrawals, value, kind) if withdrawals else None
+        if withdrawn is not None and not include_withdrawn:
+            continue
+        yield BlocklistEntryRow(value, kind, reason, evidence_url, added, line, withdrawn)
 
 
 def entries(
