@@ -128,7 +128,7 @@ class Weakening:
 
     setting: str  # CONSENT_…
     value: Any  # as configured (JSON)
-    narrows: tuple[str, ...]  # protocol/measure ids (summary.PROTOCOL_IDS)
+    narrows: tuple[str, ...]  # protocol/measure ids (models.PROTOCOL_IDS)
     why: str
 
     @property

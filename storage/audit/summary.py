@@ -34,7 +34,7 @@ from storage.audit.filters import reason_values
 from storage.audit.queries import DOMAIN_GROUPS, JobRow, Weakening, job_row
 from storage.audit.selection import Selection
 from storage.catalog.access import Source, reading
-from storage.catalog.models import PURPOSES, CrawlJob, UrlRecord
+from storage.catalog.models import PROTOCOL_IDS, PURPOSES, CrawlJob, UrlRecord
 from storage.catalog.taken_down import TAKEN_DOWN_IDS
 from storage.times import utc_text
 
@@ -54,24 +54,6 @@ __all__ = [
     "eu_summary",
 ]
 
-# What a weakening's "narrows" may name (the crawler's weakenings use these ids): each is
-# the id of one row of PROTOCOLS or ACCESS_CONTROLS.
-PROTOCOL_IDS: Final = (
-    "robots",
-    "content-signal",
-    "content-usage",
-    "tdmrep",
-    "robots-tags",
-    "ai-txt",
-    "rsl",
-    "image-metadata",
-    "blocklists",
-    "login-walls",
-    "paywalls",
-    "addresses",
-    "dns",
-    "scope",
-)
 # The purposes the summary covers unless told otherwise: it is about training content.
 TRAINING_PURPOSES: Final = ("train-genai", "train-ai")
 
@@ -132,7 +114,7 @@ ACCESS_CONTROLS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
         ("offsite", "site-page-cap", "path-too-deep"),
     ),
 )
-assert [row[0] for row in (*PROTOCOLS, *ACCESS_CONTROLS)] == list(PROTOCOL_IDS)
+assert [row[0] for row in (*PROTOCOLS, *ACCESS_CONTROLS)] == list(PROTOCOL_IDS)  # one row each
 
 _MAIN_TYPES: Final[tuple[tuple[str, str], ...]] = (
     ("text/", "text"),
