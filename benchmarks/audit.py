@@ -11,7 +11,7 @@ the collected records of a few domains taken down through a rights holder's list
 written with executemany (SQLite) or COPY (PostgreSQL), in id order per job, each chained with
 ``storage.catalog.chain`` exactly as ``Catalog.write`` chains them, so ``verify`` must pass.
 
-Then it times what an auditor runs (``storage.catalog.queries`` and ``verify``): ``show URL``
+Then it times what an auditor runs (``storage.audit.queries`` and ``verify``): ``show URL``
 (``record_history``), ``query --domain`` first page with its total (the biggest domain, a
 middle one, a small one, one host), the other filters, ``jobs``, ``job``, ``domains``,
 ``summary --eu``, ``verify`` (records/s) and ``export --format jsonl`` to a file (rows/s).
@@ -55,6 +55,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.table import Table
 
+from storage.audit import queries
+from storage.audit.export import export_rows, write_jsonl
+from storage.audit.filters import RecordFilter
+from storage.audit.summary import eu_summary
+from storage.audit.verify import verify
 from storage.catalog import (
     BlocklistEntryIn,
     BlocklistVersionIn,
@@ -63,14 +68,10 @@ from storage.catalog import (
     JobSpec,
     TakedownIn,
     chain,
-    queries,
 )
 from storage.catalog.checkpoint import check as checkpoint_check
 from storage.catalog.models import Evidence, UrlRecord
 from storage.catalog.records import host_columns, url_host
-from storage.catalog.summary import eu_summary
-from storage.catalog.verify import verify
-from storage.export import write_jsonl
 
 SHOW_TARGET_MS = 50.0
 QUERY_TARGET_MS = 500.0
@@ -512,20 +513,20 @@ def measure(url: str, web: Web, repeat: int, console: Console) -> list[Result]:
             )
         )
 
-        filters: list[tuple[str, queries.RecordFilter, float | None]] = [
-            (f"query --domain {label}", queries.RecordFilter(domain=domain), QUERY_TARGET_MS)
+        filters: list[tuple[str, RecordFilter, float | None]] = [
+            (f"query --domain {label}", RecordFilter(domain=domain), QUERY_TARGET_MS)
             for label, domain in domains_to_query(web).items()
         ]
         first_job = queries.jobs(catalog)[-1].id
         filters += [
-            ("query --job", queries.RecordFilter(job_id=first_job), None),
-            ("query --purpose", queries.RecordFilter(purpose="train-ai"), None),
-            ("query --outcome skipped", queries.RecordFilter(outcome="skipped"), None),
-            ("query --reason content-signal", queries.RecordFilter(reason="content-signal"), None),
-            ("query --license-status open", queries.RecordFilter(license_status="open"), None),
+            ("query --job", RecordFilter(job_id=first_job), None),
+            ("query --purpose", RecordFilter(purpose="train-ai"), None),
+            ("query --outcome skipped", RecordFilter(outcome="skipped"), None),
+            ("query --reason content-signal", RecordFilter(reason="content-signal"), None),
+            ("query --license-status open", RecordFilter(license_status="open"), None),
             (
                 "query --since/--until (24 h)",
-                queries.RecordFilter(
+                RecordFilter(
                     since=datetime(2026, 9, 1, 9, tzinfo=UTC),
                     until=datetime(2026, 9, 2, 9, tzinfo=UTC),
                 ),
@@ -573,7 +574,7 @@ def measure(url: str, web: Web, repeat: int, console: Console) -> list[Result]:
         with tempfile.TemporaryDirectory(prefix="audit-bench-") as tmp:
             path = Path(tmp) / "export.jsonl"
             with path.open("w", encoding="utf-8") as out:
-                wall, cpu, rows = _timed(partial(write_jsonl, queries.export_rows(catalog), out))
+                wall, cpu, rows = _timed(partial(write_jsonl, export_rows(catalog), out))
             results.append(
                 Result(
                     "export --format jsonl",

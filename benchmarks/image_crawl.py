@@ -25,7 +25,8 @@ from pathlib import Path
 from PIL import Image
 
 from crawler.demo.server import Page, serve
-from storage.catalog import Catalog, queries
+from storage.audit import queries
+from storage.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "img.bench.test"

@@ -12,8 +12,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.catalog.catalog import BlocklistVersionInfo, Catalog, WithdrawalReport
+from storage.catalog.catalog import Catalog
 from storage.catalog.records import BlocklistEntryIn, BlocklistVersionIn, TakedownIn
+from storage.catalog.results import BlocklistVersionInfo, WithdrawalReport
 
 from .formats import load_blocklist
 from .matcher import Match, Matcher

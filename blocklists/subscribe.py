@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from storage.catalog.catalog import BlocklistVersionInfo, Catalog
+from storage.catalog.catalog import Catalog
+from storage.catalog.results import BlocklistVersionInfo
 from storage.errors import CatalogError
 
 from .fetch import FetchError, Guard

@@ -21,6 +21,7 @@ from blocklists.cli import app as blocklist_app
 from storage.catalog.db import mask_url
 from storage.catalog_cli import app as catalog_app
 from storage.cli import app as audit_app
+from storage.cli_support import DEFAULT_CATALOG_URL, FAILED, USAGE, CatalogOption, fail
 from storage.errors import CatalogError, WarcStoreError
 from storage.keys_cli import app as keys_app
 
@@ -145,14 +146,11 @@ def main_options(
 
 
 def _usage_error(*messages: str) -> typer.Exit:
-    for message in messages:  # one line per problem
-        err.print(f"consentcrawl: error: {message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
+    return fail(*messages, code=USAGE)  # one line per problem
 
 
 def _runtime_error(message: str) -> typer.Exit:
-    err.print(f"consentcrawl: error: {message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(1)
+    return fail(message, code=FAILED)
 
 
 def _purpose(value: str) -> Purpose:
@@ -209,10 +207,7 @@ def crawl(
     ] = None,
     agent: AgentOption = "consentcrawl",
     contact: ContactOption = None,
-    catalog: Annotated[
-        str,
-        typer.Option(metavar="URL", envvar="CONSENT_CATALOG_URL", help="Catalog database URL."),
-    ] = "sqlite:///consentcrawl.sqlite",
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
     warc_dir: Annotated[
         Path, typer.Option(metavar="DIR", help="Folder for the WARC files.")
     ] = Path("warc"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage.defaults import DEFAULT_CATALOG_URL
+
 CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_ACCEPT_LICENSES": None,  # None: crawler.consent.spdx.AcceptedLicenses.DEFAULT
     "CONSENT_AGENT": "consentcrawl",
@@ -22,7 +24,7 @@ CONSENT_DEFAULTS: dict[str, Any] = {
     "CONSENT_CATALOG_BATCH_SIZE": 200,
     "CONSENT_CATALOG_FLUSH_INTERVAL": 2.0,
     "CONSENT_CATALOG_MAX_PENDING": 4,
-    "CONSENT_CATALOG_URL": "sqlite:///consentcrawl.sqlite",
+    "CONSENT_CATALOG_URL": DEFAULT_CATALOG_URL,
     "CONSENT_CHECKPOINT_EVERY": 100_000,
     "CONSENT_COMMERCIAL": True,
     "CONSENT_CONTACT_URL": None,  # required: the operator's http(s) URL or mailto: URI

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
 from storage.catalog import liveness
+from storage.catalog.access import reading
 from storage.catalog.catalog import Catalog
 from storage.catalog.models import CrawlJob, UrlRecord
-from storage.catalog.queries import reading
 
 from . import meta
 from .exceptions import ConfigError

@@ -12,8 +12,10 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
+from storage.audit.export import export_rows
+from storage.audit.filters import RecordFilter
+from storage.audit.queries import job
 from storage.catalog.db import make_engine
-from storage.catalog.queries import RecordFilter, export_rows, job
 
 __all__ = ["JobTally", "tally"]
 

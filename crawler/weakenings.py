@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from storage.catalog.summary import PROTOCOL_IDS
+from storage.catalog.models import PROTOCOL_IDS
 
 from .consent.agents import AgentTable
 from .consent.model import Purpose

@@ -17,7 +17,7 @@ from .catalog.db import (
     mask_url,
     upgrade,
 )
-from .cli import DEFAULT_CATALOG, CatalogOption
+from .cli_support import DEFAULT_CATALOG_URL, FAILED, CatalogOption, fail
 from .errors import CatalogError
 
 app = typer.Typer(
@@ -27,13 +27,8 @@ app = typer.Typer(
 )
 
 
-def _failed(exc: CatalogError) -> typer.Exit:
-    typer.echo(f"consentcrawl: error: {exc}", err=True)
-    return typer.Exit(1)
-
-
 @app.command("upgrade")
-def upgrade_command(catalog: CatalogOption = DEFAULT_CATALOG) -> None:
+def upgrade_command(catalog: CatalogOption = DEFAULT_CATALOG_URL) -> None:
     """Migrate the catalog to the schema this consentcrawl needs (nothing to do when it is
     current); an empty database gets the whole schema. A missing SQLite file is an error.
 
@@ -46,7 +41,7 @@ def upgrade_command(catalog: CatalogOption = DEFAULT_CATALOG) -> None:
         finally:
             engine.dispose()
     except CatalogError as exc:
-        raise _failed(exc) from None
+        raise fail(str(exc), code=FAILED) from None
     shown = mask_url(engine.url)
     if before == after:
         typer.echo(f"catalog {shown} is at revision {after}: nothing to do")
@@ -55,7 +50,7 @@ def upgrade_command(catalog: CatalogOption = DEFAULT_CATALOG) -> None:
 
 
 @app.command("status")
-def status_command(catalog: CatalogOption = DEFAULT_CATALOG) -> None:
+def status_command(catalog: CatalogOption = DEFAULT_CATALOG_URL) -> None:
     """The catalog's revision and the one this consentcrawl needs (reads only).
 
     Example: consentcrawl catalog status --catalog sqlite:///demo.sqlite
@@ -68,9 +63,11 @@ def status_command(catalog: CatalogOption = DEFAULT_CATALOG) -> None:
         finally:
             engine.dispose()
     except SQLAlchemyError as exc:
-        raise _failed(CatalogError(f"reading catalog {mask_url(catalog)}: {describe_error(exc)}"))
+        raise fail(
+            f"reading catalog {mask_url(catalog)}: {describe_error(exc)}", code=FAILED
+        ) from None
     except CatalogError as exc:
-        raise _failed(exc) from None
+        raise fail(str(exc), code=FAILED) from None
     head = head_revision()
     state = "current" if current == head else "run consentcrawl catalog upgrade"
     typer.echo(

@@ -1,6 +1,6 @@
 """``consentcrawl audit …``: read the catalog (the commands auditors use).
 
-Thin: parse options, call the read-only queries (`storage.catalog.queries`), render a rich
+Thin: parse options, call the read-only queries (`storage.audit`), render a rich
 table, JSON (``--json``) or CSV (``--csv``). Errors become one line on stderr: exit code 2
 for a bad option value (a date, a job id, a limit, a purpose), 1 for anything that goes wrong
 at run time (no such job, catalog unreachable). A reader of stdout that goes away (``| head``)
@@ -12,29 +12,46 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import inspect
 import json
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TextIO
+from typing import Annotated, Any, Final, NoReturn, TextIO
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from .catalog import queries
-from .catalog.catalog import Catalog
+from .audit import queries
+from .audit.export import (
+    EXPORT_FIELDS,
+    EXPORT_FIELDS_WITH_WITHDRAWN,
+    export_rows,
+    write_csv,
+    write_jsonl,
+)
+from .audit.filters import RecordFilter, normalise_domain
 from .catalog.checkpoint import DEFAULT_KEY
 from .catalog.models import LICENSE_STATUSES, OUTCOMES, PURPOSES
+from .cli_support import (
+    DEFAULT_CATALOG_URL,
+    FAILED,
+    USAGE,
+    CatalogOption,
+    JsonOption,
+    SigningKeyOption,
+    fail,
+    opened,
+    plain,
+    print_json,
+)
 from .errors import CatalogError
-from .export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, write_csv, write_jsonl
 
-DEFAULT_CATALOG = "sqlite:///consentcrawl.sqlite"
 # The exit code when stdout's reader goes away: that of a program killed by SIGPIPE (128 + 13)
 # as the shell reports it, so `set -o pipefail` sees what it sees for any other tool.
 READER_GONE = 141
@@ -51,43 +68,11 @@ class ExportFormat(StrEnum):
     CSV = "csv"
 
 
-CatalogOption = Annotated[
-    str,
-    typer.Option(
-        "--catalog", envvar="CONSENT_CATALOG_URL", help="Catalog database URL (SQLAlchemy form)."
-    ),
-]
-
 # --- the options the commands share ------------------------------------------------------
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV, not a table.")]
-DomainOption = Annotated[
-    str | None, typer.Option("--domain", help="Only URLs on this host or its subdomains.")
-]
-JobOption = Annotated[str | None, typer.Option("--job", help="Only this crawl job (its id).")]
 JobsOption = Annotated[
     list[str] | None, typer.Option("--job", help="Only this crawl job (repeatable).")
-]
-PurposeOption = Annotated[
-    str | None,
-    typer.Option("--purpose", help=f"Only jobs with this purpose ({', '.join(PURPOSES)})."),
-]
-OutcomeOption = Annotated[
-    str | None, typer.Option("--outcome", help="Only 'collected' or only 'skipped' records.")
-]
-ReasonOption = Annotated[
-    str | None,
-    typer.Option(
-        "--reason", help="Only records with this reason code, or family (content-signal)."
-    ),
-]
-LicenseStatusOption = Annotated[
-    str | None,
-    typer.Option(
-        "--license-status",
-        help=f"Only records with this licence status ({', '.join(LICENSE_STATUSES)}).",
-    ),
 ]
 SinceOption = Annotated[
     str | None,
@@ -106,10 +91,39 @@ IncludeWithdrawnOption = Annotated[
 ]
 OffsetOption = Annotated[int, typer.Option("--offset", help="Rows to skip first.")]
 
+#: The record filters of `query` and `export` (`_record_filters`), by parameter name.
+_FILTER_OPTIONS: Final[dict[str, Any]] = {
+    "domain": Annotated[
+        str | None, typer.Option("--domain", help="Only URLs on this host or its subdomains.")
+    ],
+    "job": Annotated[str | None, typer.Option("--job", help="Only this crawl job (its id).")],
+    "purpose": Annotated[
+        str | None,
+        typer.Option("--purpose", help=f"Only jobs with this purpose ({', '.join(PURPOSES)})."),
+    ],
+    "outcome": Annotated[
+        str | None, typer.Option("--outcome", help="Only 'collected' or only 'skipped' records.")
+    ],
+    "reason": Annotated[
+        str | None,
+        typer.Option(
+            "--reason", help="Only records with this reason code, or family (content-signal)."
+        ),
+    ],
+    "license_status": Annotated[
+        str | None,
+        typer.Option(
+            "--license-status",
+            help=f"Only records with this licence status ({', '.join(LICENSE_STATUSES)}).",
+        ),
+    ],
+    "since": SinceOption,
+    "until": UntilOption,
+}
+
 
 def _bad(option: str, message: str) -> NoReturn:
-    typer.echo(f"consentcrawl: error: {option}: {message}", err=True)
-    raise typer.Exit(2)
+    raise fail(f"{option}: {message}", code=USAGE)
 
 
 def _choice(option: str, value: str | None, choices: Sequence[str]) -> None:
@@ -129,21 +143,21 @@ def _when(value: str | None, option: str) -> datetime | None:
 
 def _filters(
     *,
-    domain: str | None = None,
-    job: str | None = None,
-    purpose: str | None = None,
-    outcome: str | None = None,
-    reason: str | None = None,
-    license_status: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-) -> queries.RecordFilter:
+    domain: str | None,
+    job: str | None,
+    purpose: str | None,
+    outcome: str | None,
+    reason: str | None,
+    license_status: str | None,
+    since: str | None,
+    until: str | None,
+) -> RecordFilter:
     _choice("--outcome", outcome, OUTCOMES)
     _choice("--purpose", purpose, PURPOSES)
     _choice("--license-status", license_status, LICENSE_STATUSES)
-    if domain is not None and not queries.normalise_domain(domain):
+    if domain is not None and not normalise_domain(domain):
         _bad("--domain", f"{domain!r} names no domain")
-    return queries.RecordFilter(
+    return RecordFilter(
         domain=domain,
         job_id=_job_id(job),
         purpose=purpose,
@@ -153,6 +167,31 @@ def _filters(
         since=_when(since, "--since"),
         until=_when(until, "--until"),
     )
+
+
+def _record_filters(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with the record filter options in place of its `filters` parameter, which it
+    is given as one checked RecordFilter: `query` and `export` declare them once."""
+    # eval_str: typer reads the annotations from __signature__ as they are, not as strings.
+    signature = inspect.signature(command, eval_str=True)
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if parameter.name != "filters":
+            parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+            continue
+        parameters += [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option)
+            for name, option in _FILTER_OPTIONS.items()
+        ]
+
+    @functools.wraps(command)
+    def run(**options: Any) -> None:
+        given = {name: options.pop(name) for name in _FILTER_OPTIONS}
+        command(**options, filters=_filters(**given))
+
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    return run
 
 
 def _page(limit: int, offset: int) -> None:
@@ -174,37 +213,11 @@ def _format(as_json: bool, as_csv: bool) -> _Format:
     return _Format.JSON if as_json else _Format.CSV if as_csv else _Format.TABLE
 
 
-@contextmanager
-def _opened(url: str) -> Iterator[Catalog]:
-    """The catalog, with run-time failures turned into one line and exit code 1."""
-    try:
-        with Catalog(url, mode="read") as cat:
-            yield cat
-    except (CatalogError, OSError) as exc:
-        typer.echo(f"consentcrawl: error: {exc}", err=True)
-        raise typer.Exit(1) from None
-
-
 # --- rendering ------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready: datetimes as ISO 8601 UTC, UUIDs as text, dataclasses as dicts."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _cell(value: Any) -> str:
-    value = _plain(value)
+    value = plain(value)
     if value is None:
         return ""
     if isinstance(value, list):
@@ -223,10 +236,6 @@ class _Console(Console):
 
 def _console() -> Console:
     return _Console(soft_wrap=False, width=max(Console().width, 200))
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(_plain(value), ensure_ascii=False, indent=2))
 
 
 def _print_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -255,9 +264,9 @@ def _emit(
 ) -> None:
     if fmt is _Format.JSON:
         if page is None:
-            _print_json(list(items))
+            print_json(list(items))
         else:
-            _print_json(
+            print_json(
                 {
                     "total": page.total,
                     "limit": page.limit,
@@ -278,14 +287,32 @@ def _emit(
 # --- commands -------------------------------------------------------------------------------
 
 _EVIDENCE_COLUMNS = (
-    "signal", "effect", "reason", "purposes", "value", "source", "line", "license", "strength",
+    "signal",
+    "effect",
+    "reason",
+    "purposes",
+    "value",
+    "source",
+    "line",
+    "license",
+    "strength",
     "document",
 )
 
 
 def _evidence_cells(e: queries.EvidenceView) -> tuple[Any, ...]:
-    return (e.signal, e.effect, e.reason, e.purposes, e.value, e.source, e.line, e.license,
-            e.strength, _document_cell(e))
+    return (
+        e.signal,
+        e.effect,
+        e.reason,
+        e.purposes,
+        e.value,
+        e.source,
+        e.line,
+        e.license,
+        e.strength,
+        _document_cell(e),
+    )
 
 
 def _document_cell(evidence: queries.EvidenceView) -> str:
@@ -294,14 +321,14 @@ def _document_cell(evidence: queries.EvidenceView) -> str:
         return evidence.document_sha256 or ""
     return (
         f"{doc.kind} {doc.url} (HTTP {doc.http_status if doc.http_status is not None else '-'}, "
-        f"fetched {_plain(doc.fetched_at)}, sha256 {doc.sha256[:12]}…)"
+        f"fetched {plain(doc.fetched_at)}, sha256 {doc.sha256[:12]}…)"
     )
 
 
 @app.command()
 def show(
     url: Annotated[str, typer.Argument(help="The URL exactly as crawled.")],
-    catalog: CatalogOption = DEFAULT_CATALOG,
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
@@ -313,13 +340,12 @@ def show(
     Example: consentcrawl audit show https://example.org/private/page --catalog sqlite:///demo.sqlite
     """
     fmt = _format(as_json, as_csv)
-    with _opened(catalog) as cat:
+    with opened(catalog, "read") as cat:
         history = queries.record_history(cat, url)
     if not history:
-        typer.echo(f"consentcrawl: error: no record of {url!r} in catalog {cat.url}", err=True)
-        raise typer.Exit(1)
+        raise fail(f"no record of {url!r} in catalog {cat.url}", code=FAILED)
     if fmt is _Format.JSON:
-        _print_json(history)
+        print_json(history)
         return
     record_fields = [f.name for f in dataclasses.fields(queries.RecordView) if f.name != "evidence"]
     if fmt is _Format.CSV:
@@ -351,16 +377,10 @@ _RECORD_COLUMNS = tuple(f.name for f in dataclasses.fields(queries.RecordRow))  
 
 
 @app.command("query")
+@_record_filters
 def query_command(
-    catalog: CatalogOption = DEFAULT_CATALOG,
-    domain: DomainOption = None,
-    job: JobOption = None,
-    purpose: PurposeOption = None,
-    outcome: OutcomeOption = None,
-    reason: ReasonOption = None,
-    license_status: LicenseStatusOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
+    filters: RecordFilter,
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
     limit: LimitOption = 100,
     offset: OffsetOption = 0,
     include_withdrawn: IncludeWithdrawnOption = False,
@@ -373,18 +393,8 @@ def query_command(
     Example: consentcrawl audit query --domain example.org --outcome skipped --reason robots-disallow --since 2026-11-01
     """
     fmt = _format(as_json, as_csv)
-    filters = _filters(
-        domain=domain,
-        job=job,
-        purpose=purpose,
-        outcome=outcome,
-        reason=reason,
-        license_status=license_status,
-        since=since,
-        until=until,
-    )
     _page(limit, offset)
-    with _opened(catalog) as cat:
+    with opened(catalog, "read") as cat:
         page = queries.query_records(
             cat, filters, limit=limit, offset=offset, include_withdrawn=include_withdrawn
         )
@@ -404,7 +414,7 @@ _JOB_COLUMNS = tuple(f.name for f in dataclasses.fields(queries.JobRow))
 
 @app.command("jobs")
 def jobs_command(
-    catalog: CatalogOption = DEFAULT_CATALOG,
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
@@ -414,7 +424,7 @@ def jobs_command(
     Example: consentcrawl audit jobs --catalog sqlite:///demo.sqlite
     """
     fmt = _format(as_json, as_csv)
-    with _opened(catalog) as cat:
+    with opened(catalog, "read") as cat:
         rows = queries.jobs(cat)
 
     def row(job: queries.JobRow) -> list[Any]:
@@ -427,7 +437,7 @@ def jobs_command(
 @app.command("job")
 def job_command(
     job_id: Annotated[str, typer.Argument(metavar="ID", help="The job's id (a UUID).")],
-    catalog: CatalogOption = DEFAULT_CATALOG,
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
@@ -440,10 +450,10 @@ def job_command(
     fmt = _format(as_json, as_csv)
     parsed = _job_id(job_id, "ID")
     assert parsed is not None
-    with _opened(catalog) as cat:
+    with opened(catalog, "read") as cat:
         detail = queries.job(cat, parsed)
     if fmt is _Format.JSON:
-        _print_json(detail)
+        print_json(detail)
         return
     facts: list[tuple[str, str, Any]] = [
         ("job", name, getattr(detail, name))
@@ -488,7 +498,7 @@ class DomainGroup(StrEnum):
 
 @app.command("domains")
 def domains_command(
-    catalog: CatalogOption = DEFAULT_CATALOG,
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
     by: Annotated[
         DomainGroup,
         typer.Option("--by", help="Group by registrable domain (example.co.uk) or by host."),
@@ -507,7 +517,7 @@ def domains_command(
     """
     fmt = _format(as_json, as_csv)
     _page(limit, offset)
-    with _opened(catalog) as cat:
+    with opened(catalog, "read") as cat:
         page = queries.domains(
             cat, limit=limit, offset=offset, by=by.value, include_withdrawn=include_withdrawn
         )
@@ -522,17 +532,11 @@ def domains_command(
 
 
 @app.command()
+@_record_filters
 def export(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")],
-    catalog: CatalogOption = DEFAULT_CATALOG,
-    domain: DomainOption = None,
-    job: JobOption = None,
-    purpose: PurposeOption = None,
-    outcome: OutcomeOption = None,
-    reason: ReasonOption = None,
-    license_status: LicenseStatusOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
+    filters: RecordFilter,
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
     ] = None,
@@ -543,30 +547,14 @@ def export(
 
     Example: consentcrawl audit export --catalog sqlite:///demo.sqlite --format jsonl
     """
-    filters = _filters(
-        domain=domain,
-        job=job,
-        purpose=purpose,
-        outcome=outcome,
-        reason=reason,
-        license_status=license_status,
-        since=since,
-        until=until,
-    )
-    try:
-        with Catalog(catalog, mode="read") as cat:
-            rows = queries.export_rows(cat, filters, include_withdrawn=include_withdrawn)
-            fields = EXPORT_FIELDS_WITH_WITHDRAWN if include_withdrawn else EXPORT_FIELDS
-            if output is None:
-                count = _write(format, rows, sys.stdout, fields)
-            else:
-                with output.open("w", encoding="utf-8", newline="") as out:
-                    count = _write(format, rows, out, fields)
-    except BrokenPipeError:
-        raise  # not a failure of the export: the reader went away
-    except (CatalogError, OSError) as exc:
-        typer.echo(f"consentcrawl: error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    with opened(catalog, "read") as cat:
+        rows = export_rows(cat, filters, include_withdrawn=include_withdrawn)
+        fields = EXPORT_FIELDS_WITH_WITHDRAWN if include_withdrawn else EXPORT_FIELDS
+        if output is None:
+            count = _write(format, rows, sys.stdout, fields)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                count = _write(format, rows, out, fields)
     typer.echo(f"{count} rows exported", err=True)
 
 
@@ -635,7 +623,7 @@ def summary_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
     ] = None,
-    catalog: CatalogOption = DEFAULT_CATALOG,
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
 ) -> None:
     """The EU AI Act public summary (Art. 53(1)(d)), section 2.3 "Data crawled and scraped
     from online sources": crawlers, purposes, periods, content types, opt-outs respected,
@@ -643,7 +631,8 @@ def summary_command(
 
     Example: consentcrawl audit summary --eu --since 2026-01-01 --format json -o summary.json
     """
-    from .catalog import summary as eu_summary
+    from .audit import summary as eu_summary
+    from .audit.summary_markdown import render_markdown
 
     if not eu:
         _bad("--eu", "only the EU summary exists; pass --eu")
@@ -651,24 +640,16 @@ def summary_command(
     for p in purpose or ():
         _choice("--purpose", p, PURPOSES)
     purposes = purpose or eu_summary.TRAINING_PURPOSES
-    try:
-        with Catalog(catalog, mode="read") as cat:
-            result = eu_summary.eu_summary(
-                cat, jobs=jobs, since=start, until=end, purposes=purposes
-            )
+    with opened(catalog, "read") as cat:
+        result = eu_summary.eu_summary(cat, jobs=jobs, since=start, until=end, purposes=purposes)
         if format is SummaryFormat.JSON:
             text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
         else:
-            text = eu_summary.render_markdown(result)
+            text = render_markdown(result)
         if output is None:
             sys.stdout.write(text)
         else:
             output.write_text(text, encoding="utf-8")
-    except BrokenPipeError:
-        raise  # the reader went away
-    except (CatalogError, OSError) as exc:
-        typer.echo(f"consentcrawl: error: {exc}", err=True)
-        raise typer.Exit(1) from None
 
 
 @app.command("report")
@@ -679,7 +660,7 @@ def report_command(
     job: JobsOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
-    catalog: CatalogOption = DEFAULT_CATALOG,
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
 ) -> None:
     """One self-contained HTML page for auditors: outcomes over time, skips by reason, top
     hosts by bytes, licence mix and signals seen, each chart with its table. Records taken
@@ -689,22 +670,20 @@ def report_command(
 
     Example: consentcrawl audit report --out report.html --since 2026-11-01
     """
-    from .catalog.report import EmptySelection, build_report
-    from .catalog.report_html import render_html, write_report
+    from .audit.report import EmptySelection, build_report
+    from .audit.report_html import render_html, write_report
 
     def unwritable(why: str) -> NoReturn:
-        typer.echo(f"consentcrawl: error: --out {str(out)!r}: {why}; nothing written", err=True)
-        raise typer.Exit(1)
+        raise fail(f"--out {str(out)!r}: {why}; nothing written", code=FAILED)
 
     jobs, start, end = _scope(job, since, until)
     if out.is_dir() or not out.parent.is_dir():  # before the queries, which may take long
         unwritable("is a folder" if out.is_dir() else "its folder does not exist")
     try:
-        with Catalog(catalog, mode="read") as cat:
+        with opened(catalog, "read") as cat:
             page = render_html(build_report(cat, jobs=jobs, since=start, until=end))
-    except (CatalogError, EmptySelection, OSError) as exc:
-        typer.echo(f"consentcrawl: error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    except EmptySelection as exc:
+        raise fail(str(exc), code=FAILED) from None
     try:
         write_report(out, page)
     except OSError as exc:
@@ -723,22 +702,29 @@ def verify_command(
     workers: Annotated[
         int | None,
         typer.Option(
-            min=1, metavar="N",
+            min=1,
+            metavar="N",
             help="Processes checking long chains in parallel (default: the CPUs, at most 8).",
         ),
     ] = None,
     checkpoint: Annotated[
         Path | None,
-        typer.Option("--checkpoint", metavar="FILE",
-                     help="Also check what this signed checkpoint covered (needs --public-key)."),
+        typer.Option(
+            "--checkpoint",
+            metavar="FILE",
+            help="Also check what this signed checkpoint covered (needs --public-key).",
+        ),
     ] = None,
     public_key: Annotated[
         str | None,
-        typer.Option("--public-key", metavar="KEY",
-                     help="The operator's public key (ed25519:…, or a file holding it)."),
+        typer.Option(
+            "--public-key",
+            metavar="KEY",
+            help="The operator's public key (ed25519:…, or a file holding it).",
+        ),
     ] = None,
     as_json: JsonOption = False,
-    catalog: CatalogOption = DEFAULT_CATALOG,
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
 ) -> None:
     """Check the catalog's tamper evidence: the ledger and every table it covers (jobs and
     their configuration, documents, lists, withdrawals, links), the hash chains of records,
@@ -749,8 +735,8 @@ def verify_command(
 
     Example: consentcrawl audit verify --catalog sqlite:///demo.sqlite --warc-dir warc/
     """
+    from .audit.verify import verify
     from .catalog import checkpoint as checkpoints
-    from .catalog.verify import verify
 
     if warc_dir is not None and not warc_dir.is_dir():
         _bad("--warc-dir", f"{str(warc_dir)!r} is not a folder")
@@ -761,25 +747,26 @@ def verify_command(
         try:
             signed = (checkpoints.read(checkpoint), checkpoints.load_public_key(public_key))
         except (CatalogError, checkpoints.KeyError_) as exc:
-            typer.echo(f"consentcrawl: error: {exc}", err=True)
-            raise typer.Exit(2) from None
-    with _opened(catalog) as cat:
-        try:
-            report = verify(cat, warc_dir=warc_dir, workers=workers, checkpoint=signed)
-        except CatalogError as exc:
-            typer.echo(f"consentcrawl: error: {exc}", err=True)
-            raise typer.Exit(1) from None
+            raise fail(str(exc), code=USAGE) from None
+    with opened(catalog, "read") as cat:
+        report = verify(cat, warc_dir=warc_dir, workers=workers, checkpoint=signed)
     if as_json:
-        _print_json(report.to_json())
+        print_json(report.to_json())
     else:
         lines = [
             f"chains checked: {report.chains}",
-            (f"records checked: {report.records}, documents checked: {report.documents}, "
-            f"takedowns checked: {report.takedowns}"),
+            (
+                f"records checked: {report.records}, documents checked: {report.documents}, "
+                f"takedowns checked: {report.takedowns}"
+            ),
             f"ledger events checked: {report.ledger}, jobs checked: {report.jobs}",
         ]
-        unchained = (report.unchained_records + report.unchained_documents
-                     + report.unchained_takedowns + report.unchained_jobs)
+        unchained = (
+            report.unchained_records
+            + report.unchained_documents
+            + report.unchained_takedowns
+            + report.unchained_jobs
+        )
         if unchained:
             lines.append(
                 f"unchained (written before tamper evidence): {report.unchained_jobs} jobs, "
@@ -808,13 +795,14 @@ def verify_command(
 
 @app.command("checkpoint")
 def checkpoint_command(
-    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE",
-                                      help="Where to write the signed checkpoint (JSON).")],
-    key: Annotated[
-        Path, typer.Option("--key", metavar="PATH", envvar="CONSENT_SIGNING_KEY",
-                           help="The private key (consentcrawl keys init).")
-    ] = DEFAULT_KEY,
-    catalog: CatalogOption = DEFAULT_CATALOG,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", metavar="FILE", help="Where to write the signed checkpoint (JSON)."
+        ),
+    ],
+    key: SigningKeyOption = DEFAULT_KEY,
+    catalog: CatalogOption = DEFAULT_CATALOG_URL,
 ) -> None:
     """Sign the heads and counts of every stream of the catalog now: the checkpoint goes into
     the catalog's ledger and into FILE, to publish. The one audit command that writes.
@@ -829,13 +817,9 @@ def checkpoint_command(
         _bad("--key", str(exc))
     if out.is_dir() or not out.parent.is_dir():
         _bad("--out", f"{str(out)!r}: {'is a folder' if out.is_dir() else 'no such folder'}")
-    try:
-        with Catalog(catalog, mode="write") as cat:
-            signed = cat.checkpoint(private)
+    with opened(catalog, "write") as cat:
+        signed = cat.checkpoint(private)
         checkpoints.write(out, signed)
-    except (CatalogError, OSError) as exc:
-        typer.echo(f"consentcrawl: error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(f"{signed.summary}, signed by {signed.public_key}; written to {out}")
 
 

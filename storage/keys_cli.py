@@ -7,12 +7,12 @@ KEY``) without access to anything else.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .catalog.checkpoint import DEFAULT_KEY, KeyError_, init_key, public_key_text
+from .cli_support import FAILED, USAGE, SigningKeyOption, fail
 
 app = typer.Typer(
     help="The Ed25519 key that signs checkpoints of the catalog.",
@@ -20,19 +20,17 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-KeyOption = Annotated[
-    Path,
-    typer.Option("--key", metavar="PATH", envvar="CONSENT_SIGNING_KEY",
-                 help="The private key file (PEM)."),
-]
-
 
 @app.command("init")
 def init_command(
-    key: KeyOption = DEFAULT_KEY,
+    key: SigningKeyOption = DEFAULT_KEY,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace an existing key (its checkpoints stay "
-                           "checkable only with its old public key).")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an existing key (its checkpoints stay "
+            "checkable only with its old public key).",
+        ),
     ] = False,
 ) -> None:
     """Write a new signing key (mode 0600) and print its public key, to publish.
@@ -43,10 +41,8 @@ def init_command(
     try:
         public = init_key(path, force=force)
     except KeyError_ as exc:
-        typer.echo(f"consentcrawl: error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(str(exc), code=USAGE) from None
     except OSError as exc:
-        typer.echo(f"consentcrawl: error: {path}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(1) from None
+        raise fail(f"{path}: {exc.strerror or exc}", code=FAILED) from None
     typer.echo(f"private key written to {path} (mode 0600); public key in {path}.pub:")
     typer.echo(public_key_text(public))

@@ -1,4 +1,4 @@
-"""Auditors' read-only queries (storage.catalog.queries) and the `audit` commands, on SQLite
+"""Auditors' read-only queries (storage.audit.queries) and the `audit` commands, on SQLite
 and PostgreSQL: a URL's history, filtered records, jobs and their weakenings, domains,
 filtered export; filter values that look like SQL are plain data, and the CLI refuses a
 purpose or licence status it does not know; a reader of stdout going away ends a command
@@ -27,6 +27,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from crawler.consent.model import LicenseStatus, Purpose
+from storage.audit import queries
+from storage.audit.export import export_rows
+from storage.audit.filters import RecordFilter
 from storage.catalog import (
     BlocklistEntryIn,
     BlocklistVersionIn,
@@ -36,7 +39,6 @@ from storage.catalog import (
     JobSpec,
     RecordIn,
     TakedownIn,
-    queries,
 )
 from storage.catalog.models import (
     LICENSE_STATUSES,
@@ -48,7 +50,6 @@ from storage.catalog.models import (
     Takedown,
     UrlRecord,
 )
-from storage.catalog.queries import RecordFilter
 from storage.cli import app
 from storage.errors import CatalogError
 
@@ -503,9 +504,9 @@ def test_taken_down_records_are_left_out_unless_asked_for(built: Built) -> None:
     assert {(r.url, r.job_id) for r in marked.items if r.withdrawn} == set(taken.items())
     assert [r.id for r in marked.items if not r.withdrawn] == [r.id for r in default.items]
     # The same records with the same filters in query, domains and export.
-    exported = list(queries.export_rows(cat, include_withdrawn=True))
+    exported = list(export_rows(cat, include_withdrawn=True))
     assert [r["withdrawn"] for r in exported] == [r.withdrawn for r in marked.items]
-    assert [r["url"] for r in queries.export_rows(cat)] == urls(default)
+    assert [r["url"] for r in export_rows(cat)] == urls(default)
     by_domain = queries.domains(cat)
     assert "x_y.test" not in [d.domain for d in by_domain.items]  # all of it taken down
     assert sum(d.considered for d in by_domain.items) == default.total
@@ -610,12 +611,12 @@ def edge_catalog(
 def test_domain_filter(edge_catalog: Catalog, domain: str, expected: list[int]) -> None:
     wanted = [EDGE_URLS[i] for i in expected]
     assert urls(queries.query_records(edge_catalog, RecordFilter(domain=domain))) == wanted
-    exported = queries.export_rows(edge_catalog, RecordFilter(domain=domain))
+    exported = export_rows(edge_catalog, RecordFilter(domain=domain))
     assert [row["url"] for row in exported] == wanted
 
 
 def test_export_rows_filtered(built: Built) -> None:
-    rows = list(queries.export_rows(built.catalog, RecordFilter(domain="example.com")))
+    rows = list(export_rows(built.catalog, RecordFilter(domain="example.com")))
     # The search job's example.com record was taken down: out of the plain export.
     assert [r["url"] for r in rows] == [
         "https://example.com/",
@@ -624,9 +625,9 @@ def test_export_rows_filtered(built: Built) -> None:
     ]
     assert rows[0]["recorded_at"] == "2026-11-29T07:00:00.000000Z"
     assert [r["purpose"] for r in rows] == ["train-genai"] * 3
-    assert rows == [r for r in built.catalog.export_rows() if r["url"] in {x["url"] for x in rows}]
+    assert rows == [r for r in export_rows(built.catalog) if r["url"] in {x["url"] for x in rows}]
     withdrawn = list(
-        queries.export_rows(built.catalog, RecordFilter(job_id=built.job_b), include_withdrawn=True)
+        export_rows(built.catalog, RecordFilter(job_id=built.job_b), include_withdrawn=True)
     )
     assert [r["withdrawn"] for r in withdrawn] == [True, False, False]
     assert [r["purpose"] for r in withdrawn] == ["search"] * 3
@@ -681,7 +682,7 @@ def test_filter_values_are_data(built: Built, payload: str) -> None:
     for field in ("domain", "purpose", "outcome", "reason", "license_status"):
         got = urls(queries.query_records(cat, only(field, payload), limit=1000))
         assert got == genuinely(cat, field, payload), field
-        exported = [r["url"] for r in queries.export_rows(cat, only(field, payload))]
+        exported = [r["url"] for r in export_rows(cat, only(field, payload))]
         assert exported == [u for u in got if u != "https://example.com/" or field != "purpose"]
     assert queries.record_history(cat, payload) == []
     assert queries.document(cat, payload) is None
@@ -723,7 +724,7 @@ def test_cli_show(cli_catalog: tuple[str, Built]) -> None:
     history = json.loads(out)
     assert [h["job_id"] for h in history] == [str(built.job_a), str(built.job_b)]
     assert history[1]["takedown"]["reason"] == "listed later"
-    assert history[0]["recorded_at"] == "2026-11-29T07:00:00Z"
+    assert history[0]["recorded_at"] == "2026-11-29T07:00:00.000000Z"
     code, out, _ = run(url, "show", "https://example.com/private/p", "--csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["evidence_signal"], r["evidence_purposes"]) for r in rows] == [

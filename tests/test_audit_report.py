@@ -1,4 +1,4 @@
-"""`storage.catalog.report`, `report_html` and `consentcrawl audit report`: the numbers on
+"""`storage.audit.report`, `report_html` and `consentcrawl audit report`: the numbers on
 SQLite and PostgreSQL, the page escaped and self-contained, and its charts as a browser
 draws them (headless Chromium)."""
 
@@ -20,6 +20,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from storage.audit.queries import Weakening, url_host
+from storage.audit.report import TOP, Breakdown, EmptySelection, Report, build_report
+from storage.audit.report_html import CSP, render_html
 from storage.catalog import (
     BlocklistEntryIn,
     BlocklistVersionIn,
@@ -30,9 +33,6 @@ from storage.catalog import (
     TakedownIn,
 )
 from storage.catalog.models import OUTCOMES, UrlRecord
-from storage.catalog.queries import Weakening, url_host
-from storage.catalog.report import TOP, Breakdown, EmptySelection, Report, build_report
-from storage.catalog.report_html import CSP, render_html
 from storage.cli import app
 from storage.errors import CatalogError
 

@@ -1,4 +1,4 @@
-"""`storage.catalog.summary` and `consentcrawl audit summary --eu`: the crawler section of the
+"""`storage.audit.summary` (and its Markdown) and `consentcrawl audit summary --eu`: the crawler section of the
 EU public summary of training content, on SQLite and PostgreSQL: the training purposes by
 default, and never "respected" for a protocol a job's setting narrowed."""
 
@@ -15,6 +15,14 @@ import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from storage.audit.summary import (
+    ACCESS_CONTROLS,
+    PROTOCOL_IDS,
+    PROTOCOLS,
+    EuSummary,
+    eu_summary,
+)
+from storage.audit.summary_markdown import render_markdown
 from storage.catalog import (
     BlocklistEntryIn,
     BlocklistVersionIn,
@@ -24,14 +32,6 @@ from storage.catalog import (
     TakedownIn,
 )
 from storage.catalog.models import PURPOSES, CrawlJob, UrlRecord
-from storage.catalog.summary import (
-    ACCESS_CONTROLS,
-    PROTOCOL_IDS,
-    PROTOCOLS,
-    EuSummary,
-    eu_summary,
-    render_markdown,
-)
 from storage.cli import app
 
 A_START = datetime(2026, 11, 1, 8, tzinfo=UTC)
@@ -240,7 +240,7 @@ def test_summary(catalog: Catalog) -> None:
     assert data["jobs"][0]["weakenings"] == [AGENTS_DROP, PRIVATE]
     assert data["weakenings"][2] == {**WALLS, "jobs": 1}
     assert data["top_domains"][0] == {"domain": "d12.example", "bytes": 12_000, "records": 1}
-    assert data["period_end"] == "2026-11-21T08:00:00Z"
+    assert data["period_end"] == "2026-11-21T08:00:00.000000Z"
     assert isinstance(s, EuSummary)
 
     md = render_markdown(s)
@@ -265,7 +265,7 @@ def test_summary(catalog: Catalog) -> None:
     assert "| d12.example | 12000 | 1 |" in md
     assert "| images | 1 | 12000 | image/png |" in md
     assert "| robots.txt product token | consentcrawl |" in md
-    assert "From 2026-11-01T08:00:00Z to 2026-11-21T08:00:00Z." in md
+    assert "From 2026-11-01T08:00:00.000000Z to 2026-11-21T08:00:00.000000Z." in md
 
 
 def test_scope(catalog: Catalog) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from storage.audit.verify import VerifyReport, verify
 from storage.catalog import (
     BlocklistEntryIn,
     BlocklistVersionIn,
@@ -25,7 +26,6 @@ from storage.catalog import (
     TakedownIn,
 )
 from storage.catalog.chain import chain_hash, genesis, record_content
-from storage.catalog.verify import VerifyReport, verify
 from storage.cli import app
 from storage.warc import WarcStore
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -34,6 +35,8 @@ def test_rights_holder_flow(tmp_path: Path) -> None:
     [listed] = json.loads(output)
     assert (listed["source"], listed["version"], listed["submitter"]) == (
         "publisher", 1, "Publisher Association")
+    # JSON times in the one UTC form of every command (storage.times)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", listed["submitted_at"])
     code, output = invoke("check", "https://a.b.piracy.example/book", *catalog, "--json")
     assert json.loads(output)["match"]["entry"] == "piracy.example"
     code, output = invoke("check", "https://cdn.example/stolen/x.epub", *catalog)
@@ -46,6 +49,7 @@ def test_rights_holder_flow(tmp_path: Path) -> None:
     code, output = invoke("show", "publisher", *catalog, "--json")
     shown = json.loads(output)
     assert shown["withdrawals"][0]["reason"] == "appeal granted"
+    assert shown["withdrawals"][0]["withdrawn_at"].endswith("Z")
     assert [e["withdrawn"] is not None for e in shown["entries"]] == [True, False]
     code, output = invoke("apply", *catalog, "--json")
     assert code == 0 and json.loads(output) == []

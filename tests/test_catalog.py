@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import subprocess
@@ -19,14 +20,15 @@ from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from storage.audit.export import EXPORT_FIELDS, export_rows, write_csv, write_jsonl
+from storage.audit.filters import RecordFilter
+from storage.audit.verify import verify
 from storage.catalog import Catalog, DocumentIn, EvidenceIn, JobSpec, RecordIn
 from storage.catalog.base import VERSION_TABLE
 from storage.catalog.db import make_engine, schema_diff, upgrade
 from storage.catalog.models import CrawlJob, Evidence, PolicyDocument, UrlRecord
 from storage.catalog.records import HOST_COLUMNS, host_columns, reversed_domain, url_host
-from storage.catalog.verify import verify
 from storage.errors import CatalogError
-from storage.export import EXPORT_FIELDS, write_csv, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = {
@@ -310,6 +312,25 @@ def test_write_to_unknown_job_is_refused(catalog: Catalog) -> None:
         catalog.write(uuid.uuid4(), records=[record("https://example.org/")])
 
 
+# An input value's fields are its table's columns: the catalog maps one onto the other by
+# name, and the chain hashes columns the input gives.
+@pytest.mark.parametrize(
+    ("value", "table", "not_given"),
+    [
+        (RecordIn, UrlRecord, {"id", "job_id", "stream", "prev_hash", "chain_hash", *HOST_COLUMNS}),
+        (EvidenceIn, Evidence, {"id", "record_id"}),
+        (
+            DocumentIn,
+            PolicyDocument,
+            {"id", "job_id", "sha256", "stream", "prev_hash", "chain_hash"},
+        ),
+    ],
+)
+def test_input_fields_are_the_columns(value: Any, table: Any, not_given: set[str]) -> None:
+    given = {f.name for f in dataclasses.fields(value)} - {"evidence"}
+    assert given == {c.name for c in table.__table__.columns} - not_given
+
+
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         record("https://example.org/", recorded_at=datetime(2026, 11, 29, 7, 0))
@@ -459,7 +480,7 @@ def _two_jobs(catalog: Catalog) -> tuple[uuid.UUID, uuid.UUID]:
 
 def test_export_rows(catalog: Catalog) -> None:
     first, second = _two_jobs(catalog)
-    rows = list(catalog.export_rows(job_id=first))
+    rows = list(export_rows(catalog, RecordFilter(job_id=first)))
     assert [list(row) for row in rows] == [list(EXPORT_FIELDS)] * 2
     collected, skipped = rows
     assert collected == {
@@ -488,7 +509,7 @@ def test_export_rows(catalog: Catalog) -> None:
     assert skipped["fetched_at"] is None and skipped["http_status"] is None
     assert skipped["warc_file"] is None and skipped["size"] is None
 
-    everything = list(catalog.export_rows())
+    everything = list(export_rows(catalog))
     assert [row["url"] for row in everything] == [
         "https://example.org/a",
         "https://example.org/b",
@@ -499,7 +520,7 @@ def test_export_rows(catalog: Catalog) -> None:
 
 def test_jsonl_and_csv_writers(catalog: Catalog) -> None:
     first, _ = _two_jobs(catalog)
-    rows = list(catalog.export_rows(job_id=first))
+    rows = list(export_rows(catalog, RecordFilter(job_id=first)))
 
     buffer = io.StringIO()
     assert write_jsonl(iter(rows), buffer) == 2

@@ -16,6 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from storage.audit.export import (
+    EXPORT_FIELDS,
+    EXPORT_FIELDS_WITH_WITHDRAWN,
+    WITHDRAWN_FIELD,
+    export_rows,
+)
+from storage.audit.filters import RecordFilter
 from storage.catalog import (
     BlocklistEntryIn,
     BlocklistEntryRow,
@@ -37,7 +44,6 @@ from storage.catalog.models import (
     UrlRecord,
 )
 from storage.errors import CatalogError
-from storage.export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, WITHDRAWN_FIELD
 
 T0 = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
 
@@ -515,13 +521,13 @@ def test_takedowns_idempotent_and_out_of_exports(catalog: Catalog, engine: Engin
     assert rows[0].taken_down_at.tzinfo == UTC
 
     # Left out of every later export, and of the records still to be matched…
-    exported = list(catalog.export_rows())
+    exported = list(export_rows(catalog))
     assert [r["url"] for r in exported] == [
         "https://ok.example/b",
         "https://pirate.example/private",
     ]
     assert all(list(r) == list(EXPORT_FIELDS) for r in exported)
-    assert [r["url"] for r in catalog.export_rows(job_id=job_id)] == [
+    assert [r["url"] for r in export_rows(catalog, RecordFilter(job_id=job_id))] == [
         "https://ok.example/b",
         "https://pirate.example/private",
     ]
@@ -529,7 +535,7 @@ def test_takedowns_idempotent_and_out_of_exports(catalog: Catalog, engine: Engin
 
     # … but still in the catalog, and shown on request.
     assert count(engine, UrlRecord) == 4
-    everything = list(catalog.export_rows(include_withdrawn=True))
+    everything = list(export_rows(catalog, include_withdrawn=True))
     assert all(list(r) == list(EXPORT_FIELDS_WITH_WITHDRAWN) for r in everything)
     assert [(r["url"], r[WITHDRAWN_FIELD]) for r in everything] == [
         ("https://pirate.example/a", True),
@@ -538,7 +544,7 @@ def test_takedowns_idempotent_and_out_of_exports(catalog: Catalog, engine: Engin
         ("https://pirate.example/private", False),
     ]
     assert everything[0]["size"] == 10 and everything[0]["job_id"] == str(job_id)
-    assert len(list(catalog.export_rows(job_id=uuid.uuid4(), include_withdrawn=True))) == 0
+    assert len(list(export_rows(catalog, RecordFilter(job_id=uuid.uuid4()), include_withdrawn=True))) == 0
 
 
 @pytest.mark.parametrize(
@@ -556,7 +562,7 @@ def test_failing_takedowns_add_nothing(
     catalog.add_blocklist_version(submission())
     _, ids = _collect(catalog)
     first = next(iter(ids.values()))
-    skipped = next(r["url"] for r in catalog.export_rows() if r["outcome"] == "skipped")
+    skipped = next(r["url"] for r in export_rows(catalog) if r["outcome"] == "skipped")
     with Session(engine) as session:
         skipped_id = session.scalar(select(UrlRecord.id).where(UrlRecord.url == skipped))
     assert skipped_id is not None
@@ -566,7 +572,7 @@ def test_failing_takedowns_add_nothing(
     with pytest.raises(CatalogError, match=message):
         catalog.record_takedowns([good, bad])
     assert catalog.takedowns() == []
-    assert len(list(catalog.export_rows())) == 4
+    assert len(list(export_rows(catalog))) == 4
 
 
 def test_streams_can_be_stopped_early(catalog: Catalog) -> None:
@@ -575,8 +581,8 @@ def test_streams_can_be_stopped_early(catalog: Catalog) -> None:
     catalog.add_blocklist_version(submission())
     _collect(catalog)
     streams: list[Iterator[Any]] = [
-        catalog.export_rows(),
-        catalog.export_rows(include_withdrawn=True),
+        export_rows(catalog),
+        export_rows(catalog, include_withdrawn=True),
         catalog.collected_records(),
         catalog.blocklist_entries("mpa"),
         catalog.active_blocklist_entries(),

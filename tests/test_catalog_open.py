@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from crawler.cli import app
+from storage.audit.export import export_rows
 from storage.catalog import Catalog, JobSpec, RecordIn
 from storage.catalog.base import VERSION_TABLE
 from storage.catalog.db import OpenMode, make_engine
@@ -216,7 +217,7 @@ def test_a_revision_from_a_newer_consentcrawl_is_refused(
 def test_write_mode_creates_a_new_catalog_at_head(catalog_url: str) -> None:
     fill(catalog_url)  # a missing SQLite file (and its folder), or an empty database
     with Catalog(catalog_url, mode="read") as catalog:
-        assert [r["url"] for r in catalog.export_rows()] == list(URLS)
+        assert [r["url"] for r in export_rows(catalog)] == list(URLS)
         with catalog.engine.connect() as connection:
             assert connection.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}")) == HEAD
 

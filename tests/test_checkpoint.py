@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from crawler.cli import app
+from storage.audit.verify import verify
 from storage.catalog import Catalog, EvidenceIn, JobSpec, RecordIn, chain
 from storage.catalog import checkpoint as checkpoints
 from storage.catalog.models import Evidence, LedgerEntry, UrlRecord
-from storage.catalog.verify import verify
 
 T0 = datetime(2026, 12, 1, 9, 0, 0, 123456, tzinfo=UTC)
 SPEC = JobSpec(purpose="train-genai", agent="consentcrawl", user_agent="consentcrawl/1.0",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.demo.server import Page, serve
+from storage.audit.export import export_rows
 from storage.catalog import Catalog
 from storage.catalog.db import make_engine
 from storage.catalog.models import Evidence, PolicyDocument, UrlRecord
@@ -81,7 +82,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
         with Catalog(catalog_url, mode="read") as catalog:
-            rows = {r["url"]: r for r in catalog.export_rows()}
+            rows = {r["url"]: r for r in export_rows(catalog)}
         yield {"web": web, "rows": rows, "catalog_url": catalog_url}
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.demo.server import Page, SiteServer, serve
+from storage.audit.export import export_rows
 from storage.catalog import Catalog
 from storage.catalog.db import make_engine
 from storage.catalog.models import CrawlJob, Evidence, UrlRecord
@@ -59,7 +60,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                        extra=["--blocklist", str(listed), "--allow-offsite"])
         assert result.returncode == 0, result.stderr
         with Catalog(catalog_url, mode="read") as catalog:
-            rows = {r["url"]: r for r in catalog.export_rows()}
+            rows = {r["url"]: r for r in export_rows(catalog)}
         yield {"web": web, "rows": rows, "catalog_url": catalog_url, "root": root,
                "stdout": result.stdout}
 
@@ -120,7 +121,7 @@ def test_links_into_listed_sites_are_recorded_not_queued(tmp_path: Path) -> None
                        domain=DOMAIN, extra=["--blocklist", str(listed), "--allow-offsite"])
         assert result.returncode == 0, result.stderr
     with Catalog(catalog_url, mode="read") as catalog:
-        rows = list(catalog.export_rows())
+        rows = list(export_rows(catalog))
     blocked = [r for r in rows if r["reasons"] == ["blocklist:l"]]
     assert len(blocked) == 50 and all(r["source_url"] for r in blocked)
 
@@ -136,7 +137,7 @@ def test_a_list_blocking_most_seeds_is_flagged(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "Blocklist wide blocks 100% of the seeds: review it" in result.stderr
     with Catalog(catalog_url, mode="read") as catalog:
-        assert {r["reasons"][0] for r in catalog.export_rows()} == {"blocklist:wide"}
+        assert {r["reasons"][0] for r in export_rows(catalog)} == {"blocklist:wide"}
 
 
 def test_retroactive_apply_after_a_new_list(crawled: dict[str, Any]) -> None:

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo.server import Page, SiteServer, serve
+from storage.audit.export import EXPORT_FIELDS, export_rows
 from storage.catalog import Catalog
 from storage.catalog.db import make_engine
 from storage.catalog.models import CrawlJob, Evidence, PolicyDocument, UrlRecord
-from storage.export import EXPORT_FIELDS
 
 from .databases import postgres_database
 from .sites import crawl, run_cli
@@ -116,7 +116,7 @@ def _crawl(web: SiteServer, catalog_url: str, warc_dir: Path) -> dict[str, Any]:
     )
     assert result.returncode == 0, result.stderr
     with Catalog(catalog_url, mode="read") as catalog:
-        rows = {row["url"]: row for row in catalog.export_rows()}
+        rows = {row["url"]: row for row in export_rows(catalog)}
     return {"rows": rows, "web": web, "warc_dir": warc_dir, "stdout": result.stdout}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from crawler.demo.server import Page, SiteServer, serve
+from storage.audit.export import export_rows
 from storage.catalog import Catalog
 
 from .sites import crawl
@@ -108,7 +109,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         )
         peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         with Catalog(catalog_url, mode="read") as catalog:
-            rows = list(catalog.export_rows())
+            rows = list(export_rows(catalog))
         yield {"web": web, "rows": rows, "result": result, "peak_rss_mb": peak_rss_mb}
 
 

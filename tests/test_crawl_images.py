@@ -18,6 +18,7 @@ from PIL import Image
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo.server import Page, SiteServer, serve
+from storage.audit.export import export_rows
 from storage.catalog import Catalog
 
 from .sites import CONTACT, crawl, run_cli
@@ -147,7 +148,7 @@ def crawled(request: pytest.FixtureRequest, web: SiteServer,
                    domain=DOMAIN, purpose=request.param, extra=("--images", *LIMITS))
     assert result.returncode == 0, result.stderr
     with Catalog(catalog_url, mode="read") as catalog:
-        rows = {r["url"].split(str(web.port), 1)[1]: r for r in catalog.export_rows()
+        rows = {r["url"].split(str(web.port), 1)[1]: r for r in export_rows(catalog)
                 if r["kind"] == "image"}
     return {"purpose": request.param, "rows": rows, "warc": root / "w",
             "catalog_url": catalog_url}
@@ -202,7 +203,7 @@ def test_without_images_flag_no_image_is_requested(web: SiteServer, tmp_path: Pa
                    warc_dir=tmp_path / "w", domain=DOMAIN)
     assert result.returncode == 0, result.stderr
     with Catalog(catalog_url, mode="read") as catalog:
-        assert {r["kind"] for r in catalog.export_rows()} == {"page"}
+        assert {r["kind"] for r in export_rows(catalog)} == {"page"}
 
 
 def test_check_explains_an_image(web: SiteServer) -> None:
@@ -226,7 +227,7 @@ def test_page_licence_of_an_image_is_its_own(web: SiteServer, tmp_path: Path) ->
                    extra=("--images", "--require-permission"))
     assert result.returncode == 0, result.stderr
     with Catalog(catalog_url, mode="read") as catalog:
-        rows = {r["url"].rsplit("/", 1)[1]: r for r in catalog.export_rows()}
+        rows = {r["url"].rsplit("/", 1)[1]: r for r in export_rows(catalog)}
     assert (rows["fig-by.jpg"]["outcome"], rows["fig-by.jpg"]["license_status"],
             rows["fig-by.jpg"]["license"]) == ("collected", "open", "CC-BY-4.0")
     assert (rows["fig-nc.jpg"]["reasons"], rows["fig-nc.jpg"]["license_status"],

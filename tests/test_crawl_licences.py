@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.demo.server import Page, SiteServer, serve
+from storage.audit.export import export_rows
 from storage.catalog import Catalog
 from storage.catalog.db import make_engine
 from storage.catalog.models import Evidence, PolicyDocument, UrlRecord
@@ -184,7 +185,7 @@ def run(web: SiteServer, root: Path, *extra: str, seeds: tuple[str, ...] = HOSTS
     assert result.returncode == 0, result.stderr
     with Catalog(catalog_url, mode="read") as catalog:
         rows = {}
-        for row in catalog.export_rows():
+        for row in export_rows(catalog):
             host, _, path = row["url"][len("http://"):].partition("/")
             rows[(host.split(".")[0], "/" + path)] = row
     return {"rows": rows, "catalog_url": catalog_url, "stdout": result.stdout}

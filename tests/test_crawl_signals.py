@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.audit.export import export_rows
 from storage.catalog import Catalog
 from storage.catalog.db import make_engine
 from storage.catalog.models import Evidence, UrlRecord
@@ -93,7 +94,7 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     assert result.returncode == 0, result.stderr
     catalog_url = f"sqlite:///{workdir / 'catalog.sqlite'}"
     with Catalog(catalog_url, mode="read") as catalog:
-        rows = list(catalog.export_rows())
+        rows = list(export_rows(catalog))
     by_key = {}
     for row in rows:
         host_port, path = row["url"][len("http://"):].split("/", 1)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.demo.server import Page, SiteServer, serve
+from storage.audit.export import export_rows
 from storage.catalog import Catalog
 from storage.catalog.db import make_engine
 from storage.catalog.models import Evidence, UrlRecord
@@ -88,7 +89,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         result = crawl(web, catalog_url, root / "w", "--allow-private-addresses")
         assert result.returncode == 0, result.stderr
         with Catalog(catalog_url, mode="read") as catalog:
-            rows = {r["url"]: r for r in catalog.export_rows()}
+            rows = {r["url"]: r for r in export_rows(catalog)}
         yield {"web": web, "rows": rows, "catalog_url": catalog_url, "result": result}
 
 
@@ -165,6 +166,6 @@ def test_private_addresses_refused_by_default(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert web.hits == []  # not even robots.txt: 127.0.0.1 is never connected to
     with Catalog(catalog_url, mode="read") as catalog:
-        rows = list(catalog.export_rows())
+        rows = list(export_rows(catalog))
     assert {tuple(r["reasons"]) for r in rows} <= {("private-address",), ("url-credentials",)}
     assert json.dumps(rows)

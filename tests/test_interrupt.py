@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.demo.server import Page, SiteServer, serve
+from storage.audit.export import export_rows
 from storage.catalog import Catalog
 from storage.catalog.db import make_engine
 from storage.catalog.models import CrawlJob
@@ -67,7 +68,7 @@ def _job(catalog_url: str) -> CrawlJob:
 
 def _rows(catalog_url: str) -> list[dict[str, Any]]:
     with Catalog(catalog_url, mode="read") as catalog:
-        return list(catalog.export_rows())
+        return list(export_rows(catalog))
 
 
 def _verified(catalog_url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:

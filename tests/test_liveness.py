@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.catalog import Catalog, queries
+from storage.audit import queries
+from storage.audit.report import build_report
+from storage.audit.summary import eu_summary
+from storage.catalog import Catalog
 from storage.catalog.liveness import PERIOD_SETTING, is_stale, status_of
 from storage.catalog.models import CrawlJob
 from storage.catalog.records import JobSpec, RecordIn
-from storage.catalog.report import build_report
-from storage.catalog.summary import eu_summary
 
 NOW = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
 SPEC = JobSpec(

@@ -21,6 +21,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import bindparam, inspect, text
 from sqlalchemy.engine import Engine
 
+from storage.audit import queries
+from storage.audit.export import export_rows
+from storage.audit.filters import RecordFilter
+from storage.audit.verify import verify
 from storage.catalog import (
     BlocklistEntryIn,
     BlocklistVersionIn,
@@ -29,12 +33,10 @@ from storage.catalog import (
     RecordIn,
     TakedownIn,
     chain,
-    queries,
 )
 from storage.catalog.base import VERSION_TABLE
 from storage.catalog.db import alembic_config, make_engine, schema_diff
 from storage.catalog.records import HOST_COLUMNS, host_columns
-from storage.catalog.verify import verify
 
 INITIAL = "38df31d6fbc0"
 BLOCKLISTS = "8f859d167e59"
@@ -264,7 +266,7 @@ def test_upgrade_keeps_old_rows_and_adds_working_tables(
         assert schema_diff(old_catalog) == []  # the models match the migrated database
 
         # The old rows read back through today's code.
-        rows = list(catalog.export_rows())
+        rows = list(export_rows(catalog))
         assert [(r["url"], r["outcome"], r["reasons"]) for r in rows] == [
             ("https://pirate.example/a", "collected", []),
             ("https://pirate.example/private/b", "skipped", ["robots-disallow"]),
@@ -291,7 +293,7 @@ def test_upgrade_keeps_old_rows_and_adds_working_tables(
             )
             == 1
         )
-        assert [r["url"] for r in catalog.export_rows(job_id=JOB_ID)] == [
+        assert [r["url"] for r in export_rows(catalog, RecordFilter(job_id=JOB_ID))] == [
             "https://pirate.example/private/b",
             "https://ok.example/c",
         ]
@@ -311,7 +313,7 @@ def test_upgrade_keeps_old_rows_and_adds_working_tables(
             new_job,
             records=[RecordIn("https://ok.example/d", "collected", (), "unknown", T0)],
         )
-        assert [r["url"] for r in catalog.export_rows(job_id=new_job)] == ["https://ok.example/d"]
+        assert [r["url"] for r in export_rows(catalog, RecordFilter(job_id=new_job))] == ["https://ok.example/d"]
         assert catalog.job_blocklists(JOB_ID) == []  # the old job had none
 
     # The old rows are still there, as they were; the takedown is a row of its own.

@@ -16,17 +16,13 @@ from typer.testing import CliRunner
 
 from blocklists.intake import apply_takedowns, submit, withdraw_entry
 from crawler.cli import app
+from storage.audit.export import export_rows
+from storage.audit.filters import RecordFilter
+from storage.audit.queries import domains, query_records, record_history
+from storage.audit.report import build_report
+from storage.audit.summary import eu_summary
+from storage.audit.verify import verify
 from storage.catalog import Catalog, JobSpec, RecordIn
-from storage.catalog.queries import (
-    RecordFilter,
-    domains,
-    export_rows,
-    query_records,
-    record_history,
-)
-from storage.catalog.report import build_report
-from storage.catalog.summary import eu_summary
-from storage.catalog.verify import verify
 from storage.errors import CatalogError
 
 T0 = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)

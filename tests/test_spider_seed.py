@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.demo.server import Page, serve
+from storage.audit.export import export_rows
 from storage.catalog import Catalog
 
 from .sites import crawl
@@ -38,7 +39,7 @@ HOSTS = ["--resolve", "*.example.com:127.0.0.1", "--resolve", "other.org:127.0.0
 
 def records(catalog_url: str) -> list[str]:
     with Catalog(catalog_url, mode="read") as catalog:
-        return sorted(row["url"] for row in catalog.export_rows())
+        return sorted(row["url"] for row in export_rows(catalog))
 
 
 def test_depth_and_site_scope(tmp_path: Path) -> None:

@@ -1,5 +1,12 @@
-"""The SQL catalog: which URLs a crawl collected or skipped, and the evidence why; the
-rights holders' blocklists in force, and the takedowns of records collected before."""
+"""The SQL catalog, persistence only: which URLs a crawl collected or skipped, and the evidence
+why; the rights holders' blocklists in force, and the takedowns of records collected before.
+
+``Catalog`` (``catalog``) is the facade; ``jobs``, ``blocklists`` and ``takedowns`` do its
+work on one connection each (``access``: the failure wrapper, the snapshot, the batch size),
+``streams`` appends to the hash chains (``chain``) and ``ledger`` records the events;
+``checkpoint`` signs the heads, ``liveness`` tells a crashed job; ``records`` are the inputs,
+``results`` the values handed back, ``models`` and ``migrations`` the schema. Nothing here
+imports ``storage.audit``, which reads the catalog for auditors."""
 
 from __future__ import annotations
 

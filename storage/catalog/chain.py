@@ -9,8 +9,9 @@ the one stream "ledger":
 
 where prev_hash is the chain_hash of the stream's previous row (by id), or the stream's
 genesis value, sha256("consentcrawl-chain:" + stream), for its first row. The canonical JSON
-has sorted keys, no spaces, UTF-8; datetimes are ISO 8601 UTC with microseconds.
-`storage.catalog.verify` recomputes the chains.
+has sorted keys, no spaces, UTF-8; datetimes are ISO 8601 UTC with microseconds
+(``storage.times``).
+`storage.audit.verify` recomputes the chains.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
+
+from storage.times import utc_text
 
 __all__ = [
     "DOCUMENT_FIELDS",
@@ -122,11 +125,7 @@ def _plain(value: Any) -> Any:
     if kind in _PASS_THROUGH:  # most values: checked first, verify runs this millions of times
         return value
     if isinstance(value, datetime):
-        v = value.astimezone(UTC)  # the same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), faster
-        return (
-            f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:"
-            f"{v.second:02d}.{v.microsecond:06d}Z"
-        )
+        return utc_text(value)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, (str, int, float, bool)):
@@ -148,9 +147,7 @@ def record_content(row: Mapping[str, Any], evidence: Sequence[Mapping[str, Any]]
     )
 
 
-def record_content_of(
-    values: Sequence[Any], evidence: Sequence[Sequence[Any]]
-) -> dict[str, Any]:
+def record_content_of(values: Sequence[Any], evidence: Sequence[Sequence[Any]]) -> dict[str, Any]:
     """``record_content`` from values in RECORD_FIELDS order and evidence rows in
     (EVIDENCE_FIELDS, OPTIONAL_EVIDENCE_FIELDS) order: what ``verify`` reads, without a
     mapping per row."""

@@ -34,7 +34,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from storage.catalog import chain, ledger
 from storage.catalog.models import LedgerEntry, PolicyDocument, Reinstatement, Takedown, UrlRecord
@@ -77,8 +76,11 @@ class Checkpoint:
     public_key: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"checkpoint": dict(self.body), "signature": self.signature,
-                "public_key": self.public_key}
+        return {
+            "checkpoint": dict(self.body),
+            "signature": self.signature,
+            "public_key": self.public_key,
+        }
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> Checkpoint:
@@ -93,8 +95,10 @@ class Checkpoint:
     @property
     def summary(self) -> str:
         rows = sum(int(s["count"]) for s in self.body["streams"])
-        return (f"checkpoint of {self.body['created_at']}: {len(self.body['streams'])} streams, "
-                f"{rows} rows")
+        return (
+            f"checkpoint of {self.body['created_at']}: {len(self.body['streams'])} streams, "
+            f"{rows} rows"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +119,8 @@ def init_key(path: Path, *, force: bool = False) -> Ed25519PublicKey:
     and its public key beside it (PATH.pub); returns the public key."""
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,8 +128,10 @@ def init_key(path: Path, *, force: bool = False) -> Ed25519PublicKey:
     try:
         fd = os.open(path, flags, 0o600)
     except FileExistsError:
-        raise KeyError_(f"{path}: a key exists already (a new one would orphan every "
-                        "checkpoint it signed; --force to replace it)") from None
+        raise KeyError_(
+            f"{path}: a key exists already (a new one would orphan every "
+            "checkpoint it signed; --force to replace it)"
+        ) from None
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
     os.chmod(path, 0o600)  # also when --force replaced a file with looser bits
@@ -152,8 +159,9 @@ def load_public_key(text: str) -> Ed25519PublicKey:
         try:
             value = Path(value).read_text(encoding="ascii").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise KeyError_(f"public key {text!r}: neither ed25519:… nor a readable file "
-                            f"({exc})") from None
+            raise KeyError_(
+                f"public key {text!r}: neither ed25519:… nor a readable file ({exc})"
+            ) from None
     try:
         raw = base64.b64decode(value.removeprefix(_KEY_PREFIX), validate=True)
         return Ed25519PublicKey.from_public_bytes(raw)
@@ -183,31 +191,44 @@ def heads(connection: Connection) -> list[dict[str, Any]]:
             if not count:
                 continue
             head = connection.scalar(sa.select(model.chain_hash).where(model.id == last))
-            found.append({"table": model.__tablename__, "stream": str(stream),
-                          "count": int(count), "last_id": int(last), "head": head})
+            found.append(
+                {
+                    "table": model.__tablename__,
+                    "stream": str(stream),
+                    "count": int(count),
+                    "last_id": int(last),
+                    "head": head,
+                }
+            )
     return found
 
 
 def _catalog_id(connection: Connection) -> str | None:
     """The catalog's id, named by the ledger's first event."""
     return connection.scalar(
-        sa.select(LedgerEntry.subject).where(LedgerEntry.kind == ledger.CATALOG_CREATED)
-        .order_by(LedgerEntry.id).limit(1)
+        sa.select(LedgerEntry.subject)
+        .where(LedgerEntry.kind == ledger.CATALOG_CREATED)
+        .order_by(LedgerEntry.id)
+        .limit(1)
     )
 
 
-def sign(session: Session, key: Ed25519PrivateKey, now: datetime | None = None) -> Checkpoint:
+def sign(connection: Connection, key: Ed25519PrivateKey, now: datetime | None = None) -> Checkpoint:
     """Sign the catalog's heads as they are in this transaction and add the checkpoint to the
     ledger (the event after the heads it covers)."""
-    connection = session.connection()
     catalog = _catalog_id(connection)
     moment = now or datetime.now(UTC)
-    body = {"format": FORMAT, "catalog": catalog, "created_at": chain.plain(moment),
-            "streams": heads(connection)}
+    body = {
+        "format": FORMAT,
+        "catalog": catalog,
+        "created_at": chain.plain(moment),
+        "streams": heads(connection),
+    }
     signature = key.sign(chain.canonical(body).encode("utf-8"))
-    checkpoint = Checkpoint(body, base64.b64encode(signature).decode("ascii"),
-                            public_key_text(key.public_key()))
-    ledger.append(session, ledger.CHECKPOINT, body["created_at"], checkpoint.to_json(), moment)
+    checkpoint = Checkpoint(
+        body, base64.b64encode(signature).decode("ascii"), public_key_text(key.public_key())
+    )
+    ledger.append(connection, ledger.CHECKPOINT, body["created_at"], checkpoint.to_json(), moment)
     return checkpoint
 
 
@@ -224,18 +245,26 @@ def check(
             chain.canonical(checkpoint.body).encode("utf-8"),
         )
     except (InvalidSignature, ValueError):
-        return [CheckpointProblem(
-            "bad-signature", "checkpoint", None,
-            "the signature does not match this public key (a forged or edited checkpoint, or "
-            "another operator's key)",
-        )]
+        return [
+            CheckpointProblem(
+                "bad-signature",
+                "checkpoint",
+                None,
+                "the signature does not match this public key (a forged or edited checkpoint, or "
+                "another operator's key)",
+            )
+        ]
     problems: list[CheckpointProblem] = []
     catalog = _catalog_id(connection)
     if catalog != checkpoint.body.get("catalog"):
-        problems.append(CheckpointProblem(
-            "other-catalog", LedgerEntry.__tablename__, None,
-            f"the checkpoint is of catalog {checkpoint.body.get('catalog')}, this is {catalog}",
-        ))
+        problems.append(
+            CheckpointProblem(
+                "other-catalog",
+                LedgerEntry.__tablename__,
+                None,
+                f"the checkpoint is of catalog {checkpoint.body.get('catalog')}, this is {catalog}",
+            )
+        )
     for sealed in checkpoint.body["streams"]:
         model = _BY_NAME.get(str(sealed.get("table")))
         if model is None:
@@ -244,26 +273,36 @@ def check(
         column = _stream(model)
         scope = sa.true() if column is None else column == stream
         head = connection.scalar(sa.select(model.chain_hash).where(scope, model.id == last))
-        count = connection.scalar(
-            sa.select(sa.func.count()).where(scope, model.id <= last)
-        )
+        count = connection.scalar(sa.select(sa.func.count()).where(scope, model.id <= last))
         where = f"stream {stream} up to row {last}"
         if head is None:
-            problems.append(CheckpointProblem(
-                "truncated", model.__tablename__, stream,
-                f"{where}: that row is gone (rows deleted since the checkpoint)",
-            ))
+            problems.append(
+                CheckpointProblem(
+                    "truncated",
+                    model.__tablename__,
+                    stream,
+                    f"{where}: that row is gone (rows deleted since the checkpoint)",
+                )
+            )
         elif count != sealed["count"]:
-            problems.append(CheckpointProblem(
-                "truncated" if count < sealed["count"] else "rewritten", model.__tablename__,
-                stream, f"{where}: {count} rows, the checkpoint signed {sealed['count']}",
-            ))
+            problems.append(
+                CheckpointProblem(
+                    "truncated" if count < sealed["count"] else "rewritten",
+                    model.__tablename__,
+                    stream,
+                    f"{where}: {count} rows, the checkpoint signed {sealed['count']}",
+                )
+            )
         elif head != sealed["head"]:
-            problems.append(CheckpointProblem(
-                "rewritten", model.__tablename__, stream,
-                f"{where}: ends in another hash than the checkpoint signed (rows before it "
-                "were edited and the chain recomputed)",
-            ))
+            problems.append(
+                CheckpointProblem(
+                    "rewritten",
+                    model.__tablename__,
+                    stream,
+                    f"{where}: ends in another hash than the checkpoint signed (rows before it "
+                    "were edited and the chain recomputed)",
+                )
+            )
     return problems
 
 

@@ -18,7 +18,7 @@ and its content as the canonical JSON that was hashed, chained on the stream "le
 - ``checkpoint``: a signed checkpoint (storage.catalog.checkpoint).
 
 The live tables stay as the code reads them; ``verify`` recomputes each event's content from
-them (storage.catalog.verify_ledger) and reports every difference. Events are appended in the
+them (storage.audit.verify_ledger) and reports every difference. Events are appended in the
 same transaction as the change they record.
 """
 
@@ -31,9 +31,8 @@ from datetime import datetime
 from typing import Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from storage.catalog import chain
 from storage.catalog.models import LedgerEntry, PolicyDocument, Reinstatement, Takedown, UrlRecord
@@ -55,6 +54,7 @@ __all__ = [
     "entries_digest",
     "job_closed_content",
     "job_started_content",
+    "stream_head",
     "stream_heads",
     "stream_sealed_content",
     "withdrawal_content",
@@ -68,7 +68,12 @@ BLOCKLIST_VERSION: Final = "blocklist-version"
 WITHDRAWAL: Final = "withdrawal"
 CHECKPOINT: Final = "checkpoint"
 KINDS: Final = (
-    CATALOG_CREATED, JOB_STARTED, JOB_CLOSED, STREAM_SEALED, BLOCKLIST_VERSION, WITHDRAWAL,
+    CATALOG_CREATED,
+    JOB_STARTED,
+    JOB_CLOSED,
+    STREAM_SEALED,
+    BLOCKLIST_VERSION,
+    WITHDRAWAL,
     CHECKPOINT,
 )
 
@@ -90,19 +95,23 @@ def _doc(content: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def append(
-    session: Session, kind: str, subject: str | None, content: Mapping[str, Any], now: datetime
+    connection: Connection,
+    kind: str,
+    subject: str | None,
+    content: Mapping[str, Any],
+    now: datetime,
 ) -> str:
-    """Chain one event onto the ledger, in the session's transaction; returns its hash."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Chain one event onto the ledger, in the connection's transaction; returns its hash."""
+    if connection.dialect.name == "postgresql":
         # Serialise ledger writers until commit (SQLite has one writer anyway).
-        session.execute(select(func.pg_advisory_xact_lock(_LOCK)))
-    prev = session.scalar(
+        connection.execute(select(func.pg_advisory_xact_lock(_LOCK)))
+    prev = connection.scalar(
         select(LedgerEntry.chain_hash).order_by(LedgerEntry.id.desc()).limit(1)
     ) or chain.genesis(chain.LEDGER_STREAM)
     text = chain.canonical(_doc(content))
     digest = chain.chain_hash(prev, text)
-    session.add(
-        LedgerEntry(
+    connection.execute(
+        insert(LedgerEntry).values(
             kind=kind,
             subject=subject,
             content=text,
@@ -111,7 +120,6 @@ def append(
             chain_hash=digest,
         )
     )
-    session.flush()
     return digest
 
 
@@ -185,8 +193,15 @@ def withdrawal_content(withdrawal: Mapping[str, Any]) -> dict[str, Any]:
     return _doc({n: withdrawal[n] for n in WITHDRAWAL_FIELDS})
 
 
-WITHDRAWAL_FIELDS: Final = ("id", "source", "value", "kind", "reason", "withdrawn_by",
-                             "withdrawn_at")
+WITHDRAWAL_FIELDS: Final = (
+    "id",
+    "source",
+    "value",
+    "kind",
+    "reason",
+    "withdrawn_by",
+    "withdrawn_at",
+)
 
 #: A list version's entries, in file order, as the digest reads them.
 ENTRY_FIELDS: Final = ("value", "kind", "reason", "evidence_url", "added", "line")
@@ -200,6 +215,15 @@ def entries_digest(entries: Iterable[Sequence[Any]]) -> str:
         digest.update(chain.canonical({"e": list(entry)}).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()
+
+
+def stream_head(
+    connection: Connection,
+    model: type[UrlRecord | PolicyDocument | Takedown | Reinstatement],
+    stream: str,
+) -> tuple[int, str | None]:
+    """(rows, chain_hash of its last row) of one stream; (0, None) for an empty one."""
+    return stream_heads(connection, model, stream).get(stream, (0, None))
 
 
 def stream_heads(

@@ -22,6 +22,7 @@ __all__ = [
     "JOB_STATUSES",
     "LICENSE_STATUSES",
     "OUTCOMES",
+    "PROTOCOL_IDS",
     "PURPOSES",
     "Blocklist",
     "BlocklistEntry",
@@ -48,6 +49,24 @@ OUTCOMES: Final = ("collected", "skipped")
 PURPOSES: Final = ("train-genai", "train-ai", "ai-input", "search")
 LICENSE_STATUSES: Final = ("open", "restricted", "licensable", "reserved", "unknown")
 EFFECTS: Final = ("deny", "allow", "info")
+# What a weakening (catalog_job.weakenings) "narrows": the protocols and measures the crawler
+# honours, each a row of the EU summary (storage.audit.summary.PROTOCOLS, ACCESS_CONTROLS).
+PROTOCOL_IDS: Final = (
+    "robots",
+    "content-signal",
+    "content-usage",
+    "tdmrep",
+    "robots-tags",
+    "ai-txt",
+    "rsl",
+    "image-metadata",
+    "blocklists",
+    "login-walls",
+    "paywalls",
+    "addresses",
+    "dns",
+    "scope",
+)
 
 
 class CrawlJob(Base):

@@ -24,6 +24,7 @@ from typing import Any, Final
 import idna
 
 from storage.psl import EXTRACT
+from storage.times import require_aware
 
 __all__ = [
     "HOST_COLUMNS",
@@ -102,12 +103,6 @@ def reversed_domain(domain: str) -> str:
     return _host_keys(domain)[1]
 
 
-def _require_aware(name: str, value: datetime | None) -> None:
-    # Refuse naive datetimes here, where the caller's bug is, not at the next flush.
-    if value is not None and value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got {value!r}")
-
-
 @dataclass(frozen=True, slots=True)
 class JobSpec:
     purpose: str
@@ -133,7 +128,8 @@ class DocumentIn:
     error: str | None = None
 
     def __post_init__(self) -> None:
-        _require_aware("fetched_at", self.fetched_at)
+        # Refused here, where the caller's bug is, not at the next write.
+        require_aware("fetched_at", self.fetched_at)
 
     @property
     def sha256(self) -> str | None:
@@ -176,8 +172,8 @@ class RecordIn:
     evidence: tuple[EvidenceIn, ...] = ()
 
     def __post_init__(self) -> None:
-        _require_aware("recorded_at", self.recorded_at)
-        _require_aware("fetched_at", self.fetched_at)
+        require_aware("recorded_at", self.recorded_at)
+        require_aware("fetched_at", self.fetched_at)
 
 
 def _require_text(name: str, value: str) -> None:

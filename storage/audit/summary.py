@@ -1,4 +1,5 @@
-"""The crawler part of the EU public summary of training content, from the catalog alone.
+"""The crawler part of the EU public summary of training content, from the catalog alone
+(the data; ``summary_markdown`` renders it).
 
 AI Act Art. 53(1)(d); the Commission's template (July 2025), section 2.3 "Data crawled and
 scraped from online sources": crawler names, purposes, collection period, the types of
@@ -24,25 +25,18 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import func, select, true
-from sqlalchemy.engine import Engine
 
-from storage.catalog import liveness
-from storage.catalog.catalog import Catalog
-from storage.catalog.models import PURPOSES, CrawlJob, UrlRecord
-from storage.catalog.queries import (
-    DOMAIN_GROUPS,
-    Weakening,
-    reading,
-    reason_values,
-    unrecorded_weakenings,
-    weakenings,
-)
-from storage.catalog.selection import Selection
+from storage.audit.filters import reason_values
+from storage.audit.queries import DOMAIN_GROUPS, JobRow, Weakening, job_row
+from storage.audit.selection import Selection
+from storage.catalog.access import Source, reading
+from storage.catalog.models import PROTOCOL_IDS, PURPOSES, CrawlJob, UrlRecord
 from storage.catalog.taken_down import TAKEN_DOWN_IDS
+from storage.times import utc_text
 
 __all__ = [
     "ACCESS_CONTROLS",
@@ -58,27 +52,8 @@ __all__ = [
     "ProtocolRow",
     "PurposeRow",
     "eu_summary",
-    "render_markdown",
 ]
 
-# What a weakening's "narrows" may name (the crawler's weakenings use these ids): each is
-# the id of one row of PROTOCOLS or ACCESS_CONTROLS.
-PROTOCOL_IDS: Final = (
-    "robots",
-    "content-signal",
-    "content-usage",
-    "tdmrep",
-    "robots-tags",
-    "ai-txt",
-    "rsl",
-    "image-metadata",
-    "blocklists",
-    "login-walls",
-    "paywalls",
-    "addresses",
-    "dns",
-    "scope",
-)
 # The purposes the summary covers unless told otherwise: it is about training content.
 TRAINING_PURPOSES: Final = ("train-genai", "train-ai")
 
@@ -139,7 +114,7 @@ ACCESS_CONTROLS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
         ("offsite", "site-page-cap", "path-too-deep"),
     ),
 )
-assert [row[0] for row in (*PROTOCOLS, *ACCESS_CONTROLS)] == list(PROTOCOL_IDS)
+assert [row[0] for row in (*PROTOCOLS, *ACCESS_CONTROLS)] == list(PROTOCOL_IDS)  # one row each
 
 _MAIN_TYPES: Final[tuple[tuple[str, str], ...]] = (
     ("text/", "text"),
@@ -166,21 +141,11 @@ def _matches(code: str, families: Iterable[str]) -> bool:
     return any(code == f or code.startswith(f + ":") for f in families)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 @dataclass(frozen=True, slots=True)
-class JobPeriod:
-    id: uuid.UUID
-    purpose: str
-    agent: str
-    user_agent: str
-    status: str
-    started_at: datetime
-    finished_at: datetime | None
-    records: int  # in scope
-    weakenings: tuple[Weakening, ...] | None = None  # None: not recorded (an older job)
+class JobPeriod(JobRow):
+    """A job in scope; its ``records`` are those in scope."""
+
+    user_agent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,8 +276,8 @@ class EuSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "since": _iso(self.since),
-            "until": _iso(self.until),
+            "since": utc_text(self.since),
+            "until": utc_text(self.until),
             "purposes_covered": list(self.purposes_covered),
             "jobs": [
                 {
@@ -321,8 +286,8 @@ class EuSummary:
                     "agent": j.agent,
                     "user_agent": j.user_agent,
                     "status": j.status,
-                    "started_at": _iso(j.started_at),
-                    "finished_at": _iso(j.finished_at),
+                    "started_at": utc_text(j.started_at),
+                    "finished_at": utc_text(j.finished_at),
                     "records": j.records,
                     "weakenings": None
                     if j.weakenings is None
@@ -335,8 +300,8 @@ class EuSummary:
             "crawler_names": list(self.crawler_names),
             "user_agents": list(self.user_agents),
             "purposes": [{"purpose": p.purpose, "jobs": p.jobs} for p in self.purposes],
-            "period_start": _iso(self.period_start),
-            "period_end": _iso(self.period_end),
+            "period_start": utc_text(self.period_start),
+            "period_end": utc_text(self.period_end),
             "collected_records": self.collected_records,
             "collected_bytes": self.collected_bytes,
             "skipped_records": self.skipped_records,
@@ -378,7 +343,7 @@ class EuSummary:
 
 
 def eu_summary(
-    source: Engine | Catalog,
+    source: Source,
     *,
     jobs: Sequence[uuid.UUID] | None = None,
     since: datetime | None = None,
@@ -462,17 +427,7 @@ def eu_summary(
         return len(urls), tuple(codes)
 
     periods = tuple(
-        JobPeriod(
-            id=row.id,
-            purpose=row.purpose,
-            agent=row.agent,
-            user_agent=row.user_agent,
-            status=liveness.job_status(row),
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            records=int(per_job.get(row.id, 0)),
-            weakenings=weakenings(row.weakenings),
-        )
+        job_row(JobPeriod, row, int(per_job.get(row.id, 0)), user_agent=row.user_agent)
         for row in job_rows
     )
 
@@ -539,131 +494,3 @@ def eu_summary(
         domains_total=len(domains),
         top_domains=tuple(domains[:top]),
     )
-
-
-# --- Markdown ---------------------------------------------------------------------------
-
-
-def _md(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        return _iso(value) or "—"
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in rows]
-    return [*lines, ""]
-
-
-def _weakenings_markdown(s: EuSummary) -> list[str]:
-    lines = ["Settings that narrowed a protocol or measure in jobs in scope (weakenings):", ""]
-    if s.weakenings:
-        lines += _table(
-            ("setting", "value", "narrows", "why", "jobs"),
-            [
-                (
-                    n.weakening.setting,
-                    n.weakening.value_text,
-                    ", ".join(n.weakening.narrows),
-                    n.weakening.why,
-                    n.jobs,
-                )
-                for n in s.weakenings
-            ],
-        )
-    else:
-        lines += ["None.", ""]
-    if s.unrecorded_weakenings:
-        lines += [unrecorded_weakenings(s.unrecorded_weakenings), ""]
-    return lines
-
-
-def render_markdown(summary: EuSummary) -> str:
-    """Section 2.3 of the template, with its headings, as Markdown tables."""
-    s = summary
-    used = "Yes" if s.jobs else "No"
-    out = [
-        "## 2.3 Data crawled and scraped from online sources",
-        "",
-        (
-            f"Scope: records from {_md(s.since) if s.since else 'the beginning'} "
-            f"to {_md(s.until) if s.until else 'now'}; {len(s.jobs)} crawl job(s) with the "
-            f"purposes {', '.join(s.purposes_covered)} (jobs with other purposes are left out)."
-        ),
-        "",
-        f"**Were crawlers used by the provider or on its behalf?** {used}",
-        "",
-        "### Crawler name(s)/identifier(s)",
-        "",
-        *_table(
-            ("type", "value"),
-            [("robots.txt product token", a) for a in s.crawler_names]
-            + [("User-Agent", u) for u in s.user_agents],
-        ),
-        "### Purposes of the crawler(s)",
-        "",
-        *_table(("purpose", "jobs"), [(p.purpose, p.jobs) for p in s.purposes]),
-        "### Period of data collection",
-        "",
-        f"From {_md(s.period_start)} to {_md(s.period_end)}.",
-        "",
-        *_table(
-            ("job", "purpose", "crawler", "status", "started", "finished", "records"),
-            [
-                (j.id, j.purpose, j.agent, j.status, j.started_at, j.finished_at, j.records)
-                for j in s.jobs
-            ],
-        ),
-        "### Comprehensive description of the type of content and online sources crawled",
-        "",
-        (
-            f"{s.collected_records} items collected ({s.collected_bytes} bytes) from "
-            f"{s.domains_total} domain(s); {s.skipped_records} URLs considered and not "
-            f"collected; {s.taken_down_records} items ({s.taken_down_bytes} bytes) taken down "
-            "since at a rights holder's request and excluded below."
-        ),
-        "",
-        *_table(
-            ("type of content", "items", "bytes", "media types"),
-            [(c.type, c.records, c.bytes, ", ".join(c.media_types)) for c in s.content_types],
-        ),
-        "### General description of crawler behaviour during the data collection period",
-        "",
-        "Opt-out protocols respected (URLs excluded in the period):",
-        "",
-        *_table(
-            ("opt-out protocol", "respected", "URLs excluded", "reason codes"),
-            [
-                (p.protocol, p.gate.text("respected"), p.urls_excluded, ", ".join(p.reason_codes))
-                for p in s.protocols
-            ],
-        ),
-        (
-            "Measures against access controls and the crawl's bounds (login walls and "
-            "paywalls are never circumvented; the URLs are skipped):"
-        ),
-        "",
-        *_table(
-            ("access control or bound", "applied", "URLs skipped", "reason codes"),
-            [
-                (a.measure, a.gate.text("applied"), a.urls, ", ".join(a.reason_codes))
-                for a in s.access_controls
-            ],
-        ),
-        *_weakenings_markdown(s),
-        "### Summary of the most relevant domain names crawled",
-        "",
-        (
-            f"Top 10% of all domain names ({len(s.top_domains)} of {s.domains_total}) "
-            "determined by the size of content scraped:"
-        ),
-        "",
-        *_table(
-            ("domain name", "bytes", "items"),
-            [(d.domain, d.bytes, d.records) for d in s.top_domains],
-        ),
-    ]
-    return "\n".join(out).rstrip("\n") + "\n"

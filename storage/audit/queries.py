@@ -1,22 +1,16 @@
 """Read-only queries for auditors: a URL's history, filtered records, jobs, domains.
 
-Every function takes a SQLAlchemy ``Engine`` or an open ``Catalog`` and only reads. Queries
-are built with ``select()`` and bound parameters; user input never becomes SQL text, and
-``LIKE`` patterns built from it are escaped (``escape="\\"``) so ``%`` and ``_`` are literals.
+Every function takes a SQLAlchemy ``Engine`` or an open ``Catalog`` and only reads, in one
+snapshot (``storage.catalog.access.reading``). Queries are built with ``select()`` and bound
+parameters; which records they cover is ``storage.audit.filters``.
 
 * Hosts are stored with each record when it is written (``records.host_columns``; the
   migration that added them filled the older records): ``host`` (lower case, punycode, no
   port or trailing dot), ``host_reversed`` (``com.example.www``) and ``registrable_domain``.
-  The ``domain`` filter matches a host and every subdomain as one range of the indexed
-  ``host_reversed``: ``com.example`` itself, or from ``com.example.`` up to ``com.example/``
-  (``/`` is the character after ``.``), so ``a.example.com:8080`` is in ``example.com`` and
-  ``notexample.com`` is not. ``domains()`` groups by registrable domain, or by host.
-* A record's reason codes are the elements of the JSON ``reasons`` array, read with
-  ``json_each`` (SQLite) or ``jsonb_array_elements_text`` (PostgreSQL), so a reason filter
-  compares whole codes, never a substring of the JSON text.
+  ``domains()`` groups by registrable domain, or by host.
 * Records taken down since (a ``catalog_takedown`` without a ``catalog_reinstatement``:
-  ``storage.catalog.taken_down``) are left out of ``query_records``,
-  ``domains`` and ``export_rows`` unless ``include_withdrawn``, which marks them.
+  ``storage.catalog.taken_down``) are left out of ``query_records`` and ``domains`` unless
+  ``include_withdrawn``, which marks them.
 """
 
 from __future__ import annotations
@@ -24,20 +18,18 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Select, case, func, or_, select, true
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy.engine import Connection
 
+from storage.audit.filters import AnySelect, RecordFilter, reason_values, where, withdrawn
 from storage.catalog import liveness
-from storage.catalog.catalog import Catalog, iso
-from storage.catalog.db import describe_error, mask_url
+from storage.catalog.access import Source, reading, url_of
 from storage.catalog.models import (
     Blocklist,
     BlocklistVersion,
@@ -48,28 +40,27 @@ from storage.catalog.models import (
     Takedown,
     UrlRecord,
 )
-from storage.catalog.records import reversed_domain, url_host
-from storage.catalog.taken_down import IN_FORCE, TAKEN_DOWN, TAKEN_DOWN_IDS
+from storage.catalog.records import url_host
+from storage.catalog.taken_down import IN_FORCE, TAKEN_DOWN_IDS
 from storage.errors import CatalogError
-from storage.export import EXPORT_FIELDS, EXPORT_FIELDS_WITH_WITHDRAWN, WITHDRAWN_FIELD
 
 __all__ = [
     "ALL_PURPOSES",
+    "JOB_COLUMNS",
     "DocumentRef",
     "DomainRow",
     "EvidenceView",
     "JobDetail",
     "JobRow",
     "Page",
-    "RecordFilter",
     "RecordRow",
     "RecordView",
     "TakedownView",
     "Weakening",
     "document",
     "domains",
-    "export_rows",
     "job",
+    "job_row",
     "jobs",
     "query_records",
     "record_history",
@@ -79,24 +70,9 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-_AnySelect = Select[*tuple[Any, ...]]
-_S = TypeVar("_S", bound=_AnySelect)
 
-_LIKE_ESCAPE: Final = "\\"
 # The purposes of evidence that speaks for every purpose (stored as null).
 ALL_PURPOSES: Final = "all"
-# The job id as the driver returns it: a catalog has few jobs, so each is made text once,
-# and its purpose looked up once, instead of a UUID object or a join per exported row (the
-# purpose's column is a null placeholder, filled in from the job).
-_EXPORT_COLUMNS = tuple(
-    sa.type_coerce(UrlRecord.job_id, sa.String)
-    if name == "job_id"
-    else sa.null().label(name)
-    if name == "purpose"
-    else getattr(UrlRecord, name)
-    for name in EXPORT_FIELDS
-)
-_EXPORT_BATCH = 1000
 _RECORD_TABLE: Final = UrlRecord.__table__
 MAX_LIMIT: Final = 10_000
 # What `domains()` groups by.
@@ -104,13 +80,6 @@ DOMAIN_GROUPS: Final = {
     "domain": UrlRecord.registrable_domain,
     "host": UrlRecord.host,
 }
-
-
-def _like_literal(text: str) -> str:
-    """`text` with LIKE's wildcards and the escape character made literal."""
-    return (text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", _LIKE_ESCAPE + "%")).replace(
-        "_", _LIKE_ESCAPE + "_"
-    )
 
 
 # --- values handed back ----------------------------------------------------------------
@@ -122,31 +91,6 @@ class Page(Generic[_T]):
     total: int  # rows matching, over all pages
     limit: int
     offset: int
-
-
-@dataclass(frozen=True, slots=True)
-class RecordFilter:
-    """Which records to return; every field left None matches everything.
-
-    `reason` is a whole code (``robots-disallow``) or a family: ``content-signal`` also
-    matches ``content-signal:ai-train=no``. `since` is inclusive, `until` exclusive; both
-    must be timezone-aware and compare with ``recorded_at``.
-    """
-
-    domain: str | None = None
-    job_id: uuid.UUID | None = None
-    purpose: str | None = None
-    outcome: str | None = None
-    reason: str | None = None
-    license_status: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("since", "until"):
-            value = getattr(self, name)
-            if value is not None and value.utcoffset() is None:
-                raise ValueError(f"{name} must be timezone-aware, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +128,7 @@ class Weakening:
 
     setting: str  # CONSENT_…
     value: Any  # as configured (JSON)
-    narrows: tuple[str, ...]  # protocol/measure ids (summary.PROTOCOL_IDS)
+    narrows: tuple[str, ...]  # protocol/measure ids (models.PROTOCOL_IDS)
     why: str
 
     @property
@@ -287,6 +231,35 @@ class JobRow:
     weakenings: tuple[Weakening, ...] | None  # None: not recorded (an older job)
 
 
+#: What `job_row` reads of a job: its columns and liveness.COLUMNS (for the status shown).
+JOB_COLUMNS: Final = (
+    CrawlJob.id,
+    CrawlJob.purpose,
+    CrawlJob.agent,
+    CrawlJob.status,
+    CrawlJob.started_at,
+    CrawlJob.finished_at,
+    CrawlJob.weakenings,
+    *liveness.COLUMNS,
+)
+_J = TypeVar("_J", bound=JobRow)
+
+
+def job_row(cls: type[_J], row: Any, records: int, **more: Any) -> _J:
+    """A JobRow (or a subclass with `more` fields) from a row with JOB_COLUMNS."""
+    return cls(
+        id=row.id,
+        purpose=row.purpose,
+        agent=row.agent,
+        status=liveness.job_status(row),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        records=records,
+        weakenings=weakenings(row.weakenings),
+        **more,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class JobBlocklistRow:
     source: str
@@ -331,33 +304,6 @@ class DomainRow:
 # --- plumbing ---------------------------------------------------------------------------
 
 
-def _engine_of(source: Engine | Catalog) -> Engine:
-    if isinstance(source, Engine):
-        return source
-    return source.engine
-
-
-@contextmanager
-def reading(source: Engine | Catalog, action: str) -> Iterator[Connection]:
-    """A read-only connection in one transaction (one snapshot), errors as CatalogError."""
-    engine = _engine_of(source)
-    try:
-        with engine.connect() as connection:
-            postgresql = connection.dialect.name == "postgresql"
-            if postgresql:
-                connection = connection.execution_options(isolation_level="REPEATABLE READ")
-            with connection.begin():
-                if postgresql:
-                    # Compiling a plan costs more than it saves on these index-served
-                    # queries: half of `domains` on a million records (0.5 of 1.1 s).
-                    connection.exec_driver_sql("SET LOCAL jit = off")
-                yield connection
-    except SQLAlchemyError as exc:
-        raise CatalogError(
-            f"{action} failed in catalog {mask_url(engine.url)}: {describe_error(exc)}"
-        ) from exc
-
-
 def host_column(connection: Connection, url: Any = UrlRecord.url) -> ColumnElement[str]:
     """UrlRecord's stored host (`url_host` of its URL), the same on every backend.
 
@@ -368,54 +314,6 @@ def host_column(connection: Connection, url: Any = UrlRecord.url) -> ColumnEleme
     return _RECORD_TABLE.c.host
 
 
-def reason_values(connection: Connection) -> Any:
-    """The reasons array of UrlRecord as a table of one `value` column (correlated)."""
-    if connection.dialect.name == "postgresql":
-        return func.jsonb_array_elements_text(UrlRecord.reasons).table_valued("value")
-    return func.json_each(UrlRecord.reasons).table_valued("value")
-
-
-def normalise_domain(domain: str) -> str:
-    return domain.strip().strip(".").lower()
-
-
-def _where(connection: Connection, query: _S, filters: RecordFilter) -> _S:
-    """`query` (over UrlRecord) narrowed to the records `filters` matches."""
-    if filters.domain is not None:
-        key = reversed_domain(normalise_domain(filters.domain))
-        column = UrlRecord.host_reversed
-        # One index range [key, key + "/") for both backends; the domain itself or a name
-        # under it ("com.example." …), not a sibling such as "com.example-cdn".
-        query = query.where(
-            column >= key, column < key + "/", or_(column == key, column >= key + ".")
-        )
-    if filters.job_id is not None:
-        query = query.where(UrlRecord.job_id == filters.job_id)
-    if filters.purpose is not None:
-        query = query.where(
-            UrlRecord.job_id.in_(select(CrawlJob.id).where(CrawlJob.purpose == filters.purpose))
-        )
-    if filters.outcome is not None:
-        query = query.where(UrlRecord.outcome == filters.outcome)
-    if filters.license_status is not None:
-        query = query.where(UrlRecord.license_status == filters.license_status)
-    if filters.since is not None:
-        query = query.where(UrlRecord.recorded_at >= filters.since)
-    if filters.until is not None:
-        query = query.where(UrlRecord.recorded_at < filters.until)
-    if filters.reason is not None:
-        reasons = reason_values(connection)
-        code = filters.reason
-        family = _like_literal(code) + ":%"
-        query = query.where(
-            select(1)
-            .select_from(reasons)
-            .where(or_(reasons.c.value == code, reasons.c.value.like(family, escape=_LIKE_ESCAPE)))
-            .exists()
-        )
-    return query
-
-
 def _check_page(limit: int, offset: int) -> None:
     if not 0 < limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
@@ -423,14 +321,14 @@ def _check_page(limit: int, offset: int) -> None:
         raise ValueError(f"offset must not be negative, got {offset}")
 
 
-def _count(connection: Connection, query: _AnySelect) -> int:
+def _count(connection: Connection, query: AnySelect) -> int:
     return connection.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 # --- queries ----------------------------------------------------------------------------
 
 
-def record_history(source: Engine | Catalog, url: str) -> list[RecordView]:
+def record_history(source: Source, url: str) -> list[RecordView]:
     """Every record of exactly this URL, in every job, oldest first, with its evidence."""
     with reading(source, f"reading the history of {url!r}") as connection:
         rows = connection.execute(
@@ -558,7 +456,7 @@ def record_history(source: Engine | Catalog, url: str) -> list[RecordView]:
     return views
 
 
-def document(source: Engine | Catalog, sha256: str) -> bytes | None:
+def document(source: Source, sha256: str) -> bytes | None:
     """The verbatim body of a stored policy document with this hash, or None."""
     with reading(source, f"reading document {sha256!r}") as connection:
         return connection.scalar(
@@ -585,16 +483,8 @@ _RECORD_ROW_COLUMNS = (
 )
 
 
-def _withdrawals(query: _AnySelect, include_withdrawn: bool) -> _AnySelect:
-    """`query` (over UrlRecord) without the records taken down since, or with all of them
-    and a last column, "withdrawn", true for those."""
-    if include_withdrawn:
-        return query.add_columns(TAKEN_DOWN.label(WITHDRAWN_FIELD))
-    return query.where(~TAKEN_DOWN)
-
-
 def query_records(
-    source: Engine | Catalog,
+    source: Source,
     filters: RecordFilter,
     *,
     limit: int = 100,
@@ -608,8 +498,8 @@ def query_records(
     """
     _check_page(limit, offset)
     with reading(source, "querying records") as connection:
-        query = _withdrawals(select(*_RECORD_ROW_COLUMNS), include_withdrawn)
-        query = _where(connection, query, filters)
+        query = withdrawn(select(*_RECORD_ROW_COLUMNS), include_withdrawn)
+        query = where(connection, query, filters)
         total = _count(connection, query)
         rows = connection.execute(query.order_by(UrlRecord.id).limit(limit).offset(offset))
         items = [
@@ -618,42 +508,7 @@ def query_records(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-def export_rows(
-    source: Engine | Catalog,
-    filters: RecordFilter = RecordFilter(),
-    *,
-    include_withdrawn: bool = False,
-) -> Iterator[dict[str, Any]]:
-    """Export rows narrowed by `filters` (`Catalog.export_rows` is this with a job filter),
-    keyed by EXPORT_FIELDS in id order.
-
-    Records with a takedown are left out unless `include_withdrawn`, which adds a last
-    "withdrawn" key (bool) to every row.
-    """
-    fields = EXPORT_FIELDS_WITH_WITHDRAWN if include_withdrawn else EXPORT_FIELDS
-    with reading(source, "exporting") as connection:
-        purposes = dict(connection.execute(select(CrawlJob.id, CrawlJob.purpose)).all())
-        query = _withdrawals(select(*_EXPORT_COLUMNS), include_withdrawn)
-        query = _where(connection, query, filters).order_by(UrlRecord.id)
-        job_ids: dict[Any, tuple[str, str]] = {}
-        with connection.execution_options(yield_per=_EXPORT_BATCH).execute(query) as result:
-            for row in result:
-                values: dict[str, Any] = dict(zip(fields, row, strict=True))
-                raw = values["job_id"]
-                job = job_ids.get(raw)
-                if job is None:
-                    parsed = uuid.UUID(str(raw))
-                    job = job_ids[raw] = (str(parsed), purposes[parsed])
-                values["job_id"], values["purpose"] = job
-                values["reasons"] = list(values["reasons"] or [])
-                values["fetched_at"] = iso(values["fetched_at"])
-                values["recorded_at"] = iso(values["recorded_at"])
-                if include_withdrawn:
-                    values[WITHDRAWN_FIELD] = bool(values[WITHDRAWN_FIELD])
-                yield values
-
-
-def jobs(source: Engine | Catalog) -> list[JobRow]:
+def jobs(source: Source) -> list[JobRow]:
     """Every crawl job, newest first, with its number of records."""
     counts = (
         select(UrlRecord.job_id, func.count().label("records"))
@@ -661,37 +516,15 @@ def jobs(source: Engine | Catalog) -> list[JobRow]:
         .subquery()
     )
     query = (
-        select(
-            CrawlJob.id,
-            CrawlJob.purpose,
-            CrawlJob.agent,
-            CrawlJob.status,
-            CrawlJob.started_at,
-            CrawlJob.finished_at,
-            func.coalesce(counts.c.records, 0).label("records"),
-            CrawlJob.weakenings,
-            *liveness.COLUMNS,
-        )
+        select(*JOB_COLUMNS, func.coalesce(counts.c.records, 0).label("records"))
         .outerjoin(counts, counts.c.job_id == CrawlJob.id)
         .order_by(CrawlJob.started_at.desc(), CrawlJob.id)
     )
     with reading(source, "listing jobs") as connection:
-        return [
-            JobRow(
-                row.id,
-                row.purpose,
-                row.agent,
-                liveness.job_status(row),
-                row.started_at,
-                row.finished_at,
-                row.records,
-                weakenings(row.weakenings),
-            )
-            for row in connection.execute(query)
-        ]
+        return [job_row(JobRow, row, row.records) for row in connection.execute(query)]
 
 
-def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
+def job(source: Source, job_id: uuid.UUID) -> JobDetail:
     """One job: its settings, lists in force, and its records by outcome and by reason.
 
     Raises CatalogError when there is no such job.
@@ -699,9 +532,7 @@ def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
     with reading(source, f"reading job {job_id}") as connection:
         found = connection.execute(select(CrawlJob.__table__).where(CrawlJob.id == job_id)).first()
         if found is None:
-            raise CatalogError(
-                f"no crawl job {job_id} in catalog {mask_url(connection.engine.url)}"
-            )
+            raise CatalogError(f"no crawl job {job_id} in catalog {url_of(connection)}")
         lists = [
             JobBlocklistRow(*row)
             for row in connection.execute(
@@ -752,7 +583,7 @@ def job(source: Engine | Catalog, job_id: uuid.UUID) -> JobDetail:
 
 
 def domains(
-    source: Engine | Catalog,
+    source: Source,
     *,
     limit: int = 100,
     offset: int = 0,
@@ -772,7 +603,7 @@ def domains(
     key = DOMAIN_GROUPS[by]
     collected = UrlRecord.outcome == "collected"
 
-    def per_group(query: _AnySelect) -> Any:
+    def per_group(query: AnySelect) -> Any:
         return query.add_columns(
             key.label("domain"),
             func.count().label("considered"),

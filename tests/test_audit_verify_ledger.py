@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from storage.audit.verify import verify
 from storage.catalog import (
     BlocklistEntryIn,
     BlocklistVersionIn,
@@ -26,7 +27,6 @@ from storage.catalog import (
     RecordIn,
     TakedownIn,
 )
-from storage.catalog.verify import verify
 
 T0 = datetime(2026, 12, 1, 9, 0, 0, 123456, tzinfo=UTC)
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"

@@ -35,17 +35,16 @@ from typing import IO, Any, Final
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from warcio.archiveiterator import ArchiveIterator
 
+from storage.audit.verify_ledger import LEDGER_PROBLEMS, check_ledger
 from storage.catalog import chain
-from storage.catalog.catalog import Catalog
+from storage.catalog.access import Source, engine_of, pages, reading
 from storage.catalog.checkpoint import CHECKPOINT_PROBLEMS, Checkpoint
 from storage.catalog.checkpoint import check as check_checkpoint
 from storage.catalog.db import make_engine
 from storage.catalog.models import Evidence, PolicyDocument, Reinstatement, Takedown, UrlRecord
-from storage.catalog.queries import reading
-from storage.catalog.verify_ledger import LEDGER_PROBLEMS, check_ledger
 
 __all__ = ["PROBLEM_KINDS", "Problem", "UnclosedJob", "VerifyReport", "verify"]
 
@@ -62,7 +61,6 @@ PROBLEM_KINDS: Final = (
     "warc-sha256",
 )
 
-_PAGE = 1000
 _MAX_WORKERS = 8
 _OPEN_FILES = 8
 _READ = 1 << 16
@@ -205,29 +203,19 @@ def _pages(
 ) -> Iterator[Sequence[_Row]]:
     """A stream's rows in id order (those after ``after``, up to ``until``), a page at a time
     (keyset on the (stream, id) index)."""
-    last = after
-    while True:
-        query = sa.select(table.id, table.prev_hash, table.chain_hash, *columns).where(
-            table.stream == stream
-        )
-        if until is not None:
-            query = query.where(table.id <= until)
-        if last is not None:
-            query = query.where(table.id > last)
-        page = connection.execute(query.order_by(table.id).limit(_PAGE)).all()
-        if not page:
-            return
-        yield page
-        last = page[-1][0]
+    query = sa.select(table.id, table.prev_hash, table.chain_hash, *columns).where(
+        table.stream == stream
+    )
+    if until is not None:
+        query = query.where(table.id <= until)
+    yield from pages(connection, query, table.id, after=after)
 
 
 _TABLES: Final[dict[str, tuple[_Table, tuple[Any, ...], _Contents]]] = {
     UrlRecord.__tablename__: (UrlRecord, _RECORD_COLUMNS, _record_contents),
     PolicyDocument.__tablename__: (PolicyDocument, _DOCUMENT_COLUMNS, _document_contents),
     Takedown.__tablename__: (Takedown, _TAKEDOWN_COLUMNS, _takedown_contents),
-    Reinstatement.__tablename__: (
-        Reinstatement, _REINSTATEMENT_COLUMNS, _reinstatement_contents
-    ),
+    Reinstatement.__tablename__: (Reinstatement, _REINSTATEMENT_COLUMNS, _reinstatement_contents),
 }
 
 
@@ -308,11 +296,16 @@ def _unchained(
         for id_ in connection.scalars(
             sa.select(table.id).where(unchained, table.id > before).order_by(table.id)
         ):
-            report.problems.append(Problem(
-                "missing-hash", table.__tablename__, id_, None,
-                "written after tamper evidence began but not chained (inserted behind the "
-                "writer's back, or its hashes removed)",
-            ))
+            report.problems.append(
+                Problem(
+                    "missing-hash",
+                    table.__tablename__,
+                    id_,
+                    None,
+                    "written after tamper evidence began but not chained (inserted behind the "
+                    "writer's back, or its hashes removed)",
+                )
+            )
         unchained = sa.and_(unchained, table.id <= before)
     count = connection.scalar(sa.select(sa.func.count()).where(unchained))
     partial = connection.scalars(
@@ -329,25 +322,22 @@ def _unchained(
 
 def _check_bodies(connection: Connection, report: VerifyReport) -> None:
     """Each stored policy document's body against its sha256 (the chain covers the sha256)."""
-    last = 0
-    while True:
-        page = connection.execute(
-            sa.select(PolicyDocument.id, PolicyDocument.stream, PolicyDocument.sha256,
-                      PolicyDocument.body)
-            .where(PolicyDocument.id > last)
-            .order_by(PolicyDocument.id)
-            .limit(_BODY_PAGE)
-        ).all()
-        if not page:
-            return
-        last = page[-1][0]
+    query = sa.select(
+        PolicyDocument.id, PolicyDocument.stream, PolicyDocument.sha256, PolicyDocument.body
+    )
+    for page in pages(connection, query, PolicyDocument.id, _BODY_PAGE):
         for id_, stream, sha256, body in page:
             actual = None if body is None else hashlib.sha256(body).hexdigest()
             if actual != sha256:
-                report.problems.append(Problem(
-                    "changed", PolicyDocument.__tablename__, id_, stream,
-                    "its body does not match its sha256 (the stored document was replaced)",
-                ))
+                report.problems.append(
+                    Problem(
+                        "changed",
+                        PolicyDocument.__tablename__,
+                        id_,
+                        stream,
+                        "its body does not match its sha256 (the stored document was replaced)",
+                    )
+                )
 
 
 class _Files:
@@ -406,29 +396,16 @@ def _payload(handle: IO[bytes], offset: int) -> tuple[str | None, str, str]:
 def _check_warcs(connection: Connection, directory: Path, report: VerifyReport) -> None:
     name = UrlRecord.__tablename__
     files = _Files(directory)
-    last = 0
+    query = sa.select(
+        UrlRecord.id,
+        UrlRecord.stream,
+        UrlRecord.url,
+        UrlRecord.sha256,
+        UrlRecord.warc_file,
+        UrlRecord.warc_offset,
+    ).where(UrlRecord.outcome == "collected", UrlRecord.warc_file.is_not(None))
     try:
-        while True:
-            page = connection.execute(
-                sa.select(
-                    UrlRecord.id,
-                    UrlRecord.stream,
-                    UrlRecord.url,
-                    UrlRecord.sha256,
-                    UrlRecord.warc_file,
-                    UrlRecord.warc_offset,
-                )
-                .where(
-                    UrlRecord.outcome == "collected",
-                    UrlRecord.warc_file.is_not(None),
-                    UrlRecord.id > last,
-                )
-                .order_by(UrlRecord.id)
-                .limit(_PAGE)
-            ).all()
-            if not page:
-                return
-            last = page[-1].id
+        for page in pages(connection, query, UrlRecord.id):
             for id_, stream, url, sha256, warc_file, offset in page:
                 report.warc_checked += 1
                 where = f"{warc_file} at offset {offset}"
@@ -507,7 +484,7 @@ def _walk_task(url: str, task: _Task) -> tuple[int, list[Problem]]:
 
 
 def verify(
-    catalog: Catalog | Engine,
+    catalog: Source,
     *,
     warc_dir: Path | None = None,
     workers: int | None = None,
@@ -528,7 +505,7 @@ def verify(
     Raises CatalogError when the catalog cannot be read.
     """
     report = VerifyReport()
-    engine = catalog.engine if isinstance(catalog, Catalog) else catalog
+    engine = engine_of(catalog)
     url = engine.url.render_as_string(hide_password=False)  # for the workers' connections
     with reading(catalog, "verifying") as connection:
         state = check_ledger(connection)
@@ -560,9 +537,13 @@ def verify(
             report.problems += problems
         before = state.before
         for table, name in _COUNTERS_BY_TABLE:
-            setattr(report, f"unchained_{name}", _unchained(
-                connection, table, report, None if before is None else before.get(name, 0)
-            ))
+            setattr(
+                report,
+                f"unchained_{name}",
+                _unchained(
+                    connection, table, report, None if before is None else before.get(name, 0)
+                ),
+            )
         _check_bodies(connection, report)
         if checkpoint is not None:
             signed, key = checkpoint

@@ -22,22 +22,14 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Select, case, func, or_, select, true
 from sqlalchemy import literal_column as sql_constant
 from sqlalchemy import null as sql_null
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import QueryableAttribute
 
-from storage.catalog import liveness
-from storage.catalog.catalog import Catalog
-from storage.catalog.db import mask_url
-from storage.catalog.models import EFFECTS, OUTCOMES, CrawlJob, Evidence, UrlRecord
-from storage.catalog.queries import (
-    ALL_PURPOSES,
-    JobRow,
-    host_column,
-    reading,
-    reason_values,
-    weakenings,
-)
-from storage.catalog.selection import Selection
+from storage.audit.filters import reason_values
+from storage.audit.queries import ALL_PURPOSES, JOB_COLUMNS, JobRow, host_column, job_row
+from storage.audit.selection import Selection
+from storage.catalog.access import Source, reading, url_of
+from storage.catalog.models import EFFECTS, OUTCOMES, Evidence, UrlRecord
 from storage.catalog.taken_down import TAKEN_DOWN
 
 __all__ = [
@@ -255,7 +247,7 @@ def _over(source: Any, *where: ColumnElement[bool]) -> _Query:
 
 
 def build_report(
-    source: Engine | Catalog,
+    source: Source,
     *,
     jobs: Sequence[uuid.UUID] | None = None,
     since: datetime | None = None,
@@ -277,19 +269,8 @@ def build_report(
     skipped = UrlRecord.outcome == "skipped"
 
     with reading(source, "building the report") as connection:
-        catalog = mask_url(connection.engine.url)
-        job_rows = selection.job_rows(
-            connection,
-            CrawlJob.id,
-            CrawlJob.purpose,
-            CrawlJob.agent,
-            CrawlJob.status,
-            CrawlJob.started_at,
-            CrawlJob.finished_at,
-            CrawlJob.weakenings,
-            *liveness.COLUMNS,
-            every_job_without_window=False,
-        )
+        catalog = url_of(connection)
+        job_rows = selection.job_rows(connection, *JOB_COLUMNS, every_job_without_window=False)
         records, collected_count, collected_bytes, first, last = connection.execute(
             select(
                 func.count(),
@@ -305,8 +286,7 @@ def build_report(
         if not records:
             left_out = f" ({removed} taken down)" if removed else ""
             raise EmptySelection(
-                f"no records to report for {selection.describe()}{left_out} "
-                f"in catalog {catalog}"
+                f"no records to report for {selection.describe()}{left_out} in catalog {catalog}"
             )
         per_job = dict(
             connection.execute(
@@ -387,19 +367,7 @@ def build_report(
         generated_at=datetime.now(UTC),
         since=since,
         until=until,
-        jobs=tuple(
-            ReportJob(
-                id=row.id,
-                purpose=row.purpose,
-                agent=row.agent,
-                status=liveness.job_status(row),
-                started_at=row.started_at,
-                finished_at=row.finished_at,
-                records=_int(per_job.get(row.id)),
-                weakenings=weakenings(row.weakenings),
-            )
-            for row in job_rows
-        ),
+        jobs=tuple(job_row(ReportJob, row, _int(per_job.get(row.id))) for row in job_rows),
         records=_int(records),
         collected=_int(collected_count),
         skipped=_int(records) - _int(collected_count),

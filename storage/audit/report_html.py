@@ -23,9 +23,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from storage.catalog.catalog import iso
-from storage.catalog.queries import unrecorded_weakenings
-from storage.catalog.report import Breakdown, Report
+from storage.audit.queries import unrecorded_weakenings
+from storage.audit.report import Breakdown, Report
+from storage.times import utc_text
 
 __all__ = ["CSP", "render_html", "write_report"]
 
@@ -91,7 +91,7 @@ def _n(value: float) -> str:
 
 
 def _when(value: datetime | None, missing: str = "—") -> str:
-    return iso(value) or missing
+    return utc_text(value) or missing
 
 
 def _colour(series: str, index: int) -> str:

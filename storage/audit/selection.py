@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.engine import Connection
 
-from storage.catalog.db import mask_url
+from storage.catalog.access import url_of
 from storage.catalog.models import CrawlJob, UrlRecord
 from storage.errors import CatalogError
+from storage.times import require_aware
 
 __all__ = ["Selection"]
 
@@ -36,9 +37,8 @@ class Selection:
         until: datetime | None,
     ) -> Selection:
         """ValueError for a naive datetime; jobs named twice count once."""
-        for name, moment in (("since", since), ("until", until)):
-            if moment is not None and moment.utcoffset() is None:
-                raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
+        require_aware("since", since)
+        require_aware("until", until)
         return cls(None if jobs is None else tuple(dict.fromkeys(jobs)), since, until)
 
     @property
@@ -68,8 +68,7 @@ class Selection:
             missing = set(self.jobs) - {row.id for row in found}
             if missing:
                 raise CatalogError(
-                    f"no crawl job {min(map(str, missing))} in catalog "
-                    f"{mask_url(connection.engine.url)}"
+                    f"no crawl job {min(map(str, missing))} in catalog {url_of(connection)}"
                 )
             return found
         window = self.window

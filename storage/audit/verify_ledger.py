@@ -22,6 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from storage.catalog import chain, ledger
+from storage.catalog.access import pages
+from storage.catalog.blocklists import entry_values
 from storage.catalog.models import (
     Blocklist,
     BlocklistEntry,
@@ -41,7 +43,6 @@ __all__ = ["LEDGER_PROBLEMS", "Found", "LedgerState", "check_ledger"]
 #: Problem kinds this module adds to verify's.
 LEDGER_PROBLEMS: Final = ("unrecorded", "deleted", "truncated", "appended", "rewritten", "missing")
 
-_PAGE = 1000
 _JOB_TABLE = CrawlJob.__tablename__
 _STREAM_TABLES: Final = (UrlRecord, PolicyDocument)
 
@@ -70,25 +71,16 @@ class LedgerState:
 
 
 def _events(connection: Connection) -> Iterator[Any]:
-    last = 0
-    while True:
-        page = connection.execute(
-            sa.select(
-                LedgerEntry.id,
-                LedgerEntry.kind,
-                LedgerEntry.subject,
-                LedgerEntry.content,
-                LedgerEntry.prev_hash,
-                LedgerEntry.chain_hash,
-            )
-            .where(LedgerEntry.id > last)
-            .order_by(LedgerEntry.id)
-            .limit(_PAGE)
-        ).all()
-        if not page:
-            return
+    query = sa.select(
+        LedgerEntry.id,
+        LedgerEntry.kind,
+        LedgerEntry.subject,
+        LedgerEntry.content,
+        LedgerEntry.prev_hash,
+        LedgerEntry.chain_hash,
+    )
+    for page in pages(connection, query, LedgerEntry.id):
         yield from page
-        last = page[-1].id
 
 
 def check_ledger(connection: Connection) -> LedgerState:
@@ -99,15 +91,23 @@ def check_ledger(connection: Connection) -> LedgerState:
     for id_, kind, subject, content, prev, stored in _events(connection):
         state.events += 1
         if prev != expected:
-            state.problems.append(Found(
-                "gap", LedgerEntry.__tablename__, id_,
-                "the event it follows in the chain is missing: deleted, or its hash rewritten",
-            ))
+            state.problems.append(
+                Found(
+                    "gap",
+                    LedgerEntry.__tablename__,
+                    id_,
+                    "the event it follows in the chain is missing: deleted, or its hash rewritten",
+                )
+            )
         if chain.chain_hash(prev, content) != stored:
-            state.problems.append(Found(
-                "changed", LedgerEntry.__tablename__, id_,
-                "its content does not match its chain_hash (edited)",
-            ))
+            state.problems.append(
+                Found(
+                    "changed",
+                    LedgerEntry.__tablename__,
+                    id_,
+                    "its content does not match its chain_hash (edited)",
+                )
+            )
         expected = stored
         try:
             parsed = json.loads(content)
@@ -116,10 +116,14 @@ def check_ledger(connection: Connection) -> LedgerState:
         if first:
             first = False
             if kind != ledger.CATALOG_CREATED:
-                state.problems.append(Found(
-                    "missing", LedgerEntry.__tablename__, id_,
-                    "the ledger's first event (catalog-created) is missing",
-                ))
+                state.problems.append(
+                    Found(
+                        "missing",
+                        LedgerEntry.__tablename__,
+                        id_,
+                        "the ledger's first event (catalog-created) is missing",
+                    )
+                )
             else:
                 state.catalog_id = str(parsed.get("catalog"))
                 before = parsed.get("before", {})
@@ -127,11 +131,15 @@ def check_ledger(connection: Connection) -> LedgerState:
                 state.legacy_jobs = frozenset(before.get("jobs", []))
         by_kind[kind][subject or ""].append(parsed)
     if first:
-        state.problems.append(Found(
-            "missing", LedgerEntry.__tablename__, 0,
-            "the catalog has no ledger: it was deleted (every catalog has one since revision "
-            "a7c9e1f3b5d2)",
-        ))
+        state.problems.append(
+            Found(
+                "missing",
+                LedgerEntry.__tablename__,
+                0,
+                "the catalog has no ledger: it was deleted (every catalog has one since revision "
+                "a7c9e1f3b5d2)",
+            )
+        )
         return state
     _check_jobs(connection, state, by_kind)
     _check_sealed(connection, state, by_kind.get(ledger.STREAM_SEALED, {}))
@@ -164,8 +172,9 @@ def _job_rows(connection: Connection) -> Iterator[Any]:
 
 def _links(connection: Connection) -> dict[str, list[tuple[str, int, str]]]:
     rows = connection.execute(
-        sa.select(JobBlocklist.job_id, Blocklist.source, BlocklistVersion.version,
-                  BlocklistVersion.sha256)
+        sa.select(
+            JobBlocklist.job_id, Blocklist.source, BlocklistVersion.version, BlocklistVersion.sha256
+        )
         .join(BlocklistVersion, BlocklistVersion.id == JobBlocklist.version_id)
         .join(Blocklist, Blocklist.id == BlocklistVersion.blocklist_id)
     ).all()
@@ -192,42 +201,62 @@ def _check_jobs(
             if job in state.legacy_jobs:
                 state.unchained_jobs += 1
             else:
-                state.problems.append(Found(
-                    "unrecorded", _JOB_TABLE, job,
-                    "a job that the ledger never saw start (inserted behind the writer's back)",
-                ))
+                state.problems.append(
+                    Found(
+                        "unrecorded",
+                        _JOB_TABLE,
+                        job,
+                        "a job that the ledger never saw start (inserted behind the writer's back)",
+                    )
+                )
             continue
         state.jobs_checked += 1
         recomputed = ledger.job_started_content(dict(row._mapping), links.get(job, ()))
         differ = _differences(events[0], recomputed)
         if "blocklists" in differ:
             differ.remove("blocklists")
-            state.problems.append(Found(
-                "changed", JobBlocklist.__tablename__, job,
-                "the blocklist versions linked to the job differ from those in force when it "
-                "started (links added or deleted)",
-            ))
+            state.problems.append(
+                Found(
+                    "changed",
+                    JobBlocklist.__tablename__,
+                    job,
+                    "the blocklist versions linked to the job differ from those in force when it "
+                    "started (links added or deleted)",
+                )
+            )
         if differ:
-            state.problems.append(Found(
-                "changed", _JOB_TABLE, job,
-                f"its {', '.join(differ)} differ from the job-started event (edited)",
-            ))
+            state.problems.append(
+                Found(
+                    "changed",
+                    _JOB_TABLE,
+                    job,
+                    f"its {', '.join(differ)} differ from the job-started event (edited)",
+                )
+            )
         closed = closes.get(job)
         status = closed[-1]["status"] if closed else "running"
         if row.status != status:
-            state.problems.append(Found(
-                "changed", _JOB_TABLE, job,
-                f"its status is {row.status!r}, the ledger's is {status!r} (edited)",
-            ))
+            state.problems.append(
+                Found(
+                    "changed",
+                    _JOB_TABLE,
+                    job,
+                    f"its status is {row.status!r}, the ledger's is {status!r} (edited)",
+                )
+            )
         if closed:
             _check_close(connection, state, job, closed[-1])
         else:
             state.unclosed.append((job, row.status))
     for job in sorted(set(started) - seen):
-        state.problems.append(Found(
-            "deleted", _JOB_TABLE, job,
-            "the job the ledger saw start is gone, with its records (deleted)",
-        ))
+        state.problems.append(
+            Found(
+                "deleted",
+                _JOB_TABLE,
+                job,
+                "the job the ledger saw start is gone, with its records (deleted)",
+            )
+        )
 
 
 def _check_close(
@@ -259,24 +288,36 @@ def _held_to(
 ) -> None:
     """A stream against the count and head the ledger sealed it with."""
     name, stream = model.__tablename__, sealed["stream"]
-    count, head = ledger.stream_heads(connection, model, stream).get(stream, (0, None))
+    count, head = ledger.stream_head(connection, model, stream)
     if count < sealed["count"]:
-        state.problems.append(Found(
-            "truncated", name, subject,
-            f"{when} with {sealed['count']} rows in stream {stream}, {count} are left "
-            "(rows deleted)",
-        ))
+        state.problems.append(
+            Found(
+                "truncated",
+                name,
+                subject,
+                f"{when} with {sealed['count']} rows in stream {stream}, {count} are left "
+                "(rows deleted)",
+            )
+        )
     elif count > sealed["count"]:
-        state.problems.append(Found(
-            "appended", name, subject,
-            f"{when} with {sealed['count']} rows in stream {stream}, {count} are there now "
-            "(rows added behind the ledger's back)",
-        ))
+        state.problems.append(
+            Found(
+                "appended",
+                name,
+                subject,
+                f"{when} with {sealed['count']} rows in stream {stream}, {count} are there now "
+                "(rows added behind the ledger's back)",
+            )
+        )
     elif head != sealed["head"]:
-        state.problems.append(Found(
-            "rewritten", name, subject,
-            f"stream {stream} ends in another hash than {when} with (the chain was recomputed)",
-        ))
+        state.problems.append(
+            Found(
+                "rewritten",
+                name,
+                subject,
+                f"stream {stream} ends in another hash than {when} with (the chain was recomputed)",
+            )
+        )
 
 
 def _versions(connection: Connection) -> Iterator[Any]:
@@ -299,24 +340,6 @@ def _versions(connection: Connection) -> Iterator[Any]:
     ).all()
 
 
-def entries_of(connection: Connection, version_id: int) -> Iterator[tuple[Any, ...]]:
-    """A version's entries in file order (ENTRY_FIELDS), streamed."""
-    columns = [getattr(BlocklistEntry, name) for name in ledger.ENTRY_FIELDS]
-    last = 0
-    while True:
-        page = connection.execute(
-            sa.select(BlocklistEntry.id, *columns)
-            .where(BlocklistEntry.version_id == version_id, BlocklistEntry.id > last)
-            .order_by(BlocklistEntry.id)
-            .limit(_PAGE * 20)
-        ).all()
-        if not page:
-            return
-        for row in page:
-            yield tuple(row[1:])
-        last = page[-1][0]
-
-
 def _check_versions(
     connection: Connection, state: LedgerState, events: Mapping[str, list[dict[str, Any]]]
 ) -> None:
@@ -328,29 +351,42 @@ def _check_versions(
         found = events.get(subject)
         if not found:
             if row.id > before:
-                state.problems.append(Found(
-                    "unrecorded", BlocklistVersion.__tablename__, subject,
-                    "a list version the ledger never saw stored (inserted behind its back)",
-                ))
+                state.problems.append(
+                    Found(
+                        "unrecorded",
+                        BlocklistVersion.__tablename__,
+                        subject,
+                        "a list version the ledger never saw stored (inserted behind its back)",
+                    )
+                )
             continue
-        digest = ledger.entries_digest(entries_of(connection, row.id))
+        digest = ledger.entries_digest(entry_values(connection, row.id))
         recomputed = ledger.blocklist_version_content(dict(row._mapping), digest)
         differ = _differences(found[0], recomputed)
         if differ:
             table = (
-                BlocklistEntry.__tablename__ if differ == ["entries_sha256"]
+                BlocklistEntry.__tablename__
+                if differ == ["entries_sha256"]
                 else BlocklistVersion.__tablename__
             )
             what = "its entries" if table == BlocklistEntry.__tablename__ else ", ".join(differ)
-            state.problems.append(Found(
-                "changed", table, subject,
-                f"{what} differ from the blocklist-version event (edited, added or deleted)",
-            ))
+            state.problems.append(
+                Found(
+                    "changed",
+                    table,
+                    subject,
+                    f"{what} differ from the blocklist-version event (edited, added or deleted)",
+                )
+            )
     for subject in sorted(set(events) - seen):
-        state.problems.append(Found(
-            "deleted", BlocklistVersion.__tablename__, subject,
-            "the list version the ledger saw stored is gone (deleted)",
-        ))
+        state.problems.append(
+            Found(
+                "deleted",
+                BlocklistVersion.__tablename__,
+                subject,
+                "the list version the ledger saw stored is gone (deleted)",
+            )
+        )
 
 
 def _check_withdrawals(
@@ -377,20 +413,31 @@ def _check_withdrawals(
         found = events.get(subject)
         if not found:
             if row.id > before:
-                state.problems.append(Found(
-                    "unrecorded", EntryWithdrawal.__tablename__, row.id,
-                    "a withdrawal the ledger never saw (inserted behind its back)",
-                ))
+                state.problems.append(
+                    Found(
+                        "unrecorded",
+                        EntryWithdrawal.__tablename__,
+                        row.id,
+                        "a withdrawal the ledger never saw (inserted behind its back)",
+                    )
+                )
             continue
         differ = _differences(found[0], ledger.withdrawal_content(dict(row._mapping)))
         if differ:
-            state.problems.append(Found(
-                "changed", EntryWithdrawal.__tablename__, row.id,
-                f"its {', '.join(differ)} differ from the withdrawal event (edited)",
-            ))
+            state.problems.append(
+                Found(
+                    "changed",
+                    EntryWithdrawal.__tablename__,
+                    row.id,
+                    f"its {', '.join(differ)} differ from the withdrawal event (edited)",
+                )
+            )
     for subject in sorted(set(events) - seen, key=int):
-        state.problems.append(Found(
-            "deleted", EntryWithdrawal.__tablename__, int(subject),
-            "the withdrawal the ledger saw is gone (deleted): the entry is in force again",
-        ))
-
+        state.problems.append(
+            Found(
+                "deleted",
+                EntryWithdrawal.__tablename__,
+                int(subject),
+                "the withdrawal the ledger saw is gone (deleted): the entry is in force again",
+            )
+        )
