@@ -252,7 +252,7 @@ def import_command(
 
 def _write(path: Path, text: str) -> None:
     # The audit report's writer: the whole file or nothing (a temporary file, then a rename).
-    from storage.catalog.report_html import write_report
+    from storage.audit.report_html import write_report
 
     try:
         write_report(path, text)

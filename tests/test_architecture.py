@@ -108,3 +108,30 @@ def test_no_middleware_imports_another() -> None:
     for module, targets in _graph().items():
         if module.startswith(MIDDLEWARES + "."):
             assert not {t for t in targets if t.startswith(MIDDLEWARES)}, module
+
+
+def _imported_modules(module: str, path: Path) -> set[str]:
+    """The project modules `path`'s ``from X import …`` statements name as X."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, *([base] if base else [])])
+            if base.split(".")[0] in PACKAGES:
+                found.add(base)
+    return found
+
+
+def test_every_import_names_a_module_that_exists() -> None:
+    # mypy is told to ignore missing imports (for untyped third parties), so a module that moved
+    # would go unnoticed until that import ran.
+    missing = {
+        (module, target)
+        for module, path in _modules().items()
+        for target in _imported_modules(module, path)
+        if target not in _modules()
+    }
+    assert not missing
