@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="The AI agent table: which robots.txt groups count as AI opt-outs. Without a command, "
-    "print it: token, names, operator, category and function, purposes, source; then the names "
-    "left out and why.",
+    "print it (token, purposes, category, names, operator; --wide: function and source), then "
+    "the names left out and why.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
