@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -340,29 +340,52 @@ def _versions(connection: Connection) -> Iterator[Any]:
     ).all()
 
 
+def _against_events(
+    state: LedgerState,
+    events: Mapping[str, list[dict[str, Any]]],
+    rows: Iterable[Any],
+    *,
+    table: str,
+    subject: Callable[[Any], str],
+    shown: Callable[[str], int | str],
+    before: int,
+    unrecorded: str,
+    deleted: str,
+) -> Iterator[tuple[Any, str, dict[str, Any]]]:
+    """Each row with its event (row, subject, event); a row without one is ``unrecorded`` (when
+    newer than the ledger's start), an event without its row ``deleted``: both said here, once
+    the rows are all read."""
+    seen: set[str] = set()
+    for row in rows:
+        key = subject(row)
+        seen.add(key)
+        found = events.get(key)
+        if found:
+            yield row, key, found[0]
+        elif row.id > before:
+            state.problems.append(Found("unrecorded", table, shown(key), unrecorded))
+    for key in sorted(set(events) - seen, key=shown):
+        state.problems.append(Found("deleted", table, shown(key), deleted))
+
+
 def _check_versions(
     connection: Connection, state: LedgerState, events: Mapping[str, list[dict[str, Any]]]
 ) -> None:
-    before = (state.before or {}).get("blocklist_versions", 0)
-    seen: set[str] = set()
-    for row in _versions(connection):
-        subject = f"{row.source}:{row.version}"
-        seen.add(subject)
-        found = events.get(subject)
-        if not found:
-            if row.id > before:
-                state.problems.append(
-                    Found(
-                        "unrecorded",
-                        BlocklistVersion.__tablename__,
-                        subject,
-                        "a list version the ledger never saw stored (inserted behind its back)",
-                    )
-                )
-            continue
+    versions = _against_events(
+        state,
+        events,
+        _versions(connection),
+        table=BlocklistVersion.__tablename__,
+        subject=lambda row: f"{row.source}:{row.version}",
+        shown=str,
+        before=(state.before or {}).get("blocklist_versions", 0),
+        unrecorded="a list version the ledger never saw stored (inserted behind its back)",
+        deleted="the list version the ledger saw stored is gone (deleted)",
+    )
+    for row, subject, event in versions:
         digest = ledger.entries_digest(entry_values(connection, row.id))
         recomputed = ledger.blocklist_version_content(dict(row._mapping), digest)
-        differ = _differences(found[0], recomputed)
+        differ = _differences(event, recomputed)
         if differ:
             table = (
                 BlocklistEntry.__tablename__
@@ -378,21 +401,11 @@ def _check_versions(
                     f"{what} differ from the blocklist-version event (edited, added or deleted)",
                 )
             )
-    for subject in sorted(set(events) - seen):
-        state.problems.append(
-            Found(
-                "deleted",
-                BlocklistVersion.__tablename__,
-                subject,
-                "the list version the ledger saw stored is gone (deleted)",
-            )
-        )
 
 
 def _check_withdrawals(
     connection: Connection, state: LedgerState, events: Mapping[str, list[dict[str, Any]]]
 ) -> None:
-    before = (state.before or {}).get("withdrawals", 0)
     rows = connection.execute(
         sa.select(
             EntryWithdrawal.id,
@@ -406,23 +419,19 @@ def _check_withdrawals(
         .join(Blocklist, Blocklist.id == EntryWithdrawal.blocklist_id)
         .order_by(EntryWithdrawal.id)
     ).all()
-    seen: set[str] = set()
-    for row in rows:
-        subject = str(row.id)
-        seen.add(subject)
-        found = events.get(subject)
-        if not found:
-            if row.id > before:
-                state.problems.append(
-                    Found(
-                        "unrecorded",
-                        EntryWithdrawal.__tablename__,
-                        row.id,
-                        "a withdrawal the ledger never saw (inserted behind its back)",
-                    )
-                )
-            continue
-        differ = _differences(found[0], ledger.withdrawal_content(dict(row._mapping)))
+    withdrawals = _against_events(
+        state,
+        events,
+        rows,
+        table=EntryWithdrawal.__tablename__,
+        subject=lambda row: str(row.id),
+        shown=int,
+        before=(state.before or {}).get("withdrawals", 0),
+        unrecorded="a withdrawal the ledger never saw (inserted behind its back)",
+        deleted="the withdrawal the ledger saw is gone (deleted): the entry is in force again",
+    )
+    for row, _, event in withdrawals:
+        differ = _differences(event, ledger.withdrawal_content(dict(row._mapping)))
         if differ:
             state.problems.append(
                 Found(
@@ -432,12 +441,3 @@ def _check_withdrawals(
                     f"its {', '.join(differ)} differ from the withdrawal event (edited)",
                 )
             )
-    for subject in sorted(set(events) - seen, key=int):
-        state.problems.append(
-            Found(
-                "deleted",
-                EntryWithdrawal.__tablename__,
-                int(subject),
-                "the withdrawal the ledger saw is gone (deleted): the entry is in force again",
-            )
-        )
