@@ -64,12 +64,25 @@ def _jobs(tmp_path: Path) -> list[dict[str, Any]]:
     return jobs
 
 
-def _double_sigint(server: SiteServer, tmp_path: Path) -> str:
-    process = _started(server, tmp_path, "--concurrency", "4")
+def _two_ctrl_c(process: subprocess.Popen[str]) -> str:
+    """Ctrl-C twice, 0.2 s apart (the second stops sooner); the crawl's stderr once it ended."""
     process.send_signal(signal.SIGINT)
     time.sleep(0.2)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
+    return stderr
+
+
+def _served(server: SiteServer, host: str, path: str) -> None:
+    """Wait (at most 60 s) until the server has been asked for ``path`` of ``host``."""
+    deadline = time.monotonic() + 60
+    while path not in server.hits_for(host) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _double_sigint(server: SiteServer, tmp_path: Path) -> str:
+    process = _started(server, tmp_path, "--concurrency", "4")
+    stderr = _two_ctrl_c(process)
     assert process.returncode == 130, stderr
     return "interrupted"
 
@@ -242,13 +255,8 @@ def _stopped_with_an_image_pending(tmp_path: Path) -> Iterator[tuple[CrawlJob, d
     with serve(sites) as server:
         process = start_crawl(server.url(HOST), HOST, tmp_path, "--images",  # noimageai: AI only
                               "--purpose", "train-genai", "--resolve", f"{CDN}:127.0.0.1")
-        deadline = time.monotonic() + 60
-        while "/robots.txt" not in server.hits_for(CDN) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        time.sleep(0.2)
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=60)
+        _served(server, CDN, "/robots.txt")
+        _two_ctrl_c(process)
         cdn["/robots.txt"] = Page("", status=404)
         yield _job(_catalog(tmp_path)), cdn
 
@@ -291,13 +299,8 @@ def test_a_redirect_target_asked_for_by_scrapy_is_resumed(tmp_path: Path) -> Non
     catalog_url = _catalog(tmp_path)
     with serve({HOST: pages}) as server:
         process = start_crawl(server.url(HOST), HOST, tmp_path)
-        deadline = time.monotonic() + 60
-        while "/target" not in server.hits_for(HOST) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        time.sleep(0.2)
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=60)
+        _served(server, HOST, "/target")
+        _two_ctrl_c(process)
         old = _job(catalog_url)
         assert not any(row["url"].endswith("/target") for row in _rows(catalog_url))
         pages["/target"] = Page("<p>here</p>")
@@ -321,10 +324,7 @@ def test_a_continuation_stopped_in_its_turn_resumes_the_whole_chain(tmp_path: Pa
         deadline = time.monotonic() + 60
         while len(server.hits_for(HOST)) < served + 25 and time.monotonic() < deadline:
             time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        time.sleep(0.2)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
+        stderr = _two_ctrl_c(process)
         assert process.returncode == 130, stderr
         [second] = [job["id"] for job in _jobs(tmp_path) if job["id"] != first]
         assert len({row["url"] for row in _rows(catalog_url)}) < len(SITE)
