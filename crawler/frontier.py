@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 FILE_NAME: Final = "frontier.jsonl"
+_KINDS: Final = frozenset(Kind)
 
 
 class FrontierError(Exception):
@@ -153,7 +154,7 @@ def _licence(piece: LicenseEvidence) -> dict[str, Any]:
 
 def _decode(line: dict[str, Any]) -> Asked:
     url, depth, kind = line["url"], line["depth"], line["kind"]
-    if not isinstance(url, str) or not isinstance(depth, int) or kind not in set(Kind):
+    if not isinstance(url, str) or not isinstance(depth, int) or kind not in _KINDS:
         raise ValueError("url, depth or kind of the wrong type")
     page_tags: PageTags | None = None
     if line.get("page_tags") is not None:

@@ -41,7 +41,7 @@ __all__ = [
     "PathPattern",
     "Rule",
     "RuleIndex",
-    "beats",
+    "best_first",
     "match_path",
     "normalise_path",
     "normalise_pattern",
@@ -199,12 +199,13 @@ def _priority(matcher: PathPattern) -> tuple[int, bool, int]:
     return (-matcher.length, not matcher.rule.allow, matcher.rule.line)
 
 
-def beats(candidate: PathPattern, best: PathPattern | None) -> bool:
+def _beats(candidate: PathPattern, best: PathPattern | None) -> bool:
     """Longest pattern wins; Allow wins a tie; then the earlier line (RFC 9309 section 2.2.2)."""
     return best is None or _priority(candidate) < _priority(best)
 
 
 def best_first(matchers: Iterable[PathPattern]) -> list[PathPattern]:
+    """Matchers in the order they win in: longest first, Allow on a tie, then the earlier."""
     return sorted(matchers, key=_priority)
 
 
@@ -234,7 +235,7 @@ class RuleIndex:
             if length > size:
                 break
             for matcher in self.starts.get(path[:length], ()):
-                if best is not None and not beats(matcher, best):
+                if best is not None and not _beats(matcher, best):
                     break  # best-first bucket: nothing later in it can win
                 if matcher.matches(path):
                     best = matcher

@@ -98,12 +98,12 @@ class ResponseSignalsMiddleware:
         usage = header_values(response.headers, b"Content-Usage")
         if usage:
             evidence += content_usage_header(", ".join(usage), source="header:Content-Usage")
-        evidence += self._tdmrep(request, response, list(reading.metas))
+        evidence += self._tdmrep(request, response, reading.metas)
         evidence += license_evidence(reading.finding, self.licences.terms)
         return evidence, reading.finding
 
     def _tdmrep(
-        self, request: Request, response: Response, metas: list[tuple[str, str]]
+        self, request: Request, response: Response, metas: tuple[tuple[str, str], ...]
     ) -> tuple[Evidence, ...]:
         file = meta.tdm_file_of(request) or meta.TdmFileMatch(None, "", None, ())
         reservation = header_values(response.headers, b"tdm-reservation")

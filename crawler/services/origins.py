@@ -249,9 +249,7 @@ class OriginPolicies:
         licences = await self._licences(robots, rules, notes)
         tdmrep, aitxt = fetched.get(TDMREP), fetched.get(AITXT)
         tdm_file = self._read(tdmrep, notes, Reason.TDMREP_UNREACHABLE, TDM, self._tdmrep)
-        aitxt_rules = self._read(
-            aitxt, notes, Reason.AITXT_UNREACHABLE, TRAINING, lambda f: parse_ai_txt(*f)
-        )
+        aitxt_rules = self._read(aitxt, notes, Reason.AITXT_UNREACHABLE, TRAINING, parse_ai_txt)
         failed = any(f.failure for f in fetched.values()) or any(
             found.document is None or not found.document.valid for found, _ in licences
         )
@@ -290,7 +288,7 @@ class OriginPolicies:
         notes: list[Evidence],
         unreachable: Reason,
         purposes: frozenset[Purpose],
-        parse: Callable[[tuple[bytes, str | None]], tuple[_Parsed | None, str | None]],
+        parse: Callable[[bytes, str | None], tuple[_Parsed | None, str | None]],
     ) -> _Parsed | None:
         """A tdmrep.json or ai.txt parsed (``parse`` of body and content type gives the result,
         or why the file is ignored), or None with a note saying why not: over its size limit
@@ -307,13 +305,13 @@ class OriginPolicies:
             return None
         if not fetched.ok or fetched.body is None:
             return None
-        parsed, ignored = parse((fetched.body, fetched.content_type))
+        parsed, ignored = parse(fetched.body, fetched.content_type)
         if ignored is not None:
             notes.append(_ignored(fetched, ignored))
         return parsed
 
-    def _tdmrep(self, document: tuple[bytes, str | None]) -> tuple[TdmRepFile, None]:
-        return TdmRepFile.parse(document[0], max_bytes=self.limits[TDMREP]), None
+    def _tdmrep(self, body: bytes, content_type: str | None) -> tuple[TdmRepFile, None]:
+        return TdmRepFile.parse(body, max_bytes=self.limits[TDMREP]), None
 
     async def _fetch(self, origin: str, kind: str) -> Fetched:
         return await self.fetcher.fetch(origin + PATHS[kind], kind, self.limits[kind])
