@@ -13,7 +13,7 @@ b. consentcrawl: ``crawler.run.run_crawl`` with purpose train-genai, a SQLite ca
 
 Both get the same seeds, CONCURRENT_REQUESTS = CONCURRENT_REQUESTS_PER_DOMAIN, DOWNLOAD_DELAY=0,
 a DEPTH_LIMIT that reaches every page, LOG_LEVEL=WARNING and the same DNS mapping
-(``crawler.resolver.MappedResolver`` with CONSENT_RESOLVE). Every run is checked: both must fetch
+(``crawler.net.resolver.MappedResolver`` with CONSENT_RESOLVE). Every run is checked: both must fetch
 exactly the allowed pages and nothing under /private/, and consentcrawl's catalog (read back with
 ``Catalog.export_rows``) must hold every collected page, so a broken run cannot look fast; a
 failed check exits with status 1. Otherwise the exit status is 0: this is a measurement, and
@@ -237,7 +237,7 @@ def scrapy_settings(job: Mapping[str, Any]) -> dict[str, Any]:
         "DOWNLOAD_DELAY": 0,
         "DEPTH_LIMIT": job["depth_limit"],
         "LOG_LEVEL": "WARNING",
-        "TWISTED_DNS_RESOLVER": "crawler.resolver.MappedResolver",
+        "TWISTED_DNS_RESOLVER": "crawler.net.resolver.MappedResolver",
         "CONSENT_RESOLVE": list(RESOLVE),
     }
 

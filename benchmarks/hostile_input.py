@@ -44,7 +44,7 @@ from crawler.consent.spdx import spdx_id
 from crawler.consent.structured import jsonld
 from crawler.consent.tdmrep import TdmRepFile
 from crawler.consent.xmp import parse_xmp
-from crawler.image_links import image_urls, srcset_urls
+from crawler.pages.image_links import image_urls, srcset_urls
 from tests import hostile
 
 PAGE = "https://example.com/page"

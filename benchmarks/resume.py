@@ -29,7 +29,7 @@ from pathlib import Path
 from crawler import __version__
 from crawler.consent.model import Purpose
 from crawler.demo.server import Page, serve
-from crawler.frontier import Asked, FrontierLog, log_path
+from crawler.recording.frontier import Asked, FrontierLog, log_path
 from crawler.run import CrawlOptions, configuration
 from storage.catalog.catalog import Catalog
 from storage.catalog.records import JobSpec, RecordIn

@@ -1,7 +1,7 @@
 """Public suffixes: where registrable domains begin, from the list bundled with tldextract.
 
 The rules are tldextract's (private suffixes such as ``github.io`` included, never downloaded),
-the same ones ``crawler/sites.py`` uses. Calling tldextract for each entry costs about 3 µs, a
+the same ones ``crawler/net/sites.py`` uses. Calling tldextract for each entry costs about 3 µs, a
 third of the budget for loading a million entries, so the rules are put once into a trie of
 punycode labels and walked here the way tldextract walks them (wildcards, exceptions). One
 difference, on purpose: a name under no rule falls under the Public Suffix List's default rule

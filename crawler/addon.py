@@ -54,7 +54,7 @@ SPIDER_MIDDLEWARES = {"crawler.spidermiddlewares.blocklist.BlocklistSpiderMiddle
 EXTENSIONS = {
     "crawler.config.ConfigExtension": 0,
     "crawler.services.ServicesExtension": 5,
-    "crawler.recorder.CatalogRecorder": 10,
+    "crawler.recording.recorder.CatalogRecorder": 10,
 }
 
 

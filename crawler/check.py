@@ -32,7 +32,7 @@ from .consent.license_policy import LicenseTerms
 from .consent.model import Decision, Evidence, Purpose
 from .consent.policy import decide
 from .exceptions import ConfigError
-from .recorder import CatalogRecorder
+from .recording.recorder import CatalogRecorder
 from .run import CrawlOptions, check_contact, preflight, settings_for
 from .spiders.seed import SeedSpider
 

@@ -27,7 +27,7 @@ from .consent.model import Purpose, UnknownPurpose
 from .consent.robots import is_valid_token
 from .consent.walls import DEFAULT_AUTH_PATTERNS, AuthPatterns
 from .exceptions import ConfigError
-from .hostmap import HostMap
+from .net.hostmap import HostMap
 
 if TYPE_CHECKING:
     from typing import Self

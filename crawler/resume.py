@@ -30,8 +30,8 @@ from storage.catalog.models import CrawlJob, UrlRecord
 
 from . import meta
 from .exceptions import ConfigError
-from .frontier import Asked, FrontierError, LogContents, log_path, read_log
-from .page_reading import read_page
+from .pages.reading import read_page
+from .recording.frontier import Asked, FrontierError, LogContents, log_path, read_log
 
 __all__ = ["RESUMES", "ResumePlan", "Resumption", "plan", "resumable"]
 

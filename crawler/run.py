@@ -6,7 +6,7 @@ the WARC folder, then the catalog (connect, then migrate).
 
 While the crawl runs, ``on_job`` hears the job id as soon as the job is in the catalog and
 ``on_progress`` gets a ``CrawlProgress`` every ``interval`` seconds. The report's counts are
-read from the catalog after the crawl (``crawler.tally``).
+read from the catalog after the crawl (``crawler.recording.tally``).
 """
 
 from __future__ import annotations
@@ -44,12 +44,12 @@ from .consent.model import Purpose
 from .consent.robots import is_valid_token
 from .contact import contact_url
 from .exceptions import ConfigError
-from .frontier import FrontierError
-from .recorder import CatalogRecorder
+from .recording.frontier import FrontierError
+from .recording.recorder import CatalogRecorder
+from .recording.tally import JobTally, tally
 from .resume import RESUMES, ResumePlan, Resumption, plan
 from .seeds import seed_problem
 from .spiders.seed import SeedSpider
-from .tally import JobTally, tally
 
 __all__ = [
     "CrawlOptions",

@@ -8,8 +8,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 ADDONS = {"crawler.addon.ConsentAddon": 0}
 
-# Installed on the reactor before add-ons run, so it must be named here (see crawler.resolver).
-TWISTED_DNS_RESOLVER = "crawler.resolver.MappedResolver"
+# Installed on the reactor before add-ons run, so it must be named here (see crawler.net.resolver).
+TWISTED_DNS_RESOLVER = "crawler.net.resolver.MappedResolver"
 
 # Polite defaults for real sites; the CLI and the demo set their own.
 CONCURRENT_REQUESTS = 16

@@ -16,7 +16,7 @@ ROBOTS = "crawler.middlewares.origin.OriginPolicyMiddleware"
 RESPONSE = "crawler.middlewares.response.ResponseSignalsMiddleware"
 OUTCOME = "crawler.middlewares.outcome.ConsentOutcomeMiddleware"
 SCOPE = "crawler.middlewares.scope.SiteScopeMiddleware"
-RECORDER = "crawler.recorder.CatalogRecorder"
+RECORDER = "crawler.recording.recorder.CatalogRecorder"
 CONFIG = "crawler.config.ConfigExtension"
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from crawler.async_cache import AsyncCache
+from crawler.services.async_cache import AsyncCache
 
 
 def run(coroutine: object) -> object:

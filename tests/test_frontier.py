@@ -9,8 +9,15 @@ import pytest
 
 from crawler.consent.licenses import LicenseEvidence, Scope, Strength
 from crawler.consent.robots_tags import RobotsTag
-from crawler.frontier import Asked, FrontierError, FrontierLog, LogContents, log_path, read_log
 from crawler.meta import Kind, PageTags
+from crawler.recording.frontier import (
+    Asked,
+    FrontierError,
+    FrontierLog,
+    LogContents,
+    log_path,
+    read_log,
+)
 
 LICENCE = LicenseEvidence(
     source="a[rel=license]",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.exceptions import ConfigError
-from crawler.hostmap import HostMap
+from crawler.net.hostmap import HostMap
 
 
 def test_exact_wildcard_and_fallthrough() -> None:

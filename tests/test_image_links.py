@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawler.image_links import image_urls, srcset_urls
+from crawler.pages.image_links import image_urls, srcset_urls
 
 PAGE = "https://site.test/blog/post"
 

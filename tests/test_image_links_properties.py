@@ -1,4 +1,4 @@
-"""Properties of crawler.image_links (srcset and the images a page references).
+"""Properties of crawler.pages.image_links (srcset and the images a page references).
 
 1. Every URL ``srcset_urls`` returns is one of the input's candidates: a non-empty run of it
    without whitespace, not starting or ending with a comma.
@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from crawler.image_links import image_urls, srcset_urls
+from crawler.pages.image_links import image_urls, srcset_urls
 
 from . import hostile
 from .strategies import HTML, any_text, html_root, mutated

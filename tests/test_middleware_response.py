@@ -16,7 +16,7 @@ from crawler.consent.model import Effect, LicenseStatus, Purpose
 from crawler.consent.policy import decide
 from crawler.consent.tdmrep import TdmRepFile
 from crawler.middlewares.response import ResponseSignalsMiddleware
-from crawler.page_reading import MAY_DECLARE_LICENCE
+from crawler.pages.reading import MAY_DECLARE_LICENCE
 
 from .sites import ADDON
 

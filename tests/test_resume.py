@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from crawler.demo.server import Page, SiteServer, serve
-from crawler.frontier import log_path, read_log
+from crawler.recording.frontier import log_path, read_log
 from storage.catalog.models import CrawlJob
 
 from .processes import descendants, left_after

@@ -16,7 +16,7 @@ from .. import meta
 from ..config import config_of
 from ..consent.model import Effect, Evidence, Reason
 from ..exceptions import LimitExceeded
-from ..sites import site_of_host
+from ..net.sites import site_of_host
 
 if TYPE_CHECKING:
     from typing import Self

@@ -8,7 +8,7 @@ announces it with ``consent_decided``, exactly once per URL hop:
 - a gate's ConsentDenied, another component's IgnoreRequest (``filtered``) or a download error
   after retries (``fetch-error``);
 - each redirect hop, recorded when the redirected request comes back (``redirect``); the
-  target is then written to the job's frontier log (``crawler.frontier``).
+  target is then written to the job's frontier log (``crawler.recording.frontier``).
 
 The redirect limit is enforced here, before Scrapy's own (set one higher by the add-on), because
 Scrapy raises it from ``process_response``, where no middleware could record it.
@@ -27,7 +27,7 @@ from ..config import config_of
 from ..consent.model import Effect, Evidence, Reason
 from ..consent.policy import decide
 from ..exceptions import ConsentDenied, TooManyRedirects
-from ..frontier import log_asked
+from ..recording.frontier import log_asked
 
 TIMEOUTS = (DownloadTimeoutError, TimeoutError, TwistedTimeoutError)
 

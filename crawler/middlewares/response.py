@@ -30,7 +30,7 @@ from ..consent.licenses import LicenseFinding
 from ..consent.model import Evidence
 from ..consent.robots_tags import page_tag_evidence
 from ..consent.tdmrep import header_value, meta_value, tdm_evidence
-from ..page_reading import header_values, read_page
+from ..pages.reading import header_values, read_page
 from ..services import services_of
 from ..services.licences import rsl_unreadable
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..async_cache import AsyncCache
 from ..consent.license_policy import LicenseTerms
 from ..consent.licenses import RSL_TYPE
 from ..consent.model import Effect, Evidence, LicenseStatus, Reason
 from ..consent.rsl import RslDocument, parse_rsl, rsl_evidence
 from ..consent.text import clip
+from .async_cache import AsyncCache
 from .fetch import Fetched, PolicyFetcher
 
 if TYPE_CHECKING:

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import stats
-from ..async_cache import AsyncCache
 from ..consent.agents import AgentTable
 from ..consent.aitxt import ai_txt_evidence, parse_ai_txt
 from ..consent.content_signal import ContentSignals
@@ -42,6 +41,7 @@ from ..consent.patterns import Rule
 from ..consent.robots import RobotsTxt, Verdict, decode_robots
 from ..consent.robots_ai import AiGroups
 from ..consent.tdmrep import TdmRepFile
+from .async_cache import AsyncCache
 from .fetch import Fetched, PolicyFetcher
 from .licences import MAX_DOCUMENTS, RslFound, RslLicences, rsl_unreadable
 

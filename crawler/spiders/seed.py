@@ -14,7 +14,7 @@ spider asks for, seeds and images included), CONSENT_ALLOW_OFFSITE, CONSENT_FOLL
 the seeds only; Scrapy reads DEPTH_LIMIT = 0 as "no limit", so depth 0 needs its own switch),
 Scrapy's DEPTH_LIMIT, CONSENT_IMAGES and CONSENT_IMAGES_PER_PAGE.
 
-Every request it asks for goes to the job's frontier log (``crawler.frontier``) before it is
+Every request it asks for goes to the job's frontier log (``crawler.recording.frontier``) before it is
 yielded, and a "links done" line follows once all of a page's links are asked for. Resuming
 (``crawler.resume``), it starts with the old job's ``seen`` set and page budget, asks again for
 what was asked but never decided, and extracts the links of pages collected in the crash window
@@ -32,10 +32,10 @@ from scrapy.linkextractors import LinkExtractor
 
 from .. import meta, stats
 from ..config import config_of
-from ..frontier import FrontierLog, log_asked, log_path
-from ..image_links import image_urls
 from ..meta import Kind
-from ..sites import site_of
+from ..net.sites import site_of
+from ..pages.image_links import image_urls
+from ..recording.frontier import FrontierLog, log_asked, log_path
 
 if TYPE_CHECKING:
     from typing import Self

@@ -7,7 +7,7 @@ A record's URL also gives it three derived columns the audit queries index (`hos
 its host (lower case, punycode, no trailing dot, an IP address in canonical form), that host
 reversed label by label (``com.example.www``: a domain and all its subdomains are one index
 range) and its registrable domain (the Public Suffix List bundled with tldextract, private
-suffixes included, never downloaded: the rule ``crawler/sites.py`` uses for "the same site").
+suffixes included, never downloaded: the rule ``crawler/net/sites.py`` uses for "the same site").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """CatalogRecorder: writes every decision to the SQL catalog and every collected item to WARC.
 
 Scrapy extension, connected to ``consent_decided`` and ``policy_document_fetched``. The reactor
-only copies each decision into plain data; one writer process (``crawler.writer``) writes the
+only copies each decision into plain data; one writer process (``crawler.recording.writer``) writes the
 WARC records and the catalog batches, in order. Batches go out every CONSENT_CATALOG_BATCH_SIZE
 entries or CONSENT_CATALOG_FLUSH_INTERVAL seconds, and all of them are written when the spider
 closes, also after Ctrl-C. While more than CONSENT_CATALOG_MAX_PENDING batches wait for the
@@ -31,10 +31,10 @@ from twisted.internet.task import LoopingCall
 from storage.catalog.catalog import Catalog
 from storage.catalog.records import DocumentIn, JobSpec
 
-from . import __version__, meta, signals, stats
-from .config import config_of
-from .consent.model import Decision
-from .services import services_of
+from .. import __version__, meta, signals, stats
+from ..config import config_of
+from ..consent.model import Decision
+from ..services import services_of
 from .writer import Batch, Entry, Exchange, WriterConfig, WriteResult, WriterGone, WriterProcess
 
 if TYPE_CHECKING:

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from . import meta
-from .consent.licenses import LicenseEvidence, Scope, Strength
-from .consent.robots_tags import RobotsTag
-from .meta import Kind, PageTags
+from .. import meta
+from ..consent.licenses import LicenseEvidence, Scope, Strength
+from ..consent.robots_tags import RobotsTag
+from ..meta import Kind, PageTags
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Final
 
 from scrapy.http import HtmlResponse
 
-from .consent.licenses import LicenseEvidence, LicenseFinding, detect_licenses
-from .consent.robots_tags import parse_meta_robots, parse_x_robots_tag
-from .meta import PageTags
+from ..consent.licenses import LicenseEvidence, LicenseFinding, detect_licenses
+from ..consent.robots_tags import parse_meta_robots, parse_x_robots_tag
+from ..meta import PageTags
 
 if TYPE_CHECKING:
     from scrapy.http import Response

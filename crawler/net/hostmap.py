@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .exceptions import ConfigError
+from ..exceptions import ConfigError
 
 __all__ = ["HostMap"]
 

@@ -45,8 +45,8 @@ from storage.catalog.records import DocumentIn, EvidenceIn, RecordIn
 from storage.errors import CatalogError
 from storage.warc import WarcStore
 
-from . import stats
-from .consent.model import Decision, Evidence, Purpose
+from .. import stats
+from ..consent.model import Decision, Evidence, Purpose
 
 __all__ = ["Batch", "Entry", "Exchange", "WriteResult", "WriterConfig", "WriterGone", "WriterProcess"]
 
